@@ -1,0 +1,233 @@
+//! The blocking pool: threads for closures that block (file I/O, CPU-heavy
+//! work, blocking libraries), so that they never hold up a worker.
+//!
+//! Threads are started on demand up to `max_threads`, and an idle thread
+//! exits after `keep_alive`. Jobs queue when every thread is busy. A job is
+//! a task like any other (same `JoinHandle`, same panic and cancel
+//! reporting) whose future runs the closure in a single poll.
+//!
+//! Ground rules: `state` (under its mutex) holds the queue and the thread
+//! counts; `num_idle` counts threads waiting on `condvar`, and `num_notify`
+//! the wake-ups handed to them and not yet taken. Shutdown, in steps:
+//! 1. set `shutdown` and wake every thread;
+//! 2. cancel every queued job that has not started;
+//! 3. wait (up to a timeout) for the running jobs' threads to exit.
+
+use crate::runtime::Handle;
+use crate::task::{self, JoinHandle, Notified, Schedule, Task, TaskId};
+use crate::{context, coop};
+use parking_lot::{Condvar, Mutex};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// Configuration of the pool.
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) max_threads: usize,
+    pub(crate) keep_alive: Duration,
+    pub(crate) thread_name: String,
+    pub(crate) on_thread_start: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
+}
+
+struct State {
+    queue: VecDeque<Notified>,
+    num_threads: usize,
+    num_idle: usize,
+    num_notify: usize,
+    shutdown: bool,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    condvar: Condvar,
+    /// Signalled when the last thread exits during shutdown.
+    exited: Condvar,
+    config: Config,
+}
+
+/// The pool's shared handle.
+#[derive(Clone)]
+pub(crate) struct BlockingPool {
+    inner: Arc<Inner>,
+}
+
+/// Blocking jobs are never re-scheduled (their single poll finishes them)
+/// and are not in the owned-task list.
+struct BlockingSchedule;
+
+impl Schedule for BlockingSchedule {
+    fn schedule(&self, _task: Notified, _is_yield: bool) {
+        unreachable!("a blocking job finishes in its first poll and is never woken to run again")
+    }
+
+    fn release(&self, _task: &Task) -> Option<Task> {
+        None
+    }
+}
+
+/// The future of a blocking job: runs the closure on its first poll.
+struct BlockingTask<F> {
+    func: Option<F>,
+}
+
+impl<F> Unpin for BlockingTask<F> {}
+
+impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
+    type Output = R;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
+        let func = self.func.take().expect("blocking job polled after it ran");
+        // Blocking code may await resources through `block_on`: no budget.
+        let _unbudgeted = coop::disable_budget();
+        Poll::Ready(func())
+    }
+}
+
+impl BlockingPool {
+    pub(crate) fn new(config: Config) -> BlockingPool {
+        BlockingPool {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State {
+                    queue: VecDeque::new(),
+                    num_threads: 0,
+                    num_idle: 0,
+                    num_notify: 0,
+                    shutdown: false,
+                }),
+                condvar: Condvar::new(),
+                exited: Condvar::new(),
+                config,
+            }),
+        }
+    }
+
+    /// Queues `func` to run on a pool thread inside the runtime `handle`.
+    pub(crate) fn spawn<F, R>(&self, handle: &Handle, func: F, name: Option<Box<str>>) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let future = BlockingTask { func: Some(func) };
+        let (owner, notified, join) = task::new_task(future, BlockingSchedule, TaskId::next(), name);
+        let mut state = self.inner.state.lock();
+        if state.shutdown {
+            drop(state);
+            owner.shutdown();
+            drop(notified);
+            return join;
+        }
+        // Blocking jobs have no owner list: drop that reference now.
+        drop(owner);
+        state.queue.push_back(notified);
+        if state.num_idle == 0 {
+            if state.num_threads < self.inner.config.max_threads {
+                match self.start_thread(handle, state.num_threads) {
+                    Ok(()) => state.num_threads += 1,
+                    Err(err) if state.num_threads == 0 => {
+                        panic!("spawn_blocking: could not start a blocking thread and none is running: {err}")
+                    }
+                    // Another thread will take the job when it is free.
+                    Err(_) => {}
+                }
+            }
+        } else {
+            state.num_idle -= 1;
+            state.num_notify += 1;
+            self.inner.condvar.notify_one();
+        }
+        join
+    }
+
+    fn start_thread(&self, handle: &Handle, id: usize) -> std::io::Result<()> {
+        let pool = self.clone();
+        let handle = handle.clone();
+        let hook = self.inner.config.on_thread_start.clone();
+        std::thread::Builder::new()
+            .name(format!("{}-blocking-{id}", self.inner.config.thread_name))
+            .spawn(move || {
+                let _enter = context::enter(handle);
+                if let Some(hook) = hook {
+                    hook();
+                }
+                pool.run_thread();
+            })
+            .map(drop)
+    }
+
+    fn run_thread(&self) {
+        let inner = &*self.inner;
+        let mut state = inner.state.lock();
+        'outer: loop {
+            while let Some(job) = state.queue.pop_front() {
+                drop(state);
+                job.run();
+                state = inner.state.lock();
+            }
+            if state.shutdown {
+                break;
+            }
+            state.num_idle += 1;
+            loop {
+                let timed_out = inner.condvar.wait_for(&mut state, inner.config.keep_alive).timed_out();
+                if state.num_notify > 0 {
+                    state.num_notify -= 1;
+                    continue 'outer;
+                }
+                if state.shutdown {
+                    state.num_idle -= 1;
+                    break 'outer;
+                }
+                if timed_out && state.queue.is_empty() {
+                    // Idle past the keep-alive: let the thread go.
+                    state.num_idle -= 1;
+                    break 'outer;
+                }
+                if timed_out {
+                    state.num_idle -= 1;
+                    continue 'outer;
+                }
+            }
+        }
+        state.num_threads -= 1;
+        if state.num_threads == 0 {
+            inner.exited.notify_all();
+        }
+    }
+
+    /// Shuts the pool down (see the module docs); waits at most `timeout`
+    /// (`None`: without limit) for running jobs. True if all threads exited.
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) -> bool {
+        let inner = &*self.inner;
+        let queued: Vec<Notified> = {
+            let mut state = inner.state.lock();
+            state.shutdown = true;
+            inner.condvar.notify_all();
+            state.queue.drain(..).collect()
+        };
+        for job in queued {
+            job.shutdown();
+        }
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let mut state = inner.state.lock();
+        while state.num_threads > 0 {
+            match (timeout, deadline) {
+                (None, _) | (Some(_), None) => inner.exited.wait(&mut state),
+                (Some(_), Some(deadline)) => {
+                    if inner.exited.wait_until(&mut state, deadline).timed_out() {
+                        return state.num_threads == 0;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Threads currently in the pool.
+    pub(crate) fn num_threads(&self) -> usize {
+        self.inner.state.lock().num_threads
+    }
+}

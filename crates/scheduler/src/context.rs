@@ -1,0 +1,137 @@
+//! What the current thread is doing for a runtime, in thread-locals: which
+//! runtime it is inside (for `spawn` and `Handle::current`), whether it is
+//! a worker (for the local queues), whether it is driving futures (so that
+//! a nested `block_on` can be refused), and which task it is polling.
+
+use crate::runtime::Handle;
+use crate::task::TaskId;
+use crate::worker::WorkerContext;
+use std::cell::{Cell, RefCell};
+use std::ptr;
+use std::task::Waker;
+
+thread_local! {
+    static HANDLE: RefCell<Option<Handle>> = const { RefCell::new(None) };
+    static WORKER: Cell<*const WorkerContext> = const { Cell::new(ptr::null()) };
+    static DRIVING: Cell<bool> = const { Cell::new(false) };
+    static TASK: Cell<Option<TaskId>> = const { Cell::new(None) };
+}
+
+/// The runtime this thread is inside, if any.
+pub(crate) fn handle() -> Option<Handle> {
+    HANDLE.try_with(|h| h.borrow().clone()).ok().flatten()
+}
+
+/// Restores the previous runtime context when dropped.
+#[must_use]
+pub(crate) struct EnterGuard {
+    prev: Option<Handle>,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        let _ = HANDLE.try_with(|h| *h.borrow_mut() = prev);
+    }
+}
+
+/// Makes `handle` the current runtime until the guard drops.
+pub(crate) fn enter(handle: Handle) -> EnterGuard {
+    EnterGuard {
+        prev: HANDLE.with(|h| h.borrow_mut().replace(handle)),
+    }
+}
+
+/// Marks the thread as driving futures until dropped.
+#[must_use]
+pub(crate) struct DrivingGuard(());
+
+impl Drop for DrivingGuard {
+    fn drop(&mut self) {
+        let _ = DRIVING.try_with(|d| d.set(false));
+    }
+}
+
+/// Marks the thread as driving futures (a worker, or inside `block_on`).
+///
+/// # Panics
+/// If it already is: a nested `block_on` would stall the tasks this thread
+/// is responsible for.
+#[track_caller]
+pub(crate) fn enter_driving(what: &str) -> DrivingGuard {
+    if DRIVING.with(|d| d.replace(true)) {
+        panic!(
+            "{what} called from inside a runtime: this thread is already running async code, \
+             and blocking it would stall its tasks. Inside async code, `.await` the future instead, \
+             or `spawn` it and `.await` its JoinHandle; to run blocking code that calls {what}, \
+             use `spawn_blocking`."
+        );
+    }
+    DrivingGuard(())
+}
+
+/// Clears the worker pointer when dropped.
+pub(crate) struct WorkerGuard(());
+
+impl Drop for WorkerGuard {
+    fn drop(&mut self) {
+        let _ = WORKER.try_with(|w| w.set(ptr::null()));
+    }
+}
+
+/// Records that this thread is the worker `cx` until the guard drops.
+pub(crate) fn enter_worker(cx: &WorkerContext) -> WorkerGuard {
+    WORKER.with(|w| w.set(cx));
+    WorkerGuard(())
+}
+
+/// Calls `f` with this thread's worker context, if it is a worker.
+pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&WorkerContext>) -> R) -> R {
+    let ptr = WORKER.try_with(|w| w.get()).unwrap_or(ptr::null());
+    // SAFETY: the pointer is set by `enter_worker` to a context that lives
+    // on the worker thread's stack for as long as the guard (and thus the
+    // pointer) exists, and it is only read on that same thread.
+    f(unsafe { ptr.as_ref() })
+}
+
+/// Restores the previous current task when dropped.
+pub(crate) struct TaskGuard(Option<TaskId>);
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        let _ = TASK.try_with(|t| t.set(self.0));
+    }
+}
+
+/// Records `id` as the task being polled on this thread.
+pub(crate) fn enter_task(id: TaskId) -> TaskGuard {
+    TaskGuard(TASK.with(|t| t.replace(Some(id))))
+}
+
+/// The id of the task being polled on this thread (asyncio's
+/// `current_task()`), or `None` outside a task. The future driven by
+/// `block_on` counts as a task.
+///
+/// ```
+/// # use weave_scheduler::{current_task, Runtime};
+/// assert!(current_task().is_none());
+/// let rt = Runtime::builder().worker_threads(1).build().unwrap();
+/// let handle = rt.spawn(async { current_task() });
+/// let id = handle.id();
+/// assert_eq!(rt.block_on(handle).unwrap(), Some(id));
+/// ```
+pub fn current_task() -> Option<TaskId> {
+    TASK.try_with(|t| t.get()).ok().flatten()
+}
+
+/// Puts `waker` aside until the worker has looked at its other ready tasks
+/// and polled its driver; false if this thread is not a worker.
+pub(crate) fn defer(waker: &Waker) -> bool {
+    with_worker(|worker| match worker {
+        Some(worker) => {
+            worker.defer(waker);
+            true
+        }
+        None => false,
+    })
+}

@@ -1,0 +1,71 @@
+//! `weave-scheduler`: the tasks and the multi-threaded, work-stealing
+//! executor of the weave runtime, plus its blocking pool.
+//!
+//! - **Tasks** are one allocation each (header, scheduler handle, future or
+//!   output). Their flags and reference count share one atomic word, so a
+//!   task is never polled by two threads at once, a wake during a poll
+//!   re-runs it exactly once, and a wake after completion does nothing.
+//! - **Workers** each own a FIFO deque and a LIFO slot for the task they
+//!   just woke; a shared injector takes work from other threads. An idle
+//!   worker steals a batch from a random peer (at most half of them search
+//!   at once) and then parks through the [`Park`] trait, which the `weave`
+//!   facade implements with its timer and I/O driver.
+//! - **The blocking pool** runs [`spawn_blocking`] closures on threads that
+//!   are started on demand and retired when idle.
+//!
+//! The crate works on its own with a [`ThreadPark`]:
+//!
+//! ```
+//! use weave_scheduler::{spawn, Runtime};
+//!
+//! let rt = Runtime::builder().worker_threads(2).build().unwrap();
+//! let total = rt.block_on(async {
+//!     let handles: Vec<_> = (1..=100u64).map(|i| spawn(async move { i })).collect();
+//!     let mut total = 0;
+//!     for h in handles {
+//!         total += h.await.unwrap();
+//!     }
+//!     total
+//! });
+//! assert_eq!(total, 5050);
+//! ```
+//!
+//! Under `RUSTFLAGS="--cfg loom"` the crate's atomics, cells and queues are
+//! loom's, and `cargo test -p weave-scheduler --lib` runs the model tests in
+//! `src/tests/`.
+
+mod blocking;
+mod context;
+pub mod coop;
+mod idle;
+mod loom;
+mod park;
+mod queue;
+mod runtime;
+mod shared;
+mod task;
+mod task_builder;
+mod worker;
+mod yield_now;
+
+pub use context::current_task;
+pub use coop::unconstrained;
+pub use park::{Park, ThreadPark};
+pub use runtime::{spawn, spawn_blocking, Builder, EnterGuard, Handle, NoRuntime, Runtime};
+pub use task::{JoinError, JoinHandle, TaskId};
+pub use task_builder::TaskBuilder;
+pub use yield_now::yield_now;
+
+#[cfg(test)]
+mod tests;
+
+/// Compile-time checks of the thread-safety the API promises.
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Runtime>();
+    send_sync::<Handle>();
+    send_sync::<JoinHandle<()>>();
+    send_sync::<JoinError>();
+    send_sync::<TaskId>();
+}

@@ -1,0 +1,101 @@
+//! Parking idle workers: the [`Park`] trait the runtime plugs its driver
+//! into, and [`ThreadPark`], the condition-variable implementation used
+//! when there is no driver.
+
+use parking_lot::{Condvar, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::time::Duration;
+
+/// How an idle worker sleeps and how it is woken.
+///
+/// The scheduler gives each worker one `Park` value. It calls
+/// `park(None)` when the worker has nothing to do, and `park(Some(ZERO))`
+/// every few dozen polls so that a driver behind it (timers, I/O) makes
+/// progress even while every worker is busy. `unpark` may be called from any
+/// thread, before or during `park`; an `unpark` that comes before a `park`
+/// makes that `park` return at once.
+///
+/// ```
+/// use std::time::Duration;
+/// use weave_scheduler::{Park, ThreadPark};
+///
+/// let park = ThreadPark::new();
+/// park.unpark();
+/// park.park(None); // returns at once: the token was already there
+/// park.park(Some(Duration::from_millis(1))); // times out
+/// ```
+pub trait Park: Send + Sync + 'static {
+    /// Blocks the calling worker until [`unpark`](Park::unpark) is called
+    /// or `timeout` passes. `Some(Duration::ZERO)` must not block.
+    fn park(&self, timeout: Option<Duration>);
+
+    /// Wakes the worker blocked in [`park`](Park::park), or makes its next
+    /// `park` return at once.
+    fn unpark(&self);
+}
+
+const EMPTY: usize = 0;
+const PARKED: usize = 1;
+const NOTIFIED: usize = 2;
+
+/// A [`Park`] on a mutex and condition variable, with an atomic fast path
+/// so an `unpark` of a worker that is not asleep costs one atomic swap.
+#[derive(Debug, Default)]
+pub struct ThreadPark {
+    state: AtomicUsize,
+    lock: Mutex<()>,
+    condvar: Condvar,
+}
+
+impl ThreadPark {
+    /// A parker with no pending wake-up.
+    pub fn new() -> ThreadPark {
+        ThreadPark::default()
+    }
+}
+
+impl Park for ThreadPark {
+    fn park(&self, timeout: Option<Duration>) {
+        if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+            return;
+        }
+        if timeout == Some(Duration::ZERO) {
+            return;
+        }
+        let mut guard = self.lock.lock();
+        match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.state.store(EMPTY, SeqCst);
+                return;
+            }
+            Err(other) => unreachable!("two threads parked on one ThreadPark (state {other})"),
+        }
+        loop {
+            let timed_out = match timeout {
+                Some(timeout) => self.condvar.wait_for(&mut guard, timeout).timed_out(),
+                None => {
+                    self.condvar.wait(&mut guard);
+                    false
+                }
+            };
+            if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+                return;
+            }
+            if timed_out {
+                // Consume a wake that raced with the timeout as well.
+                self.state.store(EMPTY, SeqCst);
+                return;
+            }
+        }
+    }
+
+    fn unpark(&self) {
+        if self.state.swap(NOTIFIED, SeqCst) == PARKED {
+            // Take the lock so the notification cannot fall between the
+            // parker's state check and its wait.
+            drop(self.lock.lock());
+            self.condvar.notify_one();
+        }
+    }
+}

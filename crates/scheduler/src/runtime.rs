@@ -1,0 +1,532 @@
+//! The runtime: its builder, the worker threads, `block_on`, spawning, and
+//! shutdown.
+//!
+//! Shutdown (on `Drop` or [`Runtime::shutdown_timeout`]), in steps:
+//! 1. set the shutdown flag and unpark every worker;
+//! 2. join the workers (each finishes its current poll, drops its queue);
+//! 3. close the owned-task list and cancel every task still in it, dropping
+//!    each future exactly once on the shutting-down thread;
+//! 4. shut the blocking pool down: cancel jobs not started, wait for the
+//!    running ones (bounded by the timeout, if one was given).
+
+use crate::blocking::{self, BlockingPool};
+use crate::context;
+use crate::park::{Park, ThreadPark};
+use crate::queue::Local;
+use crate::shared::{Remote, Shared};
+use crate::task::{self, JoinHandle, TaskId};
+use crate::worker::WorkerContext;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
+use std::time::Duration;
+
+type ParkFactory = Box<dyn Fn(usize) -> Box<dyn Park>>;
+type ThreadHook = Arc<dyn Fn() + Send + Sync>;
+
+/// Configures and builds a [`Runtime`].
+///
+/// ```
+/// # use weave_scheduler::Runtime;
+/// let rt = Runtime::builder()
+///     .worker_threads(2)
+///     .max_blocking_threads(16)
+///     .thread_name("my-app")
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
+pub struct Builder {
+    worker_threads: Option<usize>,
+    max_blocking_threads: usize,
+    keep_alive: Duration,
+    thread_name: String,
+    stack_size: Option<usize>,
+    park: Option<ParkFactory>,
+    on_thread_start: Option<ThreadHook>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// The defaults: one worker per available core, up to 512 blocking
+    /// threads kept alive 10 s when idle, threads named `weave-worker-N`.
+    pub fn new() -> Builder {
+        Builder {
+            worker_threads: None,
+            max_blocking_threads: 512,
+            keep_alive: Duration::from_secs(10),
+            thread_name: "weave".to_owned(),
+            stack_size: None,
+            park: None,
+            on_thread_start: None,
+        }
+    }
+
+    /// Number of worker threads; must be at least 1 (`build` fails on 0).
+    pub fn worker_threads(mut self, n: usize) -> Self {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// Upper bound on blocking-pool threads (default 512); must be at least 1.
+    pub fn max_blocking_threads(mut self, n: usize) -> Self {
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before exiting.
+    pub fn blocking_keep_alive(mut self, keep_alive: Duration) -> Self {
+        self.keep_alive = keep_alive;
+        self
+    }
+
+    /// Prefix of the runtime's thread names (`PREFIX-worker-N`,
+    /// `PREFIX-blocking-N`).
+    pub fn thread_name(mut self, name: impl Into<String>) -> Self {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// Stack size of the runtime's threads, in bytes.
+    pub fn thread_stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// How each worker parks: `factory(i)` builds the [`Park`] of worker
+    /// `i`. The default is a [`ThreadPark`] per worker.
+    pub fn park<P: Park>(mut self, factory: impl Fn(usize) -> P + 'static) -> Self {
+        self.park = Some(Box::new(move |i| Box::new(factory(i))));
+        self
+    }
+
+    /// Runs `hook` on every runtime thread (worker or blocking) as it starts,
+    /// inside the runtime context.
+    pub fn on_thread_start(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
+        self.on_thread_start = Some(Arc::new(hook));
+        self
+    }
+
+    /// Starts the worker threads.
+    ///
+    /// # Errors
+    /// `InvalidInput` if `worker_threads` or `max_blocking_threads` is 0;
+    /// the OS error if a thread cannot be started.
+    pub fn build(self) -> io::Result<Runtime> {
+        let workers = match self.worker_threads {
+            Some(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "worker_threads(0): a runtime needs at least one worker thread; \
+                     pass worker_threads(1) or more, or leave it unset for one per core",
+                ))
+            }
+            Some(n) => n,
+            None => thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if self.max_blocking_threads == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "max_blocking_threads(0): spawn_blocking needs at least one thread; pass 1 or more",
+            ));
+        }
+        let park_factory = self.park.unwrap_or_else(|| Box::new(|_| Box::new(ThreadPark::new())));
+        let locals: Vec<Local> = (0..workers).map(|_| Local::new()).collect();
+        let remotes = locals
+            .iter()
+            .enumerate()
+            .map(|(i, local)| Remote {
+                stealer: local.stealer(),
+                park: park_factory(i),
+            })
+            .collect();
+        let pool = BlockingPool::new(blocking::Config {
+            max_threads: self.max_blocking_threads,
+            keep_alive: self.keep_alive,
+            thread_name: self.thread_name.clone(),
+            on_thread_start: self.on_thread_start.clone(),
+        });
+        let handle = Handle {
+            shared: Arc::new(Shared::new(remotes, pool)),
+        };
+        let mut rt = Runtime {
+            handle: handle.clone(),
+            threads: Vec::with_capacity(workers),
+        };
+        for (index, local) in locals.into_iter().enumerate() {
+            let handle = handle.clone();
+            let hook = self.on_thread_start.clone();
+            let mut builder = thread::Builder::new().name(format!("{}-worker-{index}", self.thread_name));
+            if let Some(size) = self.stack_size {
+                builder = builder.stack_size(size);
+            }
+            // On error, `rt` drops here and shuts down the workers started so far.
+            let thread = builder.spawn(move || {
+                let _enter = context::enter(handle.clone());
+                let _driving = context::enter_driving("block_on");
+                if let Some(hook) = hook {
+                    hook();
+                }
+                WorkerContext::new(handle.shared, index, local).run();
+            })?;
+            rt.threads.push(thread);
+        }
+        Ok(rt)
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("worker_threads", &self.worker_threads)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("thread_name", &self.thread_name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A multi-threaded, work-stealing executor with a blocking pool.
+///
+/// Dropping it cancels every task still alive (dropping each future exactly
+/// once), joins the workers and waits for running blocking jobs.
+///
+/// ```
+/// # use weave_scheduler::Runtime;
+/// let rt = Runtime::builder().worker_threads(2).build().unwrap();
+/// let sum = rt.block_on(async {
+///     let handles: Vec<_> = (0..10u64).map(|i| weave_scheduler::spawn(async move { i * i })).collect();
+///     let mut sum = 0;
+///     for h in handles {
+///         sum += h.await.unwrap();
+///     }
+///     sum
+/// });
+/// assert_eq!(sum, 285);
+/// ```
+pub struct Runtime {
+    handle: Handle,
+    threads: Vec<thread::JoinHandle<()>>,
+}
+
+impl Runtime {
+    /// A runtime with the default configuration (see [`Builder::new`]).
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// A builder to configure a runtime.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// A handle to this runtime, usable from any thread.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Spawns `future` onto the runtime's workers.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs `func` on the blocking pool.
+    pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(func)
+    }
+
+    /// Drives `future` to completion on the calling thread, inside the
+    /// runtime context (so it may `spawn`); it need not be `Send`.
+    ///
+    /// # Panics
+    /// When called from a worker or from inside another `block_on`.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// Shuts down, waiting at most `timeout` for running blocking jobs
+    /// (tasks are always cancelled and the workers always joined).
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        self.shutdown(Some(timeout));
+    }
+
+    fn shutdown(&mut self, timeout: Option<Duration>) {
+        let shared = &self.handle.shared;
+        if self.threads.is_empty() && shared.is_shutdown() {
+            return;
+        }
+        shared.begin_shutdown();
+        let me = thread::current().id();
+        for thread in self.threads.drain(..) {
+            // A runtime dropped by one of its own tasks cannot join the
+            // thread it runs on; that worker exits once its poll returns.
+            if thread.thread().id() != me {
+                let _ = thread.join();
+            }
+        }
+        shared.cancel_all_tasks();
+        shared.blocking.shutdown(timeout);
+    }
+
+    /// Tasks alive in this runtime (spawned and not yet finished).
+    pub fn alive_tasks(&self) -> usize {
+        self.handle.alive_tasks()
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown(None);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime").field("workers", &self.threads.len()).finish()
+    }
+}
+
+/// A cheap, clonable handle to a runtime, usable from any thread.
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// The error of [`Handle::try_current`]: this thread is not inside a
+/// runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoRuntime(());
+
+impl fmt::Display for NoRuntime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "there is no runtime on this thread: call this from inside `run`, `block_on`, \
+             a spawned task or a `spawn_blocking` closure, or keep a `Handle` and use it",
+        )
+    }
+}
+
+impl std::error::Error for NoRuntime {}
+
+/// Restores the previous runtime context when dropped; see [`Handle::enter`].
+#[must_use = "the runtime context lasts as long as the guard"]
+pub struct EnterGuard {
+    _inner: context::EnterGuard,
+}
+
+impl Handle {
+    /// The runtime this thread is inside.
+    ///
+    /// # Panics
+    /// Outside a runtime, with a message that says what to do instead.
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Ok(handle) => handle,
+            Err(err) => panic!("Handle::current() called outside a runtime: {err}"),
+        }
+    }
+
+    /// The runtime this thread is inside, or an error.
+    pub fn try_current() -> Result<Handle, NoRuntime> {
+        context::handle().ok_or(NoRuntime(()))
+    }
+
+    /// Makes this runtime the current one on this thread until the guard
+    /// drops, so that `spawn` and `Handle::current` work there.
+    pub fn enter(&self) -> EnterGuard {
+        EnterGuard {
+            _inner: context::enter(self.clone()),
+        }
+    }
+
+    /// Spawns `future` onto the runtime's workers.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_named(future, None)
+    }
+
+    /// Spawns `future` with an optional name (shown in `JoinError`s).
+    #[track_caller]
+    pub fn spawn_named<F>(&self, future: F, name: Option<&str>) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let shared = &self.shared;
+        let (owned, notified, join) = task::new_task(future, shared.clone(), TaskId::next(), name.map(Box::from));
+        if shared.bind(owned) {
+            crate::task::Schedule::schedule(shared, notified, false);
+        } else {
+            drop(notified);
+        }
+        join
+    }
+
+    /// Runs `func` on the blocking pool, inside this runtime's context.
+    pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.shared.blocking.spawn(self, func, None)
+    }
+
+    /// Drives `future` to completion on the calling thread, inside this
+    /// runtime's context. Usable from any thread that is not already
+    /// driving async code (a `spawn_blocking` closure, a plain thread).
+    ///
+    /// # Panics
+    /// When called from a worker or from inside another `block_on`.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _driving = context::enter_driving("block_on");
+        let _enter = context::enter(self.clone());
+        block_on(future)
+    }
+
+    /// Tasks alive in this runtime (spawned and not yet finished).
+    pub fn alive_tasks(&self) -> usize {
+        self.shared.owned.len()
+    }
+
+    /// Workers parked right now.
+    pub fn parked_workers(&self) -> usize {
+        self.shared.idle.num_parked()
+    }
+
+    /// Worker threads of this runtime.
+    pub fn num_workers(&self) -> usize {
+        self.shared.remotes.len()
+    }
+
+    /// Threads in the blocking pool right now.
+    pub fn blocking_threads(&self) -> usize {
+        self.shared.blocking.num_threads()
+    }
+
+    /// Tasks waiting in the shared injector queue.
+    pub fn global_queue_depth(&self) -> usize {
+        self.shared.injector.len()
+    }
+
+    /// True if both handles refer to the same runtime.
+    pub fn ptr_eq(&self, other: &Handle) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").field("workers", &self.num_workers()).finish()
+    }
+}
+
+/// Wakes a thread blocked in `block_on`.
+struct ThreadWaker {
+    park: ThreadPark,
+}
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.park.unpark();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.park.unpark();
+    }
+}
+
+/// Polls `future` on this thread, parking between polls.
+fn block_on<F: Future>(future: F) -> F::Output {
+    let thread_waker = Arc::new(ThreadWaker { park: ThreadPark::new() });
+    let waker = Waker::from(thread_waker.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    let id = TaskId::next();
+    loop {
+        let polled = {
+            let _task = context::enter_task(id);
+            let _budget = crate::coop::reset_budget();
+            future.as_mut().poll(&mut cx)
+        };
+        if let Poll::Ready(output) = polled {
+            return output;
+        }
+        thread_waker.park.park(None);
+    }
+}
+
+/// Spawns `future` onto the current runtime (asyncio's `create_task`).
+///
+/// # Panics
+/// Outside a runtime, with a message naming the alternatives.
+///
+/// ```
+/// # use weave_scheduler::{spawn, Runtime};
+/// let rt = Runtime::builder().worker_threads(1).build().unwrap();
+/// let n = rt.block_on(async { spawn(async { 40 + 2 }).await.unwrap() });
+/// assert_eq!(n, 42);
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match context::handle() {
+        Some(handle) => handle.spawn(future),
+        None => panic!(
+            "spawn called outside a runtime: there is no runtime on this thread. \
+             Call it from inside `run(...)`, `Runtime::block_on`, a task or a `spawn_blocking` closure, \
+             or use `Runtime::spawn` / `Handle::spawn` with a runtime handle"
+        ),
+    }
+}
+
+/// Runs `func` on the current runtime's blocking pool.
+///
+/// # Panics
+/// Outside a runtime, like [`spawn`].
+///
+/// ```
+/// # use weave_scheduler::{spawn_blocking, Runtime};
+/// let rt = Runtime::builder().worker_threads(1).build().unwrap();
+/// let n = rt.block_on(async { spawn_blocking(|| 6 * 7).await.unwrap() });
+/// assert_eq!(n, 42);
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, R>(func: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match context::handle() {
+        Some(handle) => handle.spawn_blocking(func),
+        None => panic!(
+            "spawn_blocking called outside a runtime: there is no runtime on this thread. \
+             Call it from inside `run(...)`, `Runtime::block_on` or a task, \
+             or use `Runtime::spawn_blocking` / `Handle::spawn_blocking`"
+        ),
+    }
+}

@@ -1,0 +1,131 @@
+//! The state all workers of one runtime share, and how a task gets
+//! scheduled onto them.
+//!
+//! Ground rules:
+//! - `injector`, each `Remote::stealer` and `idle` are thread-safe queues
+//!   and counters; any thread may push, any worker may take.
+//! - `shutdown` goes from false to true once. After it is set, nothing is
+//!   left in the injector: a pusher that sees it drains the injector
+//!   itself (see [`Shared::schedule_remote`]).
+//! - `owned` lists every live task; see [`crate::task::list`].
+
+use crate::blocking::BlockingPool;
+use crate::context;
+use crate::idle::Idle;
+use crate::loom::{fence, AtomicBool, Ordering::*};
+use crate::park::Park;
+use crate::queue::{Injector, Stealer};
+use crate::task::list::OwnedTasks;
+use crate::task::{Notified, Schedule, Task};
+use std::ptr;
+use std::sync::Arc;
+
+/// What other threads may reach of one worker.
+pub(crate) struct Remote {
+    pub(crate) stealer: Stealer,
+    pub(crate) park: Box<dyn Park>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) injector: Injector,
+    pub(crate) remotes: Box<[Remote]>,
+    pub(crate) idle: Idle,
+    pub(crate) owned: OwnedTasks,
+    pub(crate) blocking: BlockingPool,
+    shutdown: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn new(remotes: Box<[Remote]>, blocking: BlockingPool) -> Shared {
+        Shared {
+            injector: Injector::new(),
+            idle: Idle::new(remotes.len()),
+            remotes,
+            owned: OwnedTasks::new(),
+            blocking,
+            shutdown: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Acquire)
+    }
+
+    /// Queues a task from outside the workers (or for another runtime's
+    /// worker) and wakes a worker for it.
+    pub(crate) fn schedule_remote(&self, task: Notified) {
+        self.injector.push(task);
+        fence(SeqCst);
+        if self.shutdown.load(Relaxed) {
+            // Shutdown may already have drained the injector: drain it here
+            // so no reference is stranded.
+            self.drain_injector();
+            return;
+        }
+        self.notify_parked();
+    }
+
+    /// Wakes a parked worker if new work needs one. The caller pushed the
+    /// work before calling.
+    pub(crate) fn notify_parked(&self) {
+        fence(SeqCst);
+        if let Some(worker) = self.idle.worker_to_notify() {
+            self.remotes[worker].park.unpark();
+        }
+    }
+
+    /// True if any queue a worker could take from is non-empty.
+    pub(crate) fn has_stealable_work(&self) -> bool {
+        !self.injector.is_empty() || self.remotes.iter().any(|r| !r.stealer.is_empty())
+    }
+
+    /// Starts shutdown: sets the flag and wakes every worker so it exits.
+    pub(crate) fn begin_shutdown(&self) {
+        self.shutdown.store(true, SeqCst);
+        fence(SeqCst);
+        for remote in self.remotes.iter() {
+            remote.park.unpark();
+        }
+    }
+
+    /// Ends shutdown once the workers have stopped: cancels every task still
+    /// alive (dropping its future here) and empties the injector.
+    pub(crate) fn cancel_all_tasks(&self) {
+        debug_assert!(self.is_shutdown());
+        for task in self.owned.close_and_snapshot() {
+            task.shutdown();
+        }
+        self.drain_injector();
+    }
+
+    fn drain_injector(&self) {
+        while let Some(task) = self.injector.pop() {
+            drop(task);
+        }
+    }
+
+    /// Links a new task into the owned list, or cancels it at once if the
+    /// runtime is shutting down. Returns whether to schedule it.
+    pub(crate) fn bind(&self, task: Task) -> bool {
+        match self.owned.bind(task) {
+            Ok(()) => true,
+            Err(task) => {
+                task.shutdown();
+                false
+            }
+        }
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified, is_yield: bool) {
+        context::with_worker(|worker| match worker {
+            Some(worker) if ptr::eq(&*worker.shared, &**self) => worker.schedule_local(task, is_yield),
+            _ => self.schedule_remote(task),
+        })
+    }
+
+    fn release(&self, task: &Task) -> Option<Task> {
+        self.owned.remove(task)
+    }
+}

@@ -1,0 +1,353 @@
+//! The typed half of a task: polling the future, completing, cancelling,
+//! reading the output and freeing the allocation, reached through the
+//! [`Vtable`] so that the handles can stay type-erased.
+//!
+//! Every drop of user code here (the future, the output) is wrapped in
+//! `catch_unwind`: a panic in a future's `Drop` is reported through the
+//! `JoinHandle` and never unwinds through a worker.
+
+use super::error::Repr;
+use super::raw::{Cell, Header, RawTask, Stage, Vtable};
+use super::state::{ToIdle, ToNotified, ToRunning};
+use super::{waker, JoinError, Notified, Schedule, Task};
+use crate::{context, coop};
+use std::future::Future;
+use std::mem::{self, ManuallyDrop};
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+/// The vtable of tasks with future `F` and scheduler `S`.
+pub(crate) fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
+    &Vtable {
+        poll: poll::<F, S>,
+        schedule: schedule::<F, S>,
+        dealloc: dealloc::<F, S>,
+        try_read_output: try_read_output::<F, S>,
+        drop_join_handle: drop_join_handle::<F, S>,
+        cancel: cancel::<F, S>,
+    }
+}
+
+/// A typed view of one task.
+struct Harness<F: Future, S> {
+    cell: NonNull<Cell<F, S>>,
+}
+
+impl<F: Future, S: Schedule> Harness<F, S> {
+    /// # Safety
+    /// - `ptr` is the header of a live `Cell<F, S>`.
+    unsafe fn from_raw(ptr: NonNull<Header>) -> Self {
+        Harness { cell: ptr.cast() }
+    }
+
+    fn cell(&self) -> &Cell<F, S> {
+        // SAFETY: the caller of every vtable entry holds a reference, so
+        // the cell is live for the harness's lifetime.
+        unsafe { self.cell.as_ref() }
+    }
+
+    fn header(&self) -> &Header {
+        &self.cell().header
+    }
+
+    fn raw(&self) -> RawTask {
+        // SAFETY: the header of a live task.
+        unsafe { RawTask::from_raw(self.cell.cast()) }
+    }
+
+    /// Takes the stage out, leaving `Consumed`.
+    ///
+    /// # Safety
+    /// - The caller owns the stage: it holds `RUNNING`, or owns the output
+    ///   after `COMPLETE` (see the state rules).
+    unsafe fn take_stage(&self) -> Stage<F> {
+        // SAFETY: exclusive access per the caller's contract.
+        self.cell()
+            .stage
+            .with_mut(|ptr| unsafe { mem::replace(&mut *ptr, Stage::Consumed) })
+    }
+
+    /// Drops the future, catching a panic from its `Drop`.
+    ///
+    /// # Safety
+    /// - As `take_stage`; the stage is `Running`.
+    unsafe fn drop_future(&self) -> Result<(), Repr> {
+        // SAFETY: forwarded contract.
+        let stage = unsafe { self.take_stage() };
+        panic::catch_unwind(AssertUnwindSafe(move || drop(stage))).map_err(Repr::Panic)
+    }
+
+    /// Polls the future once; on `Ready` the future has been dropped.
+    ///
+    /// # Safety
+    /// - The caller holds `RUNNING`.
+    unsafe fn poll_future(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, Repr>> {
+        let polled = panic::catch_unwind(AssertUnwindSafe(|| {
+            self.cell().stage.with_mut(|ptr| {
+                // SAFETY: `RUNNING` gives exclusive access to the stage,
+                // and the future is never moved out while `Running`.
+                let future = match unsafe { &mut *ptr } {
+                    Stage::Running(future) => unsafe { Pin::new_unchecked(future) },
+                    _ => unreachable!("polled a task whose future is gone"),
+                };
+                future.poll(cx)
+            })
+        }));
+        match polled {
+            Ok(Poll::Pending) => Poll::Pending,
+            // SAFETY (both arms): still `RUNNING`.
+            Ok(Poll::Ready(output)) => Poll::Ready(match unsafe { self.drop_future() } {
+                Ok(()) => Ok(output),
+                Err(panic) => {
+                    drop_quietly(output);
+                    Err(panic)
+                }
+            }),
+            Err(payload) => {
+                let _ = unsafe { self.drop_future() };
+                Poll::Ready(Err(Repr::Panic(payload)))
+            }
+        }
+    }
+
+    /// Runs one poll and everything that follows it.
+    fn poll(self) {
+        match self.header().state.transition_to_running() {
+            ToRunning::Success => {}
+            // SAFETY: `RUNNING` is ours and we hold the `Notified` reference.
+            ToRunning::Cancelled => return unsafe { self.cancel_and_complete() },
+            ToRunning::Failed => return,
+            // SAFETY: the last reference was ours.
+            ToRunning::Dealloc => return unsafe { self.dealloc() },
+        }
+        let raw_waker = waker::raw_waker(self.cell.cast());
+        // SAFETY: the waker vtable upholds the `RawWaker` contract; the
+        // borrowed waker holds no count of its own and lives within this
+        // poll, during which our `Notified` reference keeps the task alive.
+        let waker = ManuallyDrop::new(unsafe { Waker::from_raw(raw_waker) });
+        let mut cx = Context::from_waker(&waker);
+        let _task = context::enter_task(self.header().id);
+        let _budget = coop::reset_budget();
+        // SAFETY: `RUNNING` is ours.
+        match unsafe { self.poll_future(&mut cx) } {
+            // SAFETY: `RUNNING` and the `Notified` reference are ours.
+            Poll::Ready(output) => unsafe { self.complete(output) },
+            Poll::Pending => match self.header().state.transition_to_idle() {
+                ToIdle::Ok => self.raw().drop_reference(),
+                ToIdle::OkNotified => self.cell().scheduler.schedule(Notified::from_raw(self.raw()), true),
+                // SAFETY: `RUNNING` was kept for us.
+                ToIdle::Cancelled => unsafe { self.cancel_and_complete() },
+            },
+        }
+    }
+
+    /// # Safety
+    /// - The caller holds `RUNNING` and one reference, consumed here.
+    unsafe fn cancel_and_complete(self) {
+        // SAFETY: forwarded contract.
+        let output = match unsafe { self.drop_future() } {
+            Ok(()) => Err(Repr::Cancelled),
+            Err(panic) => Err(panic),
+        };
+        // SAFETY: forwarded contract.
+        unsafe { self.complete(output) }
+    }
+
+    /// Stores the output, wakes the `JoinHandle`, releases the task from
+    /// its owner and drops the caller's reference.
+    ///
+    /// # Safety
+    /// - The caller holds `RUNNING` and one reference; the stage is
+    ///   `Consumed`.
+    unsafe fn complete(self, output: Result<F::Output, Repr>) {
+        // SAFETY: `RUNNING` is ours; the stage holds nothing to drop.
+        self.cell()
+            .stage
+            .with_mut(|ptr| unsafe { ptr.write(Stage::Finished(output)) });
+        let header = self.header();
+        let snapshot = header.state.transition_to_complete();
+        if !snapshot.is_join_interested() {
+            // Nobody will read the output: it is ours to drop.
+            // SAFETY: `COMPLETE` without join interest gives us the output.
+            drop_quietly(unsafe { self.take_stage() });
+        } else if snapshot.is_join_waker_set() {
+            header.join_waker.with(|ptr| {
+                // SAFETY: `JOIN_WAKER` is set: the slot is initialized and
+                // the `JoinHandle` does not write it.
+                if let Some(waker) = unsafe { &*ptr } {
+                    waker.wake_by_ref();
+                }
+            });
+            if !header.state.unset_join_waker_after_complete().is_join_interested() {
+                // The `JoinHandle` went away meanwhile and left the waker to us.
+                // SAFETY: `JOIN_WAKER` is clear and the task complete: only we
+                // may touch the slot now.
+                header.join_waker.with_mut(|ptr| unsafe { *ptr = None });
+            }
+        }
+        let task = ManuallyDrop::new(Task::from_raw(self.raw()));
+        let released = self.cell().scheduler.release(&task);
+        let refs = match released {
+            Some(owned) => {
+                mem::forget(owned);
+                2
+            }
+            None => 1,
+        };
+        if header.state.ref_dec_by(refs) {
+            // SAFETY: that was the last reference.
+            unsafe { self.dealloc() }
+        }
+    }
+
+    /// # Safety
+    /// - No reference is left.
+    unsafe fn dealloc(self) {
+        // SAFETY: the allocation came from `Box` in `Cell::allocate`, and
+        // nobody else can reach it now.
+        let cell = unsafe { Box::from_raw(self.cell.as_ptr()) };
+        drop_quietly(cell);
+    }
+
+    /// # Safety
+    /// - The caller is the `JoinHandle`; `dst` is a
+    ///   `*mut Poll<Result<F::Output, JoinError>>`.
+    unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
+        if !self.can_read_output(waker) {
+            return;
+        }
+        // SAFETY: `COMPLETE` with join interest: the output is ours.
+        let output = match unsafe { self.take_stage() } {
+            Stage::Finished(output) => output,
+            _ => panic!("JoinHandle polled after it returned Ready"),
+        };
+        let header = self.header();
+        let output = output.map_err(|repr| JoinError::new(header.id, header.name.as_deref(), repr));
+        // SAFETY: the caller's contract names the type behind `dst`.
+        unsafe { *(dst as *mut Poll<Result<F::Output, JoinError>>) = Poll::Ready(output) };
+    }
+
+    /// True if the task is complete; else makes sure `waker` is the one the
+    /// completer will wake.
+    fn can_read_output(&self, waker: &Waker) -> bool {
+        let header = self.header();
+        let snapshot = header.state.load();
+        if snapshot.is_complete() {
+            return true;
+        }
+        let set = if snapshot.is_join_waker_set() {
+            // SAFETY: `JOIN_WAKER` is set, so the slot is initialized and
+            // only read by others.
+            let same = header
+                .join_waker
+                .with(|ptr| unsafe { &*ptr }.as_ref().is_some_and(|w| w.will_wake(waker)));
+            if same {
+                return false;
+            }
+            header.state.unset_join_waker().and_then(|_| self.set_join_waker(waker))
+        } else {
+            self.set_join_waker(waker)
+        };
+        match set {
+            Ok(_) => false,
+            Err(snapshot) => {
+                debug_assert!(snapshot.is_complete());
+                true
+            }
+        }
+    }
+
+    fn set_join_waker(&self, waker: &Waker) -> Result<super::state::Snapshot, super::state::Snapshot> {
+        let header = self.header();
+        // SAFETY: `JOIN_WAKER` and `COMPLETE` are clear: the `JoinHandle`
+        // (us) owns the slot.
+        header
+            .join_waker
+            .with_mut(|ptr| unsafe { *ptr = Some(waker.clone()) });
+        let result = header.state.set_join_waker();
+        if result.is_err() {
+            // Completed meanwhile: the completer never saw the waker.
+            // SAFETY: `JOIN_WAKER` was not published; the slot is still ours.
+            header.join_waker.with_mut(|ptr| unsafe { *ptr = None });
+        }
+        result
+    }
+
+    /// # Safety
+    /// - Called once, by the `JoinHandle`, with its reference.
+    unsafe fn drop_join_handle(self) {
+        let header = self.header();
+        let (drop_output, drop_waker) = header.state.transition_to_join_handle_dropped();
+        // SAFETY: `COMPLETE` with join interest (just given up) gives us the
+        // output; take it out before our reference may free the task.
+        let output = drop_output.then(|| unsafe { self.take_stage() });
+        if drop_waker {
+            // SAFETY: `JOIN_WAKER` was cleared before completion: the slot
+            // is ours.
+            header.join_waker.with_mut(|ptr| unsafe { *ptr = None });
+        }
+        self.raw().drop_reference();
+        // The output is the user's value, dropped on the user's thread.
+        drop(output);
+    }
+
+    fn schedule(self) {
+        self.cell().scheduler.schedule(Notified::from_raw(self.raw()), false);
+    }
+}
+
+/// Drops a value, swallowing a panic from its `Drop`.
+fn drop_quietly<T>(value: T) {
+    let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(value)));
+}
+
+unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the vtable is only reached through a header of this type.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.poll()
+}
+
+unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.schedule()
+}
+
+unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`; the caller dropped the last reference.
+    unsafe { Harness::<F, S>::from_raw(ptr).dealloc() }
+}
+
+unsafe fn try_read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
+    // SAFETY: as in `poll`; the `JoinHandle` contract is forwarded.
+    unsafe { Harness::<F, S>::from_raw(ptr).try_read_output(dst, waker) }
+}
+
+unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`; the `JoinHandle` contract is forwarded.
+    unsafe { Harness::<F, S>::from_raw(ptr).drop_join_handle() }
+}
+
+unsafe fn cancel<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`; the caller holds `RUNNING` and a reference.
+    unsafe { Harness::<F, S>::from_raw(ptr).cancel_and_complete() }
+}
+
+/// Wakes a task by value (consuming one reference).
+pub(crate) fn wake_by_val(raw: RawTask) {
+    match raw.state().transition_to_notified_by_val() {
+        ToNotified::Submit => raw.schedule(),
+        ToNotified::DoNothing => {}
+        // SAFETY: that was the last reference.
+        ToNotified::Dealloc => unsafe { raw.dealloc() },
+    }
+}
+
+/// Wakes a task through a borrowed reference.
+pub(crate) fn wake_by_ref(raw: RawTask) {
+    match raw.state().transition_to_notified_by_ref() {
+        ToNotified::Submit => raw.schedule(),
+        ToNotified::DoNothing => {}
+        ToNotified::Dealloc => unreachable!("a borrowed wake drops no reference"),
+    }
+}

@@ -1,0 +1,113 @@
+//! `JoinHandle`: the awaitable, cancellable handle to a spawned task.
+
+use super::raw::RawTask;
+use super::{JoinError, TaskId};
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// An owned permission to await a task's output (asyncio's `Task`).
+///
+/// Awaiting gives `Ok(output)`, or a [`JoinError`] if the task panicked or
+/// was cancelled. Dropping the handle detaches the task: it keeps running.
+///
+/// ```
+/// # use weave_scheduler::Runtime;
+/// let rt = Runtime::builder().worker_threads(2).build().unwrap();
+/// let handle = rt.spawn(async { 6 * 7 });
+/// assert_eq!(rt.block_on(handle).unwrap(), 42);
+/// ```
+pub struct JoinHandle<T> {
+    raw: RawTask,
+    _output: PhantomData<T>,
+}
+
+// SAFETY: the handle only moves `T` out of the task (requires `T: Send` to
+// cross threads); every other access goes through the atomic state word.
+unsafe impl<T: Send> Send for JoinHandle<T> {}
+// SAFETY: `&JoinHandle` only reads the state word (`is_finished`, `id`) or
+// requests cancellation, both thread-safe; `T` is never reached through it.
+unsafe impl<T: Send> Sync for JoinHandle<T> {}
+
+impl<T> Unpin for JoinHandle<T> {}
+
+impl<T> JoinHandle<T> {
+    pub(crate) fn new(raw: RawTask) -> JoinHandle<T> {
+        JoinHandle {
+            raw,
+            _output: PhantomData,
+        }
+    }
+
+    /// Requests cancellation (asyncio's `Task.cancel()`): an idle task's
+    /// future is dropped before this returns; a running one is dropped when
+    /// its current poll returns; a queued one when a worker picks it up.
+    /// Awaiting the handle then gives [`JoinError::is_cancelled`] (unless
+    /// the running poll finished the task first).
+    ///
+    /// Returns false if the task had already finished.
+    ///
+    /// ```
+    /// # use weave_scheduler::Runtime;
+    /// let rt = Runtime::builder().worker_threads(1).build().unwrap();
+    /// let handle = rt.spawn(std::future::pending::<()>());
+    /// assert!(handle.cancel());
+    /// assert!(rt.block_on(handle).unwrap_err().is_cancelled());
+    /// ```
+    pub fn cancel(&self) -> bool {
+        super::cancel(self.raw)
+    }
+
+    /// True once the task has finished (asyncio's `Task.done()`): it
+    /// returned, panicked or was cancelled.
+    pub fn is_finished(&self) -> bool {
+        self.raw.state().load().is_complete()
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.raw.header().id
+    }
+
+    /// The task's name, if it was spawned with one.
+    pub fn name(&self) -> Option<&str> {
+        self.raw.header().name.as_deref()
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let coop = std::task::ready!(crate::coop::poll_proceed(cx));
+        let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
+        // SAFETY: we are this task's `JoinHandle`, and `out` has the type
+        // the task's output slot is read into.
+        unsafe {
+            self.raw
+                .try_read_output(&mut out as *mut Poll<Result<T, JoinError>> as *mut (), cx.waker())
+        };
+        if out.is_ready() {
+            coop.made_progress();
+        }
+        out
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        // SAFETY: called once, with the handle's reference.
+        unsafe { self.raw.drop_join_handle() }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("id", &self.id())
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}

@@ -1,0 +1,140 @@
+//! The owned-task list: every live task of a runtime, so that shutdown can
+//! cancel the idle ones that no queue holds.
+//!
+//! An intrusive doubly-linked list through [`Header::links`], split into
+//! shards by task id so that spawning and completing on different workers
+//! rarely meet on one lock. Ground rules: a task's `links` are read and
+//! written only under the lock of its shard; a task is linked at most once
+//! (at spawn) and unlinked at most once (at completion); once `closed`, no
+//! task is linked.
+
+use super::raw::{Header, RawTask};
+use super::Task;
+use crate::loom::Mutex;
+use crossbeam_utils::CachePadded;
+use std::mem;
+use std::ptr::NonNull;
+
+#[cfg(not(loom))]
+const SHARDS: usize = 64;
+#[cfg(loom)]
+const SHARDS: usize = 2;
+
+struct Shard {
+    head: Option<NonNull<Header>>,
+    len: usize,
+    closed: bool,
+}
+
+// SAFETY: the raw pointers are task headers, reachable only under the
+// shard's lock (ground rules above); tasks themselves are `Send`.
+unsafe impl Send for Shard {}
+
+/// All live tasks of one runtime.
+pub(crate) struct OwnedTasks {
+    shards: Box<[CachePadded<Mutex<Shard>>]>,
+}
+
+impl OwnedTasks {
+    pub(crate) fn new() -> OwnedTasks {
+        let shards = (0..SHARDS)
+            .map(|_| {
+                CachePadded::new(Mutex::new(Shard {
+                    head: None,
+                    len: 0,
+                    closed: false,
+                }))
+            })
+            .collect();
+        OwnedTasks { shards }
+    }
+
+    fn shard(&self, task: RawTask) -> &Mutex<Shard> {
+        &self.shards[task.header().id.as_u64() as usize % SHARDS]
+    }
+
+    /// Links `task`, which the list now owns. Hands it back if the list is
+    /// closed (the runtime is shutting down).
+    pub(crate) fn bind(&self, task: Task) -> Result<(), Task> {
+        let raw = task.raw();
+        let mut shard = self.shard(raw).lock();
+        if shard.closed {
+            return Err(task);
+        }
+        let node = raw.as_ptr();
+        // SAFETY: links are touched only under this shard's lock, held here.
+        raw.header().links.with_mut(|links| unsafe {
+            (*links).prev = None;
+            (*links).next = shard.head;
+        });
+        if let Some(head) = shard.head {
+            // SAFETY: `head` is a linked, hence live, task of this shard.
+            unsafe { head.as_ref() }
+                .links
+                .with_mut(|links| unsafe { (*links).prev = Some(node) });
+        }
+        shard.head = Some(node);
+        shard.len += 1;
+        mem::forget(task);
+        Ok(())
+    }
+
+    /// Unlinks `task` and returns the list's reference; `None` if it was
+    /// never linked (spawned after `close`).
+    pub(crate) fn remove(&self, task: &Task) -> Option<Task> {
+        let raw = task.raw();
+        let node = raw.as_ptr();
+        let mut shard = self.shard(raw).lock();
+        // SAFETY: under the shard lock.
+        let (prev, next) = raw
+            .header()
+            .links
+            .with(|links| unsafe { ((*links).prev, (*links).next) });
+        match prev {
+            // SAFETY (both arms): neighbours are linked, live tasks of this
+            // shard, and we hold its lock.
+            Some(prev) => unsafe { prev.as_ref() }
+                .links
+                .with_mut(|links| unsafe { (*links).next = next }),
+            None if shard.head == Some(node) => shard.head = next,
+            None => return None,
+        }
+        if let Some(next) = next {
+            // SAFETY: as above.
+            unsafe { next.as_ref() }
+                .links
+                .with_mut(|links| unsafe { (*links).prev = prev });
+        }
+        // SAFETY: under the shard lock.
+        raw.header().links.with_mut(|links| unsafe {
+            (*links).prev = None;
+            (*links).next = None;
+        });
+        shard.len -= 1;
+        Some(Task::from_raw(raw))
+    }
+
+    /// Closes the list to new tasks and returns a counted reference to
+    /// every task still in it.
+    pub(crate) fn close_and_snapshot(&self) -> Vec<Task> {
+        let mut all = Vec::new();
+        for shard in self.shards.iter() {
+            let mut shard = shard.lock();
+            shard.closed = true;
+            let mut cursor = shard.head;
+            while let Some(node) = cursor {
+                // SAFETY: linked tasks are live; under the shard lock.
+                let raw = unsafe { RawTask::from_raw(node) };
+                raw.state().ref_inc();
+                all.push(Task::from_raw(raw));
+                cursor = raw.header().links.with(|links| unsafe { (*links).next });
+            }
+        }
+        all
+    }
+
+    /// How many tasks are linked.
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(|shard| shard.lock().len).sum()
+    }
+}

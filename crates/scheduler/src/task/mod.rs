@@ -1,0 +1,145 @@
+//! Tasks: one allocation per spawned future, and the handles to it.
+//!
+//! Ground rules:
+//! - A task is referenced by counted handles only: [`Task`] (the owned-task
+//!   list's), [`Notified`] (a queue's: "poll me"), [`JoinHandle`] and every
+//!   `Waker`. The last handle dropped frees it.
+//! - The future is touched only by the thread holding the `RUNNING` bit
+//!   (see [`state`]): a worker polling a `Notified`, or a thread that claimed
+//!   an idle task to cancel it. So a task is never polled concurrently.
+//! - A task is completed exactly once (output, cancellation or panic), which
+//!   drops the future exactly once; the output is dropped exactly once, by
+//!   the `JoinHandle` or, without one, by the completer.
+//! - A task leaves its owner through [`Schedule::release`] when it
+//!   completes; shutdown cancels everything the owner still lists.
+
+mod error;
+pub(crate) mod harness;
+mod id;
+mod join;
+pub(crate) mod list;
+pub(crate) mod raw;
+pub(crate) mod state;
+mod waker;
+
+pub use error::JoinError;
+pub use id::TaskId;
+pub use join::JoinHandle;
+
+use raw::RawTask;
+use state::ToCancelled;
+use std::future::Future;
+use std::mem::ManuallyDrop;
+
+/// What a task needs from whoever runs it.
+pub(crate) trait Schedule: Send + Sync + Sized + 'static {
+    /// Queues `task` to be polled. `is_yield` is true when the task woke
+    /// itself during its own poll: it then goes behind other ready work.
+    fn schedule(&self, task: Notified, is_yield: bool);
+
+    /// The task completed: unlink it from the owner, handing back the
+    /// owner's reference (`None` if the owner does not list it).
+    fn release(&self, task: &Task) -> Option<Task>;
+}
+
+/// The owner's counted reference to a task.
+pub(crate) struct Task {
+    raw: RawTask,
+}
+
+/// A counted reference that stands for "this task must be polled".
+pub(crate) struct Notified {
+    raw: RawTask,
+}
+
+impl Task {
+    pub(crate) fn from_raw(raw: RawTask) -> Task {
+        Task { raw }
+    }
+
+    pub(crate) fn raw(&self) -> RawTask {
+        self.raw
+    }
+
+    /// Cancels the task for a runtime shutdown: if no thread is polling or
+    /// cancelling it, its future is dropped here and now.
+    pub(crate) fn shutdown(&self) {
+        shutdown(self.raw);
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.raw.drop_reference();
+    }
+}
+
+impl Notified {
+    pub(crate) fn from_raw(raw: RawTask) -> Notified {
+        Notified { raw }
+    }
+
+    /// Polls the task (or completes its cancellation).
+    pub(crate) fn run(self) {
+        let raw = ManuallyDrop::new(self).raw;
+        raw.poll();
+    }
+
+    /// Cancels a queued task that will never run (its queue is shutting
+    /// down), dropping its future here.
+    pub(crate) fn shutdown(self) {
+        shutdown(self.raw);
+    }
+}
+
+impl Drop for Notified {
+    fn drop(&mut self) {
+        self.raw.drop_reference();
+    }
+}
+
+/// Requests cancellation of the task behind `raw`; false if it already
+/// finished. If the task is idle, its future is dropped before returning.
+pub(crate) fn cancel(raw: RawTask) -> bool {
+    match raw.state().transition_to_cancelled() {
+        ToCancelled::AlreadyDone => !raw.state().load().is_complete(),
+        ToCancelled::Deferred => true,
+        ToCancelled::ClaimedIdle => {
+            raw.state().ref_inc();
+            // SAFETY: `RUNNING` was claimed by the transition, and the
+            // reference just added is handed over.
+            unsafe { raw.cancel() };
+            true
+        }
+    }
+}
+
+/// Claims the task for shutdown and, unless someone else is already
+/// finishing it, drops its future here.
+fn shutdown(raw: RawTask) {
+    if raw.state().transition_to_shutdown() {
+        raw.state().ref_inc();
+        // SAFETY: `RUNNING` was claimed above and the reference just added
+        // is handed to `cancel`.
+        unsafe { raw.cancel() }
+    }
+}
+
+/// Allocates a task. Returns the owner's `Task`, the first `Notified` and
+/// the `JoinHandle` (the three initial references).
+pub(crate) fn new_task<F, S>(
+    future: F,
+    scheduler: S,
+    id: TaskId,
+    name: Option<Box<str>>,
+) -> (Task, Notified, JoinHandle<F::Output>)
+where
+    F: Future,
+    S: Schedule,
+{
+    let raw = RawTask::new(future, scheduler, id, name);
+    (Task { raw }, Notified { raw }, JoinHandle::new(raw))
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests;

@@ -1,0 +1,194 @@
+//! The task's memory: one allocation holding the header, the scheduler
+//! handle and the future (later its output), and the type-erased pointer
+//! [`RawTask`] that every handle (`Task`, `Notified`, `JoinHandle`, `Waker`)
+//! wraps.
+//!
+//! Ground rules for the fields of [`Header`]:
+//! - `state`: atomic, see [`super::state`];
+//! - `vtable`, `id`, `name`: written at allocation, read-only after;
+//! - `links`: read and written only under the owned-task list's shard lock;
+//! - `join_waker`: see the join-waker rules in [`super::state`].
+//!
+//! The stage (future / output) of [`Cell`] is touched only by the holder of
+//! the `RUNNING` bit, or after `COMPLETE` by whoever owns the output.
+
+use super::error::Repr;
+use super::state::State;
+use super::{Schedule, TaskId};
+use crate::loom::UnsafeCell;
+use std::future::Future;
+use std::ptr::NonNull;
+use std::task::Waker;
+
+/// The intrusive links of the owned-task list.
+pub(crate) struct Links {
+    pub(crate) prev: Option<NonNull<Header>>,
+    pub(crate) next: Option<NonNull<Header>>,
+}
+
+/// The type-independent part of a task, at the start of its allocation.
+#[repr(C)]
+pub(crate) struct Header {
+    pub(crate) state: State,
+    pub(crate) vtable: &'static Vtable,
+    pub(crate) id: TaskId,
+    pub(crate) links: UnsafeCell<Links>,
+    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+    pub(crate) name: Option<Box<str>>,
+}
+
+/// The typed operations of a task, reached through the header.
+pub(crate) struct Vtable {
+    /// Runs the task; consumes one `Notified` reference.
+    pub(crate) poll: unsafe fn(NonNull<Header>),
+    /// Hands one reference, as a `Notified`, to the scheduler.
+    pub(crate) schedule: unsafe fn(NonNull<Header>),
+    /// Frees the allocation (the reference count reached zero).
+    pub(crate) dealloc: unsafe fn(NonNull<Header>),
+    /// Moves the output into `*dst` (a `Poll<Result<T, JoinError>>`) if
+    /// it is ready, else registers the waker.
+    pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// The `JoinHandle` is dropped.
+    pub(crate) drop_join_handle: unsafe fn(NonNull<Header>),
+    /// Drops the future and completes the task as cancelled; the caller
+    /// holds `RUNNING` and one reference, which this consumes.
+    pub(crate) cancel: unsafe fn(NonNull<Header>),
+}
+
+/// What the task holds in place of its future over its life.
+pub(crate) enum Stage<F: Future> {
+    /// Not finished yet.
+    Running(F),
+    /// Finished; the output waits for the `JoinHandle`.
+    Finished(Result<F::Output, Repr>),
+    /// The future is gone and the output taken (or dropped).
+    Consumed,
+}
+
+/// The whole allocation of one task.
+#[repr(C)]
+pub(crate) struct Cell<F: Future, S> {
+    /// First, so that a `NonNull<Header>` is a `NonNull<Cell<F, S>>`.
+    pub(crate) header: Header,
+    pub(crate) scheduler: S,
+    pub(crate) stage: UnsafeCell<Stage<F>>,
+}
+
+impl<F: Future, S: Schedule> Cell<F, S> {
+    /// Allocates a task; the state starts as described in `state`.
+    pub(crate) fn allocate(future: F, scheduler: S, id: TaskId, name: Option<Box<str>>) -> NonNull<Header> {
+        let cell = Box::new(Cell {
+            header: Header {
+                state: State::new(),
+                vtable: super::harness::vtable::<F, S>(),
+                id,
+                links: UnsafeCell::new(Links { prev: None, next: None }),
+                join_waker: UnsafeCell::new(None),
+                name,
+            },
+            scheduler,
+            stage: UnsafeCell::new(Stage::Running(future)),
+        });
+        NonNull::from(Box::leak(cell)).cast()
+    }
+}
+
+/// A type-erased pointer to a task. Copy; owns nothing by itself: the
+/// handle types around it own one reference each.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub(crate) struct RawTask {
+    ptr: NonNull<Header>,
+}
+
+// SAFETY: a task is shared between threads by design; its fields follow the
+// ground rules above (atomic state, or access gated by state bits or locks),
+// and the future and output types are required to be `Send` at spawn.
+unsafe impl Send for RawTask {}
+// SAFETY: as for `Send`: every shared access goes through the state word.
+unsafe impl Sync for RawTask {}
+
+impl RawTask {
+    pub(crate) fn new<F, S>(future: F, scheduler: S, id: TaskId, name: Option<Box<str>>) -> RawTask
+    where
+        F: Future,
+        S: Schedule,
+    {
+        RawTask {
+            ptr: Cell::allocate(future, scheduler, id, name),
+        }
+    }
+
+    /// # Safety
+    /// - `ptr` points to a live task header.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> RawTask {
+        RawTask { ptr }
+    }
+
+    pub(crate) fn as_ptr(self) -> NonNull<Header> {
+        self.ptr
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: every `RawTask` in use stands for a counted reference, so
+        // the allocation is live while `self` is borrowed.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    pub(crate) fn state(&self) -> &State {
+        &self.header().state
+    }
+
+    /// Runs the task, consuming the caller's `Notified` reference.
+    pub(crate) fn poll(self) {
+        // SAFETY: the caller hands over a `Notified` reference, which the
+        // vtable's `poll` consumes; the header is live while it is held.
+        unsafe { (self.header().vtable.poll)(self.ptr) }
+    }
+
+    /// Schedules the task, handing one reference to the scheduler.
+    pub(crate) fn schedule(self) {
+        // SAFETY: the caller transferred one reference to the `Notified`
+        // created inside `schedule`.
+        unsafe { (self.header().vtable.schedule)(self.ptr) }
+    }
+
+    /// Frees the task.
+    ///
+    /// # Safety
+    /// - The reference count just dropped to zero.
+    pub(crate) unsafe fn dealloc(self) {
+        // SAFETY: per this function's contract no reference is left.
+        unsafe { (self.header().vtable.dealloc)(self.ptr) }
+    }
+
+    /// # Safety
+    /// - The caller is the `JoinHandle` of this task, and `dst` points to a
+    ///   `Poll<Result<T, JoinError>>` with `T` the task's output type.
+    pub(crate) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
+        // SAFETY: forwarded contract.
+        unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) }
+    }
+
+    /// # Safety
+    /// - Called once, by the `JoinHandle`, giving up its reference.
+    pub(crate) unsafe fn drop_join_handle(self) {
+        // SAFETY: forwarded contract.
+        unsafe { (self.header().vtable.drop_join_handle)(self.ptr) }
+    }
+
+    /// # Safety
+    /// - The caller holds `RUNNING` (claimed through a cancel transition)
+    ///   and one reference, which this consumes.
+    pub(crate) unsafe fn cancel(self) {
+        // SAFETY: forwarded contract.
+        unsafe { (self.header().vtable.cancel)(self.ptr) }
+    }
+
+    /// Drops one reference, freeing the task if it was the last.
+    pub(crate) fn drop_reference(self) {
+        if self.state().ref_dec() {
+            // SAFETY: that was the last reference.
+            unsafe { self.dealloc() }
+        }
+    }
+}

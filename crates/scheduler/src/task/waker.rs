@@ -1,0 +1,43 @@
+//! The `Waker` of a task: a `RawWaker` whose data pointer is the task
+//! header and which owns one reference to the task.
+
+use super::harness;
+use super::raw::{Header, RawTask};
+use std::ptr::NonNull;
+use std::task::{RawWaker, RawWakerVTable};
+
+static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
+
+/// A `RawWaker` for the task at `ptr`; counts no reference by itself.
+pub(crate) fn raw_waker(ptr: NonNull<Header>) -> RawWaker {
+    RawWaker::new(ptr.as_ptr() as *const (), &VTABLE)
+}
+
+/// # Safety
+/// - `data` is the header pointer of a live task.
+unsafe fn raw(data: *const ()) -> RawTask {
+    // SAFETY: wakers are only built from task header pointers.
+    unsafe { RawTask::from_raw(NonNull::new_unchecked(data as *mut Header)) }
+}
+
+unsafe fn clone(data: *const ()) -> RawWaker {
+    // SAFETY: the waker being cloned keeps the task alive.
+    let task = unsafe { raw(data) };
+    task.state().ref_inc();
+    raw_waker(task.as_ptr())
+}
+
+unsafe fn wake(data: *const ()) {
+    // SAFETY: this waker owns a reference, consumed here.
+    harness::wake_by_val(unsafe { raw(data) })
+}
+
+unsafe fn wake_by_ref(data: *const ()) {
+    // SAFETY: the borrowed waker keeps the task alive.
+    harness::wake_by_ref(unsafe { raw(data) })
+}
+
+unsafe fn drop_waker(data: *const ()) {
+    // SAFETY: this waker owns a reference, dropped here.
+    unsafe { raw(data) }.drop_reference()
+}

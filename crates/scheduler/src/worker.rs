@@ -1,0 +1,239 @@
+//! One worker thread: its local queue and LIFO slot, and the loop that
+//! runs tasks, steals when idle and parks when there is nothing to steal.
+//!
+//! Ground rules: a [`WorkerContext`] lives on its worker thread's stack and
+//! is reached only from that thread (through [`crate::context`]), so its
+//! fields are plain `Cell`s. Other threads reach the worker only through its
+//! `Remote` in [`Shared`]: the stealer of its queue and its `Park`.
+//!
+//! The loop, each tick:
+//! 1. every [`MAINTENANCE_INTERVAL`] ticks, poll the driver without
+//!    blocking (`park(Some(ZERO))`) and release deferred (yielded) tasks;
+//! 2. take a task: the local queue, then the injector (the injector first
+//!    every [`GLOBAL_QUEUE_INTERVAL`] ticks, for fairness); when the local
+//!    queue is empty, release deferred tasks; then steal from a random
+//!    peer, at most half the workers searching at once;
+//! 3. run it, then up to [`MAX_LIFO_POLLS`] tasks it woke through the LIFO
+//!    slot;
+//! 4. with nothing found, park (see [`crate::idle`] for the protocol).
+
+use crate::context;
+use crate::loom::fence;
+use crate::loom::Ordering::SeqCst;
+use crate::queue::Local;
+use crate::shared::Shared;
+use crate::task::Notified;
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::Duration;
+
+/// Ticks between two looks at the injector before the local queue.
+pub(crate) const GLOBAL_QUEUE_INTERVAL: u32 = 61;
+/// Ticks between two non-blocking polls of the driver.
+pub(crate) const MAINTENANCE_INTERVAL: u32 = 61;
+/// Tasks run back to back through the LIFO slot before the rest of the
+/// queue gets a turn.
+pub(crate) const MAX_LIFO_POLLS: u32 = 3;
+
+pub(crate) struct WorkerContext {
+    pub(crate) shared: Arc<Shared>,
+    index: usize,
+    local: Local,
+    lifo: Cell<Option<Notified>>,
+    /// True while a task is being polled: a task it wakes goes to the LIFO
+    /// slot; wakes from the driver or from deferred tasks go to the queue.
+    in_task: Cell<bool>,
+    searching: Cell<bool>,
+    deferred: RefCell<Vec<Waker>>,
+    tick: Cell<u32>,
+    rng: Cell<u64>,
+}
+
+impl WorkerContext {
+    pub(crate) fn new(shared: Arc<Shared>, index: usize, local: Local) -> WorkerContext {
+        WorkerContext {
+            shared,
+            index,
+            local,
+            lifo: Cell::new(None),
+            in_task: Cell::new(false),
+            searching: Cell::new(false),
+            deferred: RefCell::new(Vec::new()),
+            tick: Cell::new(0),
+            rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9)),
+        }
+    }
+
+    /// Queues a task woken on this worker.
+    pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
+        if is_yield || !self.in_task.get() {
+            self.local.push(task);
+        } else if let Some(prev) = self.lifo.replace(Some(task)) {
+            self.local.push(prev);
+        } else {
+            // Only the LIFO slot holds it and this worker runs it next:
+            // nothing for other workers to take.
+            return;
+        }
+        self.shared.notify_parked();
+    }
+
+    /// Keeps `waker` until the next maintenance (see `yield_now`).
+    pub(crate) fn defer(&self, waker: &Waker) {
+        self.deferred.borrow_mut().push(waker.clone());
+    }
+
+    fn park_handle(&self) -> &dyn crate::park::Park {
+        &*self.shared.remotes[self.index].park
+    }
+
+    /// The worker's main loop; returns when the runtime shuts down.
+    pub(crate) fn run(&self) {
+        let _worker = context::enter_worker(self);
+        while !self.shared.is_shutdown() {
+            let tick = self.tick.get().wrapping_add(1);
+            self.tick.set(tick);
+            if tick % MAINTENANCE_INTERVAL == 0 {
+                self.maintenance();
+            }
+            match self.next_task(tick).or_else(|| self.steal()) {
+                Some(task) => self.run_task(task),
+                None => self.park(),
+            }
+        }
+        self.drain();
+    }
+
+    fn maintenance(&self) {
+        self.park_handle().park(Some(Duration::ZERO));
+        self.wake_deferred();
+    }
+
+    fn wake_deferred(&self) -> bool {
+        let wakers = std::mem::take(&mut *self.deferred.borrow_mut());
+        let any = !wakers.is_empty();
+        for waker in wakers {
+            waker.wake();
+        }
+        any
+    }
+
+    fn next_task(&self, tick: u32) -> Option<Notified> {
+        if tick % GLOBAL_QUEUE_INTERVAL == 0 {
+            if let Some(task) = self.shared.injector.pop() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.local.pop() {
+            return Some(task);
+        }
+        if !self.deferred.borrow().is_empty() {
+            // Every other ready task has run: give the driver its turn, then
+            // the yielded tasks theirs.
+            self.maintenance();
+            if let Some(task) = self.local.pop() {
+                return Some(task);
+            }
+        }
+        self.shared.injector.steal_into(&self.local)
+    }
+
+    fn steal(&self) -> Option<Notified> {
+        if !self.searching.get() {
+            if !self.shared.idle.try_start_searching() {
+                return None;
+            }
+            self.searching.set(true);
+        }
+        let remotes = &self.shared.remotes;
+        let n = remotes.len();
+        let start = self.next_random() as usize % n;
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            if let Some(task) = remotes[victim].stealer.steal_into(&self.local) {
+                return Some(task);
+            }
+        }
+        self.shared.injector.steal_into(&self.local)
+    }
+
+    fn next_random(&self) -> u64 {
+        // xorshift64*
+        let mut x = self.rng.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng.set(x);
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn run_task(&self, task: Notified) {
+        if self.searching.replace(false) && self.shared.idle.stop_searching() {
+            // The last searcher found work; there may be more: let another
+            // worker look.
+            self.shared.notify_parked();
+        }
+        self.in_task.set(true);
+        task.run();
+        let mut lifo_polls = 0;
+        while let Some(next) = self.lifo.take() {
+            lifo_polls += 1;
+            if lifo_polls > MAX_LIFO_POLLS {
+                self.local.push(next);
+                self.shared.notify_parked();
+                break;
+            }
+            next.run();
+        }
+        self.in_task.set(false);
+    }
+
+    fn park(&self) {
+        if self.wake_deferred() {
+            return;
+        }
+        let shared = &*self.shared;
+        let was_searching = self.searching.replace(false);
+        if shared.idle.park(self.index, was_searching) {
+            // We were the last searcher: work pushed while we searched may
+            // have skipped waking anyone, counting on us.
+            fence(SeqCst);
+            if shared.has_stealable_work() {
+                shared.notify_parked();
+            }
+        }
+        loop {
+            if shared.is_shutdown() {
+                return;
+            }
+            self.park_handle().park(None);
+            if !self.local.is_empty() {
+                // The driver woke tasks on this thread while it slept.
+                if !shared.idle.unpark_self(self.index) {
+                    // Someone woke us as a searcher meanwhile.
+                    self.searching.set(true);
+                }
+                return;
+            }
+            if !shared.idle.is_parked(self.index) {
+                // Woken for new work: we count as searching.
+                self.searching.set(true);
+                return;
+            }
+        }
+    }
+
+    /// Drops the queued references when the runtime shuts down; the tasks
+    /// themselves are cancelled through the owned list.
+    fn drain(&self) {
+        drop(self.lifo.take());
+        while let Some(task) = self.local.pop() {
+            drop(task);
+        }
+        self.deferred.borrow_mut().clear();
+    }
+}
