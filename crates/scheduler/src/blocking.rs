@@ -106,13 +106,19 @@ impl BlockingPool {
     }
 
     /// Queues `func` to run on a pool thread inside the runtime `handle`.
-    pub(crate) fn spawn<F, R>(&self, handle: &Handle, func: F, name: Option<Box<str>>) -> JoinHandle<R>
+    pub(crate) fn spawn<F, R>(
+        &self,
+        handle: &Handle,
+        func: F,
+        name: Option<Box<str>>,
+    ) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
         let future = BlockingTask { func: Some(func) };
-        let (owner, notified, join) = task::new_task(future, BlockingSchedule, TaskId::next(), name);
+        let (owner, notified, join) =
+            task::new_task(future, BlockingSchedule, TaskId::next(), name);
         let mut state = self.inner.state.lock();
         if state.shutdown {
             drop(state);
@@ -172,7 +178,10 @@ impl BlockingPool {
             }
             state.num_idle += 1;
             loop {
-                let timed_out = inner.condvar.wait_for(&mut state, inner.config.keep_alive).timed_out();
+                let timed_out = inner
+                    .condvar
+                    .wait_for(&mut state, inner.config.keep_alive)
+                    .timed_out();
                 if state.num_notify > 0 {
                     state.num_notify -= 1;
                     continue 'outer;

@@ -70,6 +70,20 @@ pub(crate) fn enter_driving(what: &str) -> DrivingGuard {
     DrivingGuard(())
 }
 
+/// True if this thread is driving async code: it is a runtime worker, or
+/// inside `block_on`. Blocking here (a nested `block_on`, a new runtime's
+/// `run`) would stall its tasks.
+///
+/// ```
+/// # use weave_scheduler::{is_driving, Runtime};
+/// assert!(!is_driving());
+/// let rt = Runtime::builder().worker_threads(1).build().unwrap();
+/// assert!(rt.block_on(async { is_driving() }));
+/// ```
+pub fn is_driving() -> bool {
+    DRIVING.try_with(|d| d.get()).unwrap_or(false)
+}
+
 /// Clears the worker pointer when dropped.
 pub(crate) struct WorkerGuard(());
 

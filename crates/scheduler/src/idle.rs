@@ -84,7 +84,9 @@ impl Idle {
     /// then re-check every queue before sleeping).
     pub(crate) fn park(&self, worker: usize, was_searching: bool) -> bool {
         let mut sleepers = self.sleepers.lock();
-        let prev = self.state.fetch_sub(UNPARK_ONE | usize::from(was_searching), SeqCst);
+        let prev = self
+            .state
+            .fetch_sub(UNPARK_ONE | usize::from(was_searching), SeqCst);
         sleepers.push(worker);
         was_searching && searching(prev) == 1
     }

@@ -56,7 +56,11 @@ impl ThreadPark {
 
 impl Park for ThreadPark {
     fn park(&self, timeout: Option<Duration>) {
-        if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
             return;
         }
         if timeout == Some(Duration::ZERO) {
@@ -79,7 +83,11 @@ impl Park for ThreadPark {
                     false
                 }
             };
-            if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                .is_ok()
+            {
                 return;
             }
             if timed_out {

@@ -138,7 +138,9 @@ impl Builder {
                 "max_blocking_threads(0): spawn_blocking needs at least one thread; pass 1 or more",
             ));
         }
-        let park_factory = self.park.unwrap_or_else(|| Box::new(|_| Box::new(ThreadPark::new())));
+        let park_factory = self
+            .park
+            .unwrap_or_else(|| Box::new(|_| Box::new(ThreadPark::new())));
         let locals: Vec<Local> = (0..workers).map(|_| Local::new()).collect();
         let remotes = locals
             .iter()
@@ -164,7 +166,8 @@ impl Builder {
         for (index, local) in locals.into_iter().enumerate() {
             let handle = handle.clone();
             let hook = self.on_thread_start.clone();
-            let mut builder = thread::Builder::new().name(format!("{}-worker-{index}", self.thread_name));
+            let mut builder =
+                thread::Builder::new().name(format!("{}-worker-{index}", self.thread_name));
             if let Some(size) = self.stack_size {
                 builder = builder.stack_size(size);
             }
@@ -299,7 +302,9 @@ impl Drop for Runtime {
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runtime").field("workers", &self.threads.len()).finish()
+        f.debug_struct("Runtime")
+            .field("workers", &self.threads.len())
+            .finish()
     }
 }
 
@@ -375,7 +380,8 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let shared = &self.shared;
-        let (owned, notified, join) = task::new_task(future, shared.clone(), TaskId::next(), name.map(Box::from));
+        let (owned, notified, join) =
+            task::new_task(future, shared.clone(), TaskId::next(), name.map(Box::from));
         if shared.bind(owned) {
             crate::task::Schedule::schedule(shared, notified, false);
         } else {
@@ -439,7 +445,9 @@ impl Handle {
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle").field("workers", &self.num_workers()).finish()
+        f.debug_struct("Handle")
+            .field("workers", &self.num_workers())
+            .finish()
     }
 }
 
@@ -459,7 +467,9 @@ impl Wake for ThreadWaker {
 
 /// Polls `future` on this thread, parking between polls.
 fn block_on<F: Future>(future: F) -> F::Output {
-    let thread_waker = Arc::new(ThreadWaker { park: ThreadPark::new() });
+    let thread_waker = Arc::new(ThreadWaker {
+        park: ThreadPark::new(),
+    });
     let waker = Waker::from(thread_waker.clone());
     let mut cx = Context::from_waker(&waker);
     let mut future = std::pin::pin!(future);

@@ -74,6 +74,18 @@ impl Shared {
         }
     }
 
+    /// Records worker `index` as parked. If it was the last searcher, looks
+    /// at every queue once more: work pushed while it searched may have
+    /// skipped waking anyone, counting on it (see [`crate::idle`]).
+    pub(crate) fn park_worker(&self, index: usize, was_searching: bool) {
+        if self.idle.park(index, was_searching) {
+            fence(SeqCst);
+            if self.has_stealable_work() {
+                self.notify_parked();
+            }
+        }
+    }
+
     /// True if any queue a worker could take from is non-empty.
     pub(crate) fn has_stealable_work(&self) -> bool {
         !self.injector.is_empty() || self.remotes.iter().any(|r| !r.stealer.is_empty())
@@ -120,7 +132,9 @@ impl Shared {
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified, is_yield: bool) {
         context::with_worker(|worker| match worker {
-            Some(worker) if ptr::eq(&*worker.shared, &**self) => worker.schedule_local(task, is_yield),
+            Some(worker) if ptr::eq(&*worker.shared, &**self) => {
+                worker.schedule_local(task, is_yield)
+            }
             _ => self.schedule_remote(task),
         })
     }

@@ -70,10 +70,12 @@ impl TaskBuilder {
         R: Send + 'static,
     {
         match Handle::try_current() {
-            Ok(handle) => handle
-                .shared
-                .blocking
-                .spawn(&handle, func, self.name.map(String::into_boxed_str)),
+            Ok(handle) => {
+                handle
+                    .shared
+                    .blocking
+                    .spawn(&handle, func, self.name.map(String::into_boxed_str))
+            }
             Err(err) => panic!("task::Builder::spawn_blocking called outside a runtime: {err}"),
         }
     }

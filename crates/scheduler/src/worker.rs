@@ -18,8 +18,6 @@
 //! 4. with nothing found, park (see [`crate::idle`] for the protocol).
 
 use crate::context;
-use crate::loom::fence;
-use crate::loom::Ordering::SeqCst;
 use crate::queue::Local;
 use crate::shared::Shared;
 use crate::task::Notified;
@@ -61,7 +59,9 @@ impl WorkerContext {
             searching: Cell::new(false),
             deferred: RefCell::new(Vec::new()),
             tick: Cell::new(0),
-            rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9)),
+            rng: Cell::new(
+                0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
+            ),
         }
     }
 
@@ -198,14 +198,7 @@ impl WorkerContext {
         }
         let shared = &*self.shared;
         let was_searching = self.searching.replace(false);
-        if shared.idle.park(self.index, was_searching) {
-            // We were the last searcher: work pushed while we searched may
-            // have skipped waking anyone, counting on us.
-            fence(SeqCst);
-            if shared.has_stealable_work() {
-                shared.notify_parked();
-            }
-        }
+        shared.park_worker(self.index, was_searching);
         loop {
             if shared.is_shutdown() {
                 return;

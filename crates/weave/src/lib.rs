@@ -1,0 +1,38 @@
+//! # weave
+//!
+//! A multi-threaded, work-stealing async runtime with the programming model
+//! of Python's asyncio: [`run`] a main future, [`spawn`] tasks (asyncio's
+//! `create_task`), await their [`JoinHandle`]s, [`cancel`](JoinHandle::cancel)
+//! them, and push blocking work off the workers with [`to_thread`].
+//!
+//! ```
+//! async fn square(x: u64) -> u64 {
+//!     weave::yield_now().await; // asyncio.sleep(0)
+//!     x * x
+//! }
+//!
+//! let total = weave::run(async {
+//!     let tasks: Vec<_> = (1..=10).map(|x| weave::spawn(square(x))).collect();
+//!     let mut total = 0;
+//!     for task in tasks {
+//!         total += task.await.unwrap();
+//!     }
+//!     total
+//! });
+//! assert_eq!(total, 385);
+//! ```
+//!
+//! The lower crates are usable on their own: `weave_scheduler` (tasks and
+//! workers), `weave_timer`, `weave_sync` and `weave_reactor`.
+
+mod entry;
+mod runtime;
+pub mod task;
+
+pub use entry::run;
+pub use runtime::{Builder, Handle, Runtime};
+pub use task::{
+    current_task, spawn, spawn_blocking, to_thread, unconstrained, yield_now, JoinError,
+    JoinHandle, TaskId,
+};
+pub use weave_scheduler::NoRuntime;

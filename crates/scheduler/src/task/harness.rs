@@ -136,7 +136,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             Poll::Ready(output) => unsafe { self.complete(output) },
             Poll::Pending => match self.header().state.transition_to_idle() {
                 ToIdle::Ok => self.raw().drop_reference(),
-                ToIdle::OkNotified => self.cell().scheduler.schedule(Notified::from_raw(self.raw()), true),
+                ToIdle::OkNotified => self
+                    .cell()
+                    .scheduler
+                    .schedule(Notified::from_raw(self.raw()), true),
                 // SAFETY: `RUNNING` was kept for us.
                 ToIdle::Cancelled => unsafe { self.cancel_and_complete() },
             },
@@ -180,7 +183,11 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                     waker.wake_by_ref();
                 }
             });
-            if !header.state.unset_join_waker_after_complete().is_join_interested() {
+            if !header
+                .state
+                .unset_join_waker_after_complete()
+                .is_join_interested()
+            {
                 // The `JoinHandle` went away meanwhile and left the waker to us.
                 // SAFETY: `JOIN_WAKER` is clear and the task complete: only we
                 // may touch the slot now.
@@ -240,13 +247,18 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let set = if snapshot.is_join_waker_set() {
             // SAFETY: `JOIN_WAKER` is set, so the slot is initialized and
             // only read by others.
-            let same = header
-                .join_waker
-                .with(|ptr| unsafe { &*ptr }.as_ref().is_some_and(|w| w.will_wake(waker)));
+            let same = header.join_waker.with(|ptr| {
+                unsafe { &*ptr }
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(waker))
+            });
             if same {
                 return false;
             }
-            header.state.unset_join_waker().and_then(|_| self.set_join_waker(waker))
+            header
+                .state
+                .unset_join_waker()
+                .and_then(|_| self.set_join_waker(waker))
         } else {
             self.set_join_waker(waker)
         };
@@ -259,7 +271,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         }
     }
 
-    fn set_join_waker(&self, waker: &Waker) -> Result<super::state::Snapshot, super::state::Snapshot> {
+    fn set_join_waker(
+        &self,
+        waker: &Waker,
+    ) -> Result<super::state::Snapshot, super::state::Snapshot> {
         let header = self.header();
         // SAFETY: `JOIN_WAKER` and `COMPLETE` are clear: the `JoinHandle`
         // (us) owns the slot.
@@ -294,7 +309,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     }
 
     fn schedule(self) {
-        self.cell().scheduler.schedule(Notified::from_raw(self.raw()), false);
+        self.cell()
+            .scheduler
+            .schedule(Notified::from_raw(self.raw()), false);
     }
 }
 
@@ -318,7 +335,11 @@ unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     unsafe { Harness::<F, S>::from_raw(ptr).dealloc() }
 }
 
-unsafe fn try_read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
+unsafe fn try_read_output<F: Future, S: Schedule>(
+    ptr: NonNull<Header>,
+    dst: *mut (),
+    waker: &Waker,
+) {
     // SAFETY: as in `poll`; the `JoinHandle` contract is forwarded.
     unsafe { Harness::<F, S>::from_raw(ptr).try_read_output(dst, waker) }
 }

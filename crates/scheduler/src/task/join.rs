@@ -86,8 +86,10 @@ impl<T> Future for JoinHandle<T> {
         // SAFETY: we are this task's `JoinHandle`, and `out` has the type
         // the task's output slot is read into.
         unsafe {
-            self.raw
-                .try_read_output(&mut out as *mut Poll<Result<T, JoinError>> as *mut (), cx.waker())
+            self.raw.try_read_output(
+                &mut out as *mut Poll<Result<T, JoinError>> as *mut (),
+                cx.waker(),
+            )
         };
         if out.is_ready() {
             coop.made_progress();

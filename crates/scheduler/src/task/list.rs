@@ -18,7 +18,7 @@ use std::ptr::NonNull;
 #[cfg(not(loom))]
 const SHARDS: usize = 64;
 #[cfg(loom)]
-const SHARDS: usize = 2;
+const SHARDS: usize = 1;
 
 struct Shard {
     head: Option<NonNull<Header>>,

@@ -76,13 +76,21 @@ pub(crate) struct Cell<F: Future, S> {
 
 impl<F: Future, S: Schedule> Cell<F, S> {
     /// Allocates a task; the state starts as described in `state`.
-    pub(crate) fn allocate(future: F, scheduler: S, id: TaskId, name: Option<Box<str>>) -> NonNull<Header> {
+    pub(crate) fn allocate(
+        future: F,
+        scheduler: S,
+        id: TaskId,
+        name: Option<Box<str>>,
+    ) -> NonNull<Header> {
         let cell = Box::new(Cell {
             header: Header {
                 state: State::new(),
                 vtable: super::harness::vtable::<F, S>(),
                 id,
-                links: UnsafeCell::new(Links { prev: None, next: None }),
+                links: UnsafeCell::new(Links {
+                    prev: None,
+                    next: None,
+                }),
                 join_waker: UnsafeCell::new(None),
                 name,
             },

@@ -129,7 +129,10 @@ impl State {
         loop {
             let (out, next) = f(Snapshot(curr));
             let Some(next) = next else { return out };
-            match self.val.compare_exchange_weak(curr, next.0, AcqRel, Acquire) {
+            match self
+                .val
+                .compare_exchange_weak(curr, next.0, AcqRel, Acquire)
+            {
                 Ok(_) => return out,
                 Err(actual) => curr = actual,
             }
@@ -252,7 +255,14 @@ impl State {
         self.fetch_update(|mut s| {
             if s.is_complete() || s.is_running() {
                 // Complete, or someone else is dropping it right now.
-                (false, if s.is_cancelled() { None } else { Some(s.with(CANCELLED)) })
+                (
+                    false,
+                    if s.is_cancelled() {
+                        None
+                    } else {
+                        Some(s.with(CANCELLED))
+                    },
+                )
             } else {
                 s.0 |= CANCELLED | RUNNING;
                 (true, Some(s))

@@ -1,0 +1,305 @@
+//! Loom models of the task state machine: every interleaving (up to the
+//! preemption bound) of a poll, a wake, a cancel, a join and a shutdown on
+//! different threads. Each asserts conservation: the future and the output
+//! are dropped exactly once, the task is freed exactly once, and no wake is
+//! lost.
+
+use crate::loom::{Arc, AtomicUsize, Mutex, Ordering::SeqCst};
+use crate::task::list::OwnedTasks;
+use crate::task::{new_task, JoinError, JoinHandle, Notified, Schedule, Task, TaskId};
+use loom::sync::atomic::AtomicBool;
+use loom::thread;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+#[derive(Default)]
+struct Counts {
+    future_drops: AtomicUsize,
+    output_drops: AtomicUsize,
+    deallocs: AtomicUsize,
+}
+
+struct Mock {
+    queue: Arc<Mutex<VecDeque<Notified>>>,
+    owned: Arc<OwnedTasks>,
+    counts: Arc<Counts>,
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        self.counts.deallocs.fetch_add(1, SeqCst);
+    }
+}
+
+impl Schedule for Mock {
+    fn schedule(&self, task: Notified, _is_yield: bool) {
+        self.queue.lock().push_back(task);
+    }
+    fn release(&self, task: &Task) -> Option<Task> {
+        self.owned.remove(task)
+    }
+}
+
+struct Rt {
+    queue: Arc<Mutex<VecDeque<Notified>>>,
+    owned: Arc<OwnedTasks>,
+    counts: Arc<Counts>,
+}
+
+impl Rt {
+    fn new() -> Rt {
+        Rt {
+            queue: Arc::new(Mutex::new(VecDeque::new())),
+            owned: Arc::new(OwnedTasks::new()),
+            counts: Arc::new(Counts::default()),
+        }
+    }
+
+    fn spawn<F: Future + Send + 'static>(&self, future: F) -> JoinHandle<F::Output> {
+        let mock = Mock {
+            queue: self.queue.clone(),
+            owned: self.owned.clone(),
+            counts: self.counts.clone(),
+        };
+        let (task, notified, join) = new_task(future, mock, TaskId::next(), None);
+        assert!(self.owned.bind(task).is_ok());
+        self.queue.lock().push_back(notified);
+        join
+    }
+
+    fn run_queue(&self) {
+        loop {
+            let next = self.queue.lock().pop_front();
+            match next {
+                Some(task) => task.run(),
+                None => return,
+            }
+        }
+    }
+
+    fn handle(&self) -> Rt {
+        Rt {
+            queue: self.queue.clone(),
+            owned: self.owned.clone(),
+            counts: self.counts.clone(),
+        }
+    }
+}
+
+struct Tracked<T> {
+    counter: Arc<Counts>,
+    value: T,
+    is_output: bool,
+}
+
+impl<T> Drop for Tracked<T> {
+    fn drop(&mut self) {
+        let counter = if self.is_output {
+            &self.counter.output_drops
+        } else {
+            &self.counter.future_drops
+        };
+        counter.fetch_add(1, SeqCst);
+    }
+}
+
+/// Pending until `ready`; registers its waker in `slot` before re-checking.
+struct Gate {
+    ready: Arc<AtomicBool>,
+    slot: Arc<Mutex<Option<Waker>>>,
+    guard: Tracked<()>,
+}
+
+impl Future for Gate {
+    type Output = Tracked<u32>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Tracked<u32>> {
+        let out = || Tracked {
+            counter: self.guard.counter.clone(),
+            value: 7,
+            is_output: true,
+        };
+        if self.ready.load(SeqCst) {
+            return Poll::Ready(out());
+        }
+        *self.slot.lock() = Some(cx.waker().clone());
+        if self.ready.load(SeqCst) {
+            return Poll::Ready(out());
+        }
+        Poll::Pending
+    }
+}
+
+fn gate(rt: &Rt) -> (Gate, Arc<AtomicBool>, Arc<Mutex<Option<Waker>>>) {
+    let ready = Arc::new(AtomicBool::new(false));
+    let slot = Arc::new(Mutex::new(None));
+    let gate = Gate {
+        ready: ready.clone(),
+        slot: slot.clone(),
+        guard: Tracked {
+            counter: rt.counts.clone(),
+            value: (),
+            is_output: false,
+        },
+    };
+    (gate, ready, slot)
+}
+
+fn poll_join<T>(join: &mut JoinHandle<T>, waker: &Waker) -> Poll<Result<T, JoinError>> {
+    Pin::new(join).poll(&mut Context::from_waker(waker))
+}
+
+/// A wake from another thread, racing the poll that registers the waker,
+/// is never lost: the task always completes.
+#[test]
+fn loom_wake_races_poll() {
+    loom::model(|| {
+        let rt = Rt::new();
+        let (gate, ready, slot) = gate(&rt);
+        let join = rt.spawn(gate);
+        let waker_thread = thread::spawn(move || {
+            ready.store(true, SeqCst);
+            let waker = slot.lock().take();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        });
+        rt.run_queue();
+        waker_thread.join().unwrap();
+        rt.run_queue();
+        assert!(join.is_finished(), "a wake was lost");
+        drop(join);
+        assert_eq!(rt.counts.future_drops.load(SeqCst), 1);
+        assert_eq!(rt.counts.output_drops.load(SeqCst), 1);
+        assert_eq!(rt.counts.deallocs.load(SeqCst), 1);
+    });
+}
+
+/// Polling the JoinHandle races the task's completion: either the output
+/// is read at once, or the join waker is woken. It is dropped once.
+#[test]
+fn loom_join_races_completion() {
+    loom::model(|| {
+        let rt = Rt::new();
+        let counts = rt.counts.clone();
+        let mut join = rt.spawn(async move {
+            Tracked {
+                counter: counts,
+                value: 7u32,
+                is_output: true,
+            }
+        });
+        let worker = rt.handle();
+        let worker = thread::spawn(move || worker.run_queue());
+        let woken = Arc::new(WakeFlag::default());
+        let waker = Waker::from(std::sync::Arc::new(WakeFlagRef(woken.clone())));
+        let first = poll_join(&mut join, &waker);
+        worker.join().unwrap();
+        let out = match first {
+            Poll::Ready(out) => out,
+            Poll::Pending => {
+                assert!(woken.0.load(SeqCst), "the join waker was not woken");
+                match poll_join(&mut join, &waker) {
+                    Poll::Ready(out) => out,
+                    Poll::Pending => panic!("woken but not ready"),
+                }
+            }
+        };
+        assert_eq!(out.unwrap().value, 7);
+        assert_eq!(rt.counts.output_drops.load(SeqCst), 1);
+        drop(join);
+        assert_eq!(rt.counts.deallocs.load(SeqCst), 1);
+    });
+}
+
+#[derive(Default)]
+struct WakeFlag(AtomicBool);
+struct WakeFlagRef(Arc<WakeFlag>);
+
+impl std::task::Wake for WakeFlagRef {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0 .0.store(true, SeqCst);
+    }
+}
+
+/// Dropping the JoinHandle races completion: the output is dropped exactly
+/// once (by one side or the other) and the task freed exactly once.
+#[test]
+fn loom_join_drop_races_completion() {
+    loom::model(|| {
+        let rt = Rt::new();
+        let counts = rt.counts.clone();
+        let mut join = rt.spawn(async move {
+            Tracked {
+                counter: counts,
+                value: 1u32,
+                is_output: true,
+            }
+        });
+        // Register a join waker first so the completer has one to wake.
+        assert!(poll_join(&mut join, Waker::noop()).is_pending());
+        let worker = rt.handle();
+        let worker = thread::spawn(move || worker.run_queue());
+        drop(join);
+        worker.join().unwrap();
+        assert_eq!(rt.counts.output_drops.load(SeqCst), 1);
+        assert_eq!(rt.counts.deallocs.load(SeqCst), 1);
+    });
+}
+
+/// Cancel from another thread races a poll: the future is dropped exactly
+/// once, and the JoinHandle reports the cancellation or the output.
+#[test]
+fn loom_cancel_races_poll() {
+    loom::model(|| {
+        let rt = Rt::new();
+        let (gate, ready, slot) = gate(&rt);
+        let mut join = rt.spawn(gate);
+        let worker = rt.handle();
+        let worker = thread::spawn(move || worker.run_queue());
+        let cancelled = join.cancel();
+        worker.join().unwrap();
+        rt.run_queue();
+        assert!(cancelled, "the task cannot finish before it is ready");
+        assert!(join.is_finished());
+        assert_eq!(rt.counts.future_drops.load(SeqCst), 1);
+        match poll_join(&mut join, Waker::noop()) {
+            Poll::Ready(Err(err)) => assert!(err.is_cancelled()),
+            other => panic!("expected a cancellation, got ready={}", other.is_ready()),
+        }
+        drop(join);
+        ready.store(true, SeqCst);
+        drop(slot.lock().take());
+        assert_eq!(rt.counts.deallocs.load(SeqCst), 1);
+    });
+}
+
+/// Runtime shutdown races a wake from a foreign thread: the future is
+/// dropped exactly once, nothing is left queued that could run it again,
+/// and the task is freed once every reference is gone.
+#[test]
+fn loom_shutdown_races_wake() {
+    loom::model(|| {
+        let rt = Rt::new();
+        let (gate, _ready, slot) = gate(&rt);
+        let join = rt.spawn(gate);
+        rt.run_queue();
+        let waker = slot
+            .lock()
+            .take()
+            .expect("the first poll registered a waker");
+        let waker_thread = thread::spawn(move || waker.wake());
+        for task in rt.owned.close_and_snapshot() {
+            task.shutdown();
+        }
+        waker_thread.join().unwrap();
+        assert_eq!(rt.counts.future_drops.load(SeqCst), 1);
+        // A queued reference, if the wake came first, only drops itself.
+        rt.run_queue();
+        assert_eq!(rt.counts.future_drops.load(SeqCst), 1);
+        assert!(join.is_finished());
+        drop(join);
+        assert_eq!(rt.counts.deallocs.load(SeqCst), 1);
+    });
+}

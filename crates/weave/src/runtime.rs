@@ -1,0 +1,226 @@
+//! `Runtime`, `Builder` and `Handle`: the runtime's owner, its
+//! configuration, and the cheap handle any thread may hold.
+
+use crate::JoinHandle;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+/// Configures a [`Runtime`].
+///
+/// ```
+/// let rt = weave::Builder::new()
+///     .worker_threads(2)
+///     .max_blocking_threads(64)
+///     .thread_name("server")
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.block_on(async { 1 }), 1);
+///
+/// let err = weave::Builder::new().worker_threads(0).build().unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+/// ```
+#[derive(Debug, Default)]
+pub struct Builder {
+    inner: weave_scheduler::Builder,
+}
+
+impl Builder {
+    /// The defaults: one worker per core, 512 blocking threads at most.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Number of worker threads; `build` fails with `InvalidInput` on 0.
+    pub fn worker_threads(self, n: usize) -> Self {
+        Builder {
+            inner: self.inner.worker_threads(n),
+        }
+    }
+
+    /// Upper bound on blocking-pool threads (default 512).
+    pub fn max_blocking_threads(self, n: usize) -> Self {
+        Builder {
+            inner: self.inner.max_blocking_threads(n),
+        }
+    }
+
+    /// How long an idle blocking thread lingers before exiting (default 10 s).
+    pub fn blocking_keep_alive(self, keep_alive: Duration) -> Self {
+        Builder {
+            inner: self.inner.blocking_keep_alive(keep_alive),
+        }
+    }
+
+    /// Prefix of the runtime's thread names.
+    pub fn thread_name(self, name: impl Into<String>) -> Self {
+        Builder {
+            inner: self.inner.thread_name(name),
+        }
+    }
+
+    /// Starts the runtime.
+    ///
+    /// # Errors
+    /// `InvalidInput` for zero workers or zero blocking threads; the OS error
+    /// if a thread cannot be started.
+    pub fn build(self) -> io::Result<Runtime> {
+        Ok(Runtime {
+            inner: self.inner.build()?,
+        })
+    }
+}
+
+/// The runtime: worker threads and a blocking pool.
+///
+/// Dropping it cancels every task still alive (each future dropped exactly
+/// once), joins the workers and waits for running blocking jobs.
+///
+/// ```
+/// let rt = weave::Runtime::new().unwrap();
+/// let task = rt.spawn(async { "hello" });
+/// assert_eq!(rt.block_on(task).unwrap(), "hello");
+/// ```
+pub struct Runtime {
+    inner: weave_scheduler::Runtime,
+}
+
+impl Runtime {
+    /// A runtime with one worker per core.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// A [`Builder`] to configure one.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// Drives `future` to completion on the calling thread inside the
+    /// runtime: it may `spawn`, and it need not be `Send`.
+    ///
+    /// # Panics
+    /// From inside a runtime (a task, or another `block_on`): `.await` the
+    /// future there instead.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.inner.block_on(future)
+    }
+
+    /// Spawns `future` on the workers.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.spawn(future)
+    }
+
+    /// Runs `func` on the blocking pool.
+    pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.spawn_blocking(func)
+    }
+
+    /// A handle to this runtime, for any thread.
+    pub fn handle(&self) -> Handle {
+        Handle {
+            inner: self.inner.handle().clone(),
+        }
+    }
+
+    /// Cancels every task, joins the workers, and waits at most `timeout`
+    /// for blocking jobs still running (they are left to finish detached).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = weave::Runtime::new().unwrap();
+    /// rt.spawn_blocking(|| std::thread::sleep(Duration::from_millis(300)));
+    /// rt.shutdown_timeout(Duration::from_millis(10)); // returns well before 300 ms
+    /// ```
+    pub fn shutdown_timeout(self, timeout: Duration) {
+        self.inner.shutdown_timeout(timeout)
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+/// A cheap, clonable handle to a runtime, usable from any thread.
+///
+/// ```
+/// let rt = weave::Runtime::new().unwrap();
+/// let handle = rt.handle();
+/// let n = std::thread::spawn(move || handle.block_on(async { 5 })).join().unwrap();
+/// assert_eq!(n, 5);
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    inner: weave_scheduler::Handle,
+}
+
+impl Handle {
+    /// The runtime this thread is inside.
+    ///
+    /// # Panics
+    /// Outside a runtime, with a message naming the alternatives.
+    #[track_caller]
+    pub fn current() -> Handle {
+        Handle {
+            inner: weave_scheduler::Handle::current(),
+        }
+    }
+
+    /// The runtime this thread is inside, or [`NoRuntime`](crate::NoRuntime).
+    pub fn try_current() -> Result<Handle, crate::NoRuntime> {
+        weave_scheduler::Handle::try_current().map(|inner| Handle { inner })
+    }
+
+    /// Spawns `future` on the runtime's workers.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.spawn(future)
+    }
+
+    /// Runs `func` on the runtime's blocking pool.
+    pub fn spawn_blocking<R: Send + 'static>(
+        &self,
+        func: impl FnOnce() -> R + Send + 'static,
+    ) -> JoinHandle<R> {
+        self.inner.spawn_blocking(func)
+    }
+
+    /// Drives `future` on the calling thread, inside this runtime. For
+    /// threads that are not running async code (plain threads,
+    /// `spawn_blocking` closures).
+    ///
+    /// # Panics
+    /// From inside a runtime's worker or another `block_on`.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.inner.block_on(future)
+    }
+
+    /// Makes this runtime current on this thread until the guard drops.
+    pub fn enter(&self) -> weave_scheduler::EnterGuard {
+        self.inner.enter()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
