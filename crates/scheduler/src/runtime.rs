@@ -498,6 +498,20 @@ fn block_on<F: Future>(future: F) -> F::Output {
 /// let n = rt.block_on(async { spawn(async { 40 + 2 }).await.unwrap() });
 /// assert_eq!(n, 42);
 /// ```
+///
+/// Spawned futures run on any worker, so they must be `Send`; a future
+/// holding an `Rc` across an `.await` is refused at compile time (run it in
+/// `block_on`, which has no such bound, instead):
+///
+/// ```compile_fail
+/// # use weave_scheduler::Runtime;
+/// let rt = Runtime::new().unwrap();
+/// let shared = std::rc::Rc::new(1);
+/// rt.spawn(async move {
+///     weave_scheduler::yield_now().await;
+///     drop(shared);
+/// });
+/// ```
 #[track_caller]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
