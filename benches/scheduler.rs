@@ -1,1 +1,324 @@
-fn main() {}
+//! Scheduler benchmarks: weave against tokio and smol on the same work.
+//!
+//! ```text
+//! cargo bench --bench scheduler              # every workload
+//! cargo bench --bench scheduler -- yield     # only matching names
+//! ```
+//!
+//! - spawn_many: from inside a task, spawn 100,000 tiny tasks, await them all
+//! - spawn_remote: spawn 100,000 tasks from a thread outside the runtime
+//! - yield_many: 200 tasks x 1,000 `yield_now`
+//! - chained_spawn: each task spawns the next, depth 1,000, 100 times
+//! - idle_task_memory: RSS bytes per parked task, 200,000 tasks, measured
+//!   in a fresh child process per runtime
+
+#[path = "harness/mod.rs"]
+mod harness;
+
+use harness::{compare, Row, Runtimes};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+
+const SPAWN_MANY: usize = 100_000;
+const YIELD_TASKS: usize = 200;
+const YIELDS: usize = 1_000;
+const CHAIN_DEPTH: usize = 1_000;
+const CHAINS: usize = 100;
+const IDLE_TASKS: usize = 200_000;
+
+fn spawn_many(rts: &Runtimes) -> Row {
+    compare(
+        "spawn_many",
+        || {
+            rts.weave
+                .block_on(rts.weave.spawn(async {
+                    let handles: Vec<_> = (0..SPAWN_MANY).map(|_| weave::spawn(async {})).collect();
+                    for h in handles {
+                        h.await.unwrap();
+                    }
+                }))
+                .unwrap()
+        },
+        || {
+            rts.tokio
+                .block_on(rts.tokio.spawn(async {
+                    let handles: Vec<_> = (0..SPAWN_MANY).map(|_| tokio::spawn(async {})).collect();
+                    for h in handles {
+                        h.await.unwrap();
+                    }
+                }))
+                .unwrap()
+        },
+        || {
+            let ex = rts.smol.ex.clone();
+            rts.smol.block_on(async move {
+                let handles: Vec<_> = (0..SPAWN_MANY).map(|_| ex.spawn(async {})).collect();
+                for h in handles {
+                    h.await;
+                }
+            })
+        },
+    )
+}
+
+fn spawn_remote(rts: &Runtimes) -> Row {
+    compare(
+        "spawn_remote",
+        || {
+            let handles: Vec<_> = (0..SPAWN_MANY).map(|_| rts.weave.spawn(async {})).collect();
+            rts.weave.block_on(async {
+                for h in handles {
+                    h.await.unwrap();
+                }
+            })
+        },
+        || {
+            let handles: Vec<_> = (0..SPAWN_MANY).map(|_| rts.tokio.spawn(async {})).collect();
+            rts.tokio.block_on(async {
+                for h in handles {
+                    h.await.unwrap();
+                }
+            })
+        },
+        || {
+            let handles: Vec<_> = (0..SPAWN_MANY)
+                .map(|_| rts.smol.ex.spawn(async {}))
+                .collect();
+            futures_lite::future::block_on(async {
+                for h in handles {
+                    h.await;
+                }
+            })
+        },
+    )
+}
+
+fn yield_many(rts: &Runtimes) -> Row {
+    compare(
+        "yield_many",
+        || {
+            rts.weave
+                .block_on(rts.weave.spawn(async {
+                    let handles: Vec<_> = (0..YIELD_TASKS)
+                        .map(|_| {
+                            weave::spawn(async {
+                                for _ in 0..YIELDS {
+                                    weave::yield_now().await;
+                                }
+                            })
+                        })
+                        .collect();
+                    for h in handles {
+                        h.await.unwrap();
+                    }
+                }))
+                .unwrap()
+        },
+        || {
+            rts.tokio
+                .block_on(rts.tokio.spawn(async {
+                    let handles: Vec<_> = (0..YIELD_TASKS)
+                        .map(|_| {
+                            tokio::spawn(async {
+                                for _ in 0..YIELDS {
+                                    tokio::task::yield_now().await;
+                                }
+                            })
+                        })
+                        .collect();
+                    for h in handles {
+                        h.await.unwrap();
+                    }
+                }))
+                .unwrap()
+        },
+        || {
+            let ex = rts.smol.ex.clone();
+            rts.smol.block_on(async move {
+                let handles: Vec<_> = (0..YIELD_TASKS)
+                    .map(|_| {
+                        ex.spawn(async {
+                            for _ in 0..YIELDS {
+                                futures_lite::future::yield_now().await;
+                            }
+                        })
+                    })
+                    .collect();
+                for h in handles {
+                    h.await;
+                }
+            })
+        },
+    )
+}
+
+fn weave_chain(done: async_channel::Sender<()>, n: usize) {
+    if n == 0 {
+        done.try_send(()).unwrap();
+    } else {
+        weave::spawn(async move { weave_chain(done, n - 1) });
+    }
+}
+
+fn tokio_chain(done: async_channel::Sender<()>, n: usize) {
+    if n == 0 {
+        done.try_send(()).unwrap();
+    } else {
+        tokio::spawn(async move { tokio_chain(done, n - 1) });
+    }
+}
+
+fn smol_chain(
+    ex: Arc<async_executor::Executor<'static>>,
+    done: async_channel::Sender<()>,
+    n: usize,
+) {
+    if n == 0 {
+        done.try_send(()).unwrap();
+    } else {
+        ex.clone()
+            .spawn(async move { smol_chain(ex, done, n - 1) })
+            .detach();
+    }
+}
+
+fn chained_spawn(rts: &Runtimes) -> Row {
+    compare(
+        "chained_spawn",
+        || {
+            rts.weave
+                .block_on(rts.weave.spawn(async {
+                    let (tx, rx) = async_channel::bounded(1);
+                    for _ in 0..CHAINS {
+                        weave_chain(tx.clone(), CHAIN_DEPTH);
+                        rx.recv().await.unwrap();
+                    }
+                }))
+                .unwrap()
+        },
+        || {
+            rts.tokio
+                .block_on(rts.tokio.spawn(async {
+                    let (tx, rx) = async_channel::bounded(1);
+                    for _ in 0..CHAINS {
+                        tokio_chain(tx.clone(), CHAIN_DEPTH);
+                        rx.recv().await.unwrap();
+                    }
+                }))
+                .unwrap()
+        },
+        || {
+            let ex = rts.smol.ex.clone();
+            rts.smol.block_on(async move {
+                let (tx, rx) = async_channel::bounded(1);
+                for _ in 0..CHAINS {
+                    smol_chain(ex.clone(), tx.clone(), CHAIN_DEPTH);
+                    rx.recv().await.unwrap();
+                }
+            })
+        },
+    )
+}
+
+/// In a child process: bytes of RSS per idle task on one runtime.
+fn idle_memory_child(which: &str) -> f64 {
+    let workers = harness::workers();
+    let polled = Arc::new(AtomicUsize::new(0));
+    let wait_all = |polled: &AtomicUsize| {
+        while polled.load(SeqCst) < IDLE_TASKS {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    };
+    let idle = |polled: Arc<AtomicUsize>| async move {
+        polled.fetch_add(1, SeqCst);
+        std::future::pending::<()>().await
+    };
+    let per_task =
+        |before: usize| (harness::rss_bytes() as f64 - before as f64) / IDLE_TASKS as f64;
+    match which {
+        "weave" => {
+            let rt = weave::Runtime::builder()
+                .worker_threads(workers)
+                .build()
+                .unwrap();
+            let before = harness::rss_bytes();
+            let handles: Vec<_> = (0..IDLE_TASKS)
+                .map(|_| rt.spawn(idle(polled.clone())))
+                .collect();
+            // The handles are the user's; count the tasks alone.
+            drop(handles);
+            wait_all(&polled);
+            let bytes = per_task(before);
+            std::mem::forget(rt);
+            bytes
+        }
+        "tokio" => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .build()
+                .unwrap();
+            let before = harness::rss_bytes();
+            let handles: Vec<_> = (0..IDLE_TASKS)
+                .map(|_| rt.spawn(idle(polled.clone())))
+                .collect();
+            drop(handles);
+            wait_all(&polled);
+            let bytes = per_task(before);
+            std::mem::forget(rt);
+            bytes
+        }
+        "smol" => {
+            let smol = harness::Smol::new(workers);
+            let before = harness::rss_bytes();
+            for _ in 0..IDLE_TASKS {
+                smol.ex.spawn(idle(polled.clone())).detach();
+            }
+            wait_all(&polled);
+            let bytes = per_task(before);
+            std::mem::forget(smol);
+            bytes
+        }
+        other => panic!("unknown runtime {other}"),
+    }
+}
+
+fn idle_task_memory() -> Row {
+    let row = Row {
+        name: "idle_task_memory".into(),
+        unit: "B/task",
+        weave: harness::in_child("mem:weave"),
+        tokio: harness::in_child("mem:tokio"),
+        smol: harness::in_child("mem:smol"),
+    };
+    row.print();
+    row
+}
+
+fn main() {
+    if let Some(arg) = harness::child_arg() {
+        let which = arg.strip_prefix("mem:").expect("unknown child mode");
+        println!("{}", idle_memory_child(which));
+        return;
+    }
+    println!(
+        "scheduler benchmarks: {} workers each, median of {} rounds\n",
+        harness::workers(),
+        harness::samples()
+    );
+    Row::print_header();
+    let rts = Runtimes::new();
+    let workloads: [(&str, &dyn Fn(&Runtimes) -> Row); 4] = [
+        ("spawn_many", &spawn_many),
+        ("spawn_remote", &spawn_remote),
+        ("yield_many", &yield_many),
+        ("chained_spawn", &chained_spawn),
+    ];
+    for (name, run) in workloads {
+        if harness::selected(name) {
+            run(&rts);
+        }
+    }
+    if harness::selected("idle_task_memory") {
+        idle_task_memory();
+    }
+}

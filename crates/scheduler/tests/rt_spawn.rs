@@ -116,30 +116,35 @@ fn spawns_from_many_foreign_threads() {
 
 #[test]
 fn yield_now_lets_every_other_ready_task_run_first() {
+    // One worker, everything spawned from a task on it: no timing involved.
     let rt = rt(1);
-    let flag = Arc::new(AtomicBool::new(false));
-    let spins = rt.block_on({
-        let flag = flag.clone();
-        async move {
+    let (before, after) = rt
+        .block_on(rt.spawn(async {
+            let flag = Arc::new(AtomicBool::new(false));
+            let spins = Arc::new(AtomicUsize::new(0));
             let spinner = spawn({
-                let flag = flag.clone();
+                let (flag, spins) = (flag.clone(), spins.clone());
                 async move {
-                    let mut spins = 0u64;
                     while !flag.load(SeqCst) {
-                        spins += 1;
+                        spins.fetch_add(1, SeqCst);
                         yield_now().await;
                     }
-                    spins
                 }
             });
-            let setter = spawn(async move { flag.store(true, SeqCst) });
-            setter.await.unwrap();
-            spinner.await.unwrap()
-        }
-    });
+            // Wait until the spinner is in its yield loop.
+            while spins.load(SeqCst) == 0 {
+                yield_now().await;
+            }
+            let before = spins.load(SeqCst);
+            spawn(async move { flag.store(true, SeqCst) });
+            spinner.await.unwrap();
+            (before, spins.load(SeqCst))
+        }))
+        .unwrap();
     assert!(
-        spins >= 1 && spins < 10,
-        "the setter waited behind {spins} yields"
+        after - before <= 2,
+        "the newly ready task waited behind {} yields of the spinner",
+        after - before
     );
 }
 

@@ -1,0 +1,219 @@
+//! The side-by-side benchmark harness: the same workload on weave, tokio
+//! (multi-thread scheduler) and smol (`async-executor` on dedicated
+//! threads), each with the same number of worker threads, measured in
+//! interleaved rounds in one process run, reported as medians and ratios.
+//!
+//! Environment: `WEAVE_BENCH_SAMPLES` (rounds per workload, default 15),
+//! `WEAVE_BENCH_WORKERS` (default 2). Positional arguments filter the
+//! workloads by substring.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Worker threads for every runtime.
+pub fn workers() -> usize {
+    std::env::var("WEAVE_BENCH_WORKERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2)
+}
+
+/// Rounds per workload.
+pub fn samples() -> usize {
+    std::env::var("WEAVE_BENCH_SAMPLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(15)
+}
+
+/// True if the command line selects `name` (no filter selects all).
+pub fn selected(name: &str) -> bool {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
+}
+
+/// smol's executor on `n` dedicated threads.
+pub struct Smol {
+    pub ex: Arc<async_executor::Executor<'static>>,
+    stop: Option<async_channel::Sender<()>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Smol {
+    pub fn new(n: usize) -> Smol {
+        let ex = Arc::new(async_executor::Executor::new());
+        let (stop, stopped) = async_channel::bounded::<()>(1);
+        let threads = (0..n)
+            .map(|_| {
+                let ex = ex.clone();
+                let stopped = stopped.clone();
+                std::thread::spawn(move || {
+                    futures_lite::future::block_on(ex.run(stopped.recv())).unwrap_or(())
+                })
+            })
+            .collect();
+        Smol {
+            ex,
+            stop: Some(stop),
+            threads,
+        }
+    }
+
+    /// Runs `future` as a task on the executor threads and waits for it.
+    pub fn block_on<F>(&self, future: F) -> F::Output
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        futures_lite::future::block_on(self.ex.spawn(future))
+    }
+}
+
+impl Drop for Smol {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The three runtimes, each with `workers()` threads.
+pub struct Runtimes {
+    pub weave: weave::Runtime,
+    pub tokio: tokio::runtime::Runtime,
+    pub smol: Smol,
+}
+
+impl Runtimes {
+    pub fn new() -> Runtimes {
+        let n = workers();
+        Runtimes {
+            weave: weave::Runtime::builder().worker_threads(n).build().unwrap(),
+            tokio: tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(n)
+                .enable_all()
+                .build()
+                .unwrap(),
+            smol: Smol::new(n),
+        }
+    }
+}
+
+/// One line of the results table.
+pub struct Row {
+    pub name: String,
+    pub unit: &'static str,
+    pub weave: f64,
+    pub tokio: f64,
+    pub smol: f64,
+}
+
+impl Row {
+    pub fn print_header() {
+        println!(
+            "| {:<24} | {:>12} | {:>12} | {:>12} | {:>11} | {:>10} |",
+            "workload", "weave", "tokio", "smol", "weave/tokio", "weave/smol"
+        );
+        println!(
+            "|{:-<26}|{:->14}|{:->14}|{:->14}|{:->13}|{:->12}|",
+            "", "", "", "", "", ""
+        );
+    }
+
+    pub fn print(&self) {
+        let fmt = |v: f64| match self.unit {
+            "ms" => format!("{v:.2} ms"),
+            "µs" => format!("{v:.1} µs"),
+            other => format!("{v:.0} {other}"),
+        };
+        println!(
+            "| {:<24} | {:>12} | {:>12} | {:>12} | {:>11.2} | {:>10.2} |",
+            self.name,
+            fmt(self.weave),
+            fmt(self.tokio),
+            fmt(self.smol),
+            self.weave / self.tokio,
+            self.weave / self.smol
+        );
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Times one iteration of each closure per round, rotating which runs
+/// first, and returns the medians in milliseconds.
+pub fn compare(
+    name: &str,
+    mut weave: impl FnMut(),
+    mut tokio: impl FnMut(),
+    mut smol: impl FnMut(),
+) -> Row {
+    // Warm-up: allocator pools, thread wake paths, lazy statics.
+    weave();
+    tokio();
+    smol();
+    let rounds = samples();
+    let mut times = [Vec::new(), Vec::new(), Vec::new()];
+    for round in 0..rounds {
+        for k in 0..3 {
+            let which = (round + k) % 3;
+            let start = Instant::now();
+            match which {
+                0 => weave(),
+                1 => tokio(),
+                _ => smol(),
+            }
+            times[which].push(start.elapsed());
+        }
+    }
+    let [w, t, s] = times.map(|v| median(v).as_secs_f64() * 1e3);
+    let row = Row {
+        name: name.to_owned(),
+        unit: "ms",
+        weave: w,
+        tokio: t,
+        smol: s,
+    };
+    row.print();
+    row
+}
+
+/// Resident set size of this process, in bytes.
+pub fn rss_bytes() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm (Linux only)");
+    let pages: usize = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4096
+}
+
+/// Runs this bench binary again with `WEAVE_BENCH_CHILD=arg` and parses the
+/// number it prints on its last line: measurements that need a fresh heap.
+pub fn in_child(arg: &str) -> f64 {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .env("WEAVE_BENCH_CHILD", arg)
+        .output()
+        .expect("re-running the bench binary");
+    assert!(
+        out.status.success(),
+        "child {arg} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("child {arg} printed no number"))
+}
+
+/// The child-process argument, if this run is a child.
+pub fn child_arg() -> Option<String> {
+    std::env::var("WEAVE_BENCH_CHILD").ok()
+}
