@@ -130,7 +130,7 @@ fn task_builder_names_tasks() {
         let task = weave::task::Builder::new()
             .name("fetch-42")
             .spawn(async { weave::current_task() });
-        assert_eq!(task.name(), Some("fetch-42"));
+        assert_eq!(task.name().as_deref(), Some("fetch-42"));
         let id = task.id();
         assert_eq!(task.await.unwrap(), Some(id));
     });

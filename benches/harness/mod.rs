@@ -4,8 +4,9 @@
 //! interleaved rounds in one process run, reported as medians and ratios.
 //!
 //! Environment: `WEAVE_BENCH_SAMPLES` (rounds per workload, default 15),
-//! `WEAVE_BENCH_WORKERS` (default 2). Positional arguments filter the
-//! workloads by substring.
+//! `WEAVE_BENCH_WORKERS` (default 2), `WEAVE_BENCH_ONLY` (`weave`, `tokio`
+//! or `smol`: run only that runtime, for profiling). Positional arguments
+//! filter the workloads by substring.
 #![allow(dead_code)]
 
 use std::future::Future;
@@ -157,15 +158,30 @@ pub fn compare(
     mut tokio: impl FnMut(),
     mut smol: impl FnMut(),
 ) -> Row {
+    let only = std::env::var("WEAVE_BENCH_ONLY").ok();
+    let runs = |which: usize| match only.as_deref() {
+        None => true,
+        Some(name) => ["weave", "tokio", "smol"][which] == name,
+    };
     // Warm-up: allocator pools, thread wake paths, lazy statics.
-    weave();
-    tokio();
-    smol();
+    for which in 0..3 {
+        if runs(which) {
+            match which {
+                0 => weave(),
+                1 => tokio(),
+                _ => smol(),
+            }
+        }
+    }
     let rounds = samples();
-    let mut times = [Vec::new(), Vec::new(), Vec::new()];
+    let mut times: [Vec<Duration>; 3] = Default::default();
     for round in 0..rounds {
         for k in 0..3 {
             let which = (round + k) % 3;
+            if !runs(which) {
+                times[which].push(Duration::ZERO);
+                continue;
+            }
             let start = Instant::now();
             match which {
                 0 => weave(),
@@ -175,7 +191,14 @@ pub fn compare(
             times[which].push(start.elapsed());
         }
     }
-    let [w, t, s] = times.map(|v| median(v).as_secs_f64() * 1e3);
+    let [w, t, s] = times.map(|v| {
+        let v: Vec<Duration> = v.into_iter().filter(|d| !d.is_zero()).collect();
+        if v.is_empty() {
+            f64::NAN
+        } else {
+            median(v).as_secs_f64() * 1e3
+        }
+    });
     let row = Row {
         name: name.to_owned(),
         unit: "ms",

@@ -106,12 +106,7 @@ impl BlockingPool {
     }
 
     /// Queues `func` to run on a pool thread inside the runtime `handle`.
-    pub(crate) fn spawn<F, R>(
-        &self,
-        handle: &Handle,
-        func: F,
-        name: Option<Box<str>>,
-    ) -> JoinHandle<R>
+    pub(crate) fn spawn<F, R>(&self, handle: &Handle, func: F, name: Option<&str>) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,

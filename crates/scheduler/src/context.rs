@@ -8,7 +8,6 @@ use crate::task::TaskId;
 use crate::worker::WorkerContext;
 use std::cell::{Cell, RefCell};
 use std::ptr;
-use std::task::Waker;
 
 thread_local! {
     static HANDLE: RefCell<Option<Handle>> = const { RefCell::new(None) };
@@ -136,16 +135,4 @@ pub(crate) fn enter_task(id: TaskId) -> TaskGuard {
 /// ```
 pub fn current_task() -> Option<TaskId> {
     TASK.try_with(|t| t.get()).ok().flatten()
-}
-
-/// Puts `waker` aside until the worker has looked at its other ready tasks
-/// and polled its driver; false if this thread is not a worker.
-pub(crate) fn defer(waker: &Waker) -> bool {
-    with_worker(|worker| match worker {
-        Some(worker) => {
-            worker.defer(waker);
-            true
-        }
-        None => false,
-    })
 }

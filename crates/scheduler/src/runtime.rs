@@ -380,8 +380,7 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let shared = &self.shared;
-        let (owned, notified, join) =
-            task::new_task(future, shared.clone(), TaskId::next(), name.map(Box::from));
+        let (owned, notified, join) = task::new_task(future, shared.clone(), TaskId::next(), name);
         if shared.bind(owned) {
             crate::task::Schedule::schedule(shared, notified, false);
         } else {

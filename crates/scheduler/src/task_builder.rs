@@ -70,12 +70,10 @@ impl TaskBuilder {
         R: Send + 'static,
     {
         match Handle::try_current() {
-            Ok(handle) => {
-                handle
-                    .shared
-                    .blocking
-                    .spawn(&handle, func, self.name.map(String::into_boxed_str))
-            }
+            Ok(handle) => handle
+                .shared
+                .blocking
+                .spawn(&handle, func, self.name.as_deref()),
             Err(err) => panic!("task::Builder::spawn_blocking called outside a runtime: {err}"),
         }
     }

@@ -8,11 +8,12 @@
 //!
 //! The loop, each tick:
 //! 1. every [`MAINTENANCE_INTERVAL`] ticks, poll the driver without
-//!    blocking (`park(Some(ZERO))`) and release deferred (yielded) tasks;
+//!    blocking (`park(Some(ZERO))`) and move the deferred (yielded) tasks to
+//!    the back of the local queue;
 //! 2. take a task: the local queue, then the injector (the injector first
 //!    every [`GLOBAL_QUEUE_INTERVAL`] ticks, for fairness); when the local
-//!    queue is empty, release deferred tasks; then steal from a random
-//!    peer, at most half the workers searching at once;
+//!    queue is empty and tasks are deferred, do step 1 now; then steal from
+//!    a random peer, at most half the workers searching at once;
 //! 3. run it, then up to [`MAX_LIFO_POLLS`] tasks it woke through the LIFO
 //!    slot;
 //! 4. with nothing found, park (see [`crate::idle`] for the protocol).
@@ -23,7 +24,6 @@ use crate::shared::Shared;
 use crate::task::Notified;
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
-use std::task::Waker;
 use std::time::Duration;
 
 /// Ticks between two looks at the injector before the local queue.
@@ -43,7 +43,9 @@ pub(crate) struct WorkerContext {
     /// slot; wakes from the driver or from deferred tasks go to the queue.
     in_task: Cell<bool>,
     searching: Cell<bool>,
-    deferred: RefCell<Vec<Waker>>,
+    /// Tasks that yielded (woke themselves during their poll): they wait
+    /// here until the driver has had its turn, then join the queue's back.
+    deferred: RefCell<Vec<Notified>>,
     tick: Cell<u32>,
     rng: Cell<u64>,
 }
@@ -67,7 +69,11 @@ impl WorkerContext {
 
     /// Queues a task woken on this worker.
     pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
-        if is_yield || !self.in_task.get() {
+        if is_yield {
+            self.deferred.borrow_mut().push(task);
+            return;
+        }
+        if !self.in_task.get() {
             self.local.push(task);
         } else if let Some(prev) = self.lifo.replace(Some(task)) {
             self.local.push(prev);
@@ -77,11 +83,6 @@ impl WorkerContext {
             return;
         }
         self.shared.notify_parked();
-    }
-
-    /// Keeps `waker` until the next maintenance (see `yield_now`).
-    pub(crate) fn defer(&self, waker: &Waker) {
-        self.deferred.borrow_mut().push(waker.clone());
     }
 
     fn park_handle(&self) -> &dyn crate::park::Park {
@@ -110,13 +111,19 @@ impl WorkerContext {
         self.wake_deferred();
     }
 
+    /// Moves the yielded tasks to the back of the local queue; false if
+    /// there were none.
     fn wake_deferred(&self) -> bool {
-        let wakers = std::mem::take(&mut *self.deferred.borrow_mut());
-        let any = !wakers.is_empty();
-        for waker in wakers {
-            waker.wake();
+        let mut deferred = self.deferred.borrow_mut();
+        if deferred.is_empty() {
+            return false;
         }
-        any
+        for task in deferred.drain(..) {
+            self.local.push(task);
+        }
+        drop(deferred);
+        self.shared.notify_parked();
+        true
     }
 
     fn next_task(&self, tick: u32) -> Option<Notified> {
@@ -193,7 +200,8 @@ impl WorkerContext {
     }
 
     fn park(&self) {
-        if self.wake_deferred() {
+        if !self.deferred.borrow().is_empty() {
+            self.maintenance();
             return;
         }
         let shared = &*self.shared;

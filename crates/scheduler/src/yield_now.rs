@@ -1,6 +1,5 @@
 //! `yield_now`: asyncio's `await asyncio.sleep(0)`.
 
-use crate::context;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -34,9 +33,10 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
-        if !context::defer(cx.waker()) {
-            cx.waker().wake_by_ref();
-        }
+        // A task that wakes itself during its poll is re-scheduled as a
+        // yield when the poll returns: deferred until the worker's driver
+        // has run, then behind the rest of the queue.
+        cx.waker().wake_by_ref();
         Poll::Pending
     }
 }

@@ -210,7 +210,7 @@ fn names_are_kept() {
     let rt = rt(1);
     rt.block_on(async {
         let handle = TaskBuilder::new().name("worker-7").spawn(async { 1 });
-        assert_eq!(handle.name(), Some("worker-7"));
+        assert_eq!(handle.name().as_deref(), Some("worker-7"));
         assert_eq!(handle.await.unwrap(), 1);
         let blocking = TaskBuilder::new()
             .name("io")

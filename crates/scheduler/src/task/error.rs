@@ -24,7 +24,7 @@ pub(crate) enum Repr {
 /// ```
 pub struct JoinError {
     id: TaskId,
-    name: Option<Box<str>>,
+    name: Option<std::sync::Arc<str>>,
     kind: Kind,
 }
 
@@ -44,7 +44,7 @@ struct Payload(Box<dyn Any + Send + 'static>);
 unsafe impl Sync for Payload {}
 
 impl JoinError {
-    pub(crate) fn new(id: TaskId, name: Option<&str>, repr: Repr) -> JoinError {
+    pub(crate) fn new(id: TaskId, name: Option<std::sync::Arc<str>>, repr: Repr) -> JoinError {
         let kind = match repr {
             Repr::Cancelled => Kind::Cancelled,
             Repr::Panic(payload) => {
@@ -52,11 +52,7 @@ impl JoinError {
                 Kind::Panic(Payload(payload), message)
             }
         };
-        JoinError {
-            id,
-            name: name.map(Box::from),
-            kind,
-        }
+        JoinError { id, name, kind }
     }
 
     /// True if the task was cancelled (by `JoinHandle::cancel`, a

@@ -212,6 +212,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// # Safety
     /// - No reference is left.
     unsafe fn dealloc(self) {
+        if self.header().state.load().is_named() {
+            super::name::remove(self.header().id);
+        }
         // SAFETY: the allocation came from `Box` in `Cell::allocate`, and
         // nobody else can reach it now.
         let cell = unsafe { Box::from_raw(self.cell.as_ptr()) };
@@ -231,7 +234,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             _ => panic!("JoinHandle polled after it returned Ready"),
         };
         let header = self.header();
-        let output = output.map_err(|repr| JoinError::new(header.id, header.name.as_deref(), repr));
+        let output = output.map_err(|repr| JoinError::new(header.id, header.name(), repr));
         // SAFETY: the caller's contract names the type behind `dst`.
         unsafe { *(dst as *mut Poll<Result<F::Output, JoinError>>) = Poll::Ready(output) };
     }

@@ -72,8 +72,8 @@ impl<T> JoinHandle<T> {
     }
 
     /// The task's name, if it was spawned with one.
-    pub fn name(&self) -> Option<&str> {
-        self.raw.header().name.as_deref()
+    pub fn name(&self) -> Option<std::sync::Arc<str>> {
+        self.raw.header().name()
     }
 }
 

@@ -18,6 +18,7 @@ pub(crate) mod harness;
 mod id;
 mod join;
 pub(crate) mod list;
+mod name;
 pub(crate) mod raw;
 pub(crate) mod state;
 mod waker;
@@ -131,13 +132,16 @@ pub(crate) fn new_task<F, S>(
     future: F,
     scheduler: S,
     id: TaskId,
-    name: Option<Box<str>>,
+    name: Option<&str>,
 ) -> (Task, Notified, JoinHandle<F::Output>)
 where
     F: Future,
     S: Schedule,
 {
-    let raw = RawTask::new(future, scheduler, id, name);
+    if let Some(name) = name {
+        name::insert(id, name);
+    }
+    let raw = RawTask::new(future, scheduler, id, name.is_some());
     (Task { raw }, Notified { raw }, JoinHandle::new(raw))
 }
 

@@ -5,7 +5,7 @@
 //!
 //! Ground rules for the fields of [`Header`]:
 //! - `state`: atomic, see [`super::state`];
-//! - `vtable`, `id`, `name`: written at allocation, read-only after;
+//! - `vtable`, `id`: written at allocation, read-only after;
 //! - `links`: read and written only under the owned-task list's shard lock;
 //! - `join_waker`: see the join-waker rules in [`super::state`].
 //!
@@ -34,7 +34,6 @@ pub(crate) struct Header {
     pub(crate) id: TaskId,
     pub(crate) links: UnsafeCell<Links>,
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
-    pub(crate) name: Option<Box<str>>,
 }
 
 /// The typed operations of a task, reached through the header.
@@ -74,17 +73,23 @@ pub(crate) struct Cell<F: Future, S> {
     pub(crate) stage: UnsafeCell<Stage<F>>,
 }
 
+impl Header {
+    /// The task's name, if it was spawned with one.
+    pub(crate) fn name(&self) -> Option<std::sync::Arc<str>> {
+        if self.state.load().is_named() {
+            super::name::get(self.id)
+        } else {
+            None
+        }
+    }
+}
+
 impl<F: Future, S: Schedule> Cell<F, S> {
     /// Allocates a task; the state starts as described in `state`.
-    pub(crate) fn allocate(
-        future: F,
-        scheduler: S,
-        id: TaskId,
-        name: Option<Box<str>>,
-    ) -> NonNull<Header> {
+    pub(crate) fn allocate(future: F, scheduler: S, id: TaskId, named: bool) -> NonNull<Header> {
         let cell = Box::new(Cell {
             header: Header {
-                state: State::new(),
+                state: State::new(named),
                 vtable: super::harness::vtable::<F, S>(),
                 id,
                 links: UnsafeCell::new(Links {
@@ -92,7 +97,6 @@ impl<F: Future, S: Schedule> Cell<F, S> {
                     next: None,
                 }),
                 join_waker: UnsafeCell::new(None),
-                name,
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
@@ -116,13 +120,13 @@ unsafe impl Send for RawTask {}
 unsafe impl Sync for RawTask {}
 
 impl RawTask {
-    pub(crate) fn new<F, S>(future: F, scheduler: S, id: TaskId, name: Option<Box<str>>) -> RawTask
+    pub(crate) fn new<F, S>(future: F, scheduler: S, id: TaskId, named: bool) -> RawTask
     where
         F: Future,
         S: Schedule,
     {
         RawTask {
-            ptr: Cell::allocate(future, scheduler, id, name),
+            ptr: Cell::allocate(future, scheduler, id, named),
         }
     }
 

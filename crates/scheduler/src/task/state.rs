@@ -9,7 +9,8 @@
 //! | 3   | `CANCELLED`     | `JoinHandle::cancel`, runtime shutdown | never                              |
 //! | 4   | `JOIN_INTEREST` | at spawn (the `JoinHandle` exists)  | the `JoinHandle`'s drop                |
 //! | 5   | `JOIN_WAKER`    | the `JoinHandle`, after writing the join waker | the `JoinHandle` (to replace it) or the completer after waking it |
-//! | 6.. | reference count | one per `Task`/`Notified` handle, `JoinHandle` and `Waker` | their drops; the last one frees the task |
+//! | 6   | `NAMED`         | at spawn, for a task with a name (kept in a side table) | never               |
+//! | 7.. | reference count | one per `Task`/`Notified` handle, `JoinHandle` and `Waker` | their drops; the last one frees the task |
 //!
 //! A task starts as `NOTIFIED | JOIN_INTEREST` with three references: the
 //! owned-task list, the `JoinHandle` and the `Notified` handed to the
@@ -42,8 +43,10 @@ const CANCELLED: usize = 1 << 3;
 const JOIN_INTEREST: usize = 1 << 4;
 /// The join waker slot holds a waker the completer must wake.
 const JOIN_WAKER: usize = 1 << 5;
+/// The task has an entry in the name table (see `task::name`).
+const NAMED: usize = 1 << 6;
 /// Flags below this, reference count above it.
-const REF_SHIFT: usize = 6;
+const REF_SHIFT: usize = 7;
 /// One reference.
 const REF_ONE: usize = 1 << REF_SHIFT;
 const FLAG_MASK: usize = REF_ONE - 1;
@@ -113,9 +116,9 @@ pub(crate) enum ToCancelled {
 
 impl State {
     /// The state of a new task: notified, join interest, three references.
-    pub(crate) fn new() -> State {
+    pub(crate) fn new(named: bool) -> State {
         State {
-            val: AtomicUsize::new(INITIAL),
+            val: AtomicUsize::new(INITIAL | if named { NAMED } else { 0 }),
         }
     }
 
@@ -367,6 +370,9 @@ impl Snapshot {
     pub(crate) fn is_join_waker_set(self) -> bool {
         self.0 & JOIN_WAKER != 0
     }
+    pub(crate) fn is_named(self) -> bool {
+        self.0 & NAMED != 0
+    }
     pub(crate) fn ref_count(self) -> usize {
         self.0 >> REF_SHIFT
     }
@@ -400,7 +406,7 @@ mod tests {
 
     #[test]
     fn fresh_task_runs_then_idles() {
-        let s = State::new();
+        let s = State::new(false);
         assert!(s.is_initial());
         assert_eq!(s.transition_to_running(), ToRunning::Success);
         let snap = s.load();
@@ -412,7 +418,7 @@ mod tests {
 
     #[test]
     fn wake_while_running_reschedules_once() {
-        let s = State::new();
+        let s = State::new(false);
         assert_eq!(s.transition_to_running(), ToRunning::Success);
         assert_eq!(s.transition_to_notified_by_ref(), ToNotified::DoNothing);
         assert_eq!(s.transition_to_notified_by_ref(), ToNotified::DoNothing);
@@ -423,7 +429,7 @@ mod tests {
 
     #[test]
     fn wake_idle_submits_and_counts_a_reference() {
-        let s = State::new();
+        let s = State::new(false);
         assert_eq!(s.transition_to_running(), ToRunning::Success);
         assert_eq!(s.transition_to_idle(), ToIdle::Ok);
         assert_eq!(s.transition_to_notified_by_ref(), ToNotified::Submit);
@@ -435,7 +441,7 @@ mod tests {
 
     #[test]
     fn wake_after_complete_is_a_no_op() {
-        let s = State::new();
+        let s = State::new(false);
         assert_eq!(s.transition_to_running(), ToRunning::Success);
         let snap = s.transition_to_complete();
         assert!(snap.is_complete() && !snap.is_running());
@@ -447,7 +453,7 @@ mod tests {
 
     #[test]
     fn last_waker_reference_deallocates_a_complete_task() {
-        let s = State::new();
+        let s = State::new(false);
         assert_eq!(s.transition_to_running(), ToRunning::Success);
         let _ = s.transition_to_complete();
         assert!(!s.ref_dec_by(2));
@@ -456,7 +462,7 @@ mod tests {
 
     #[test]
     fn cancel_idle_claims_running() {
-        let s = State::new();
+        let s = State::new(false);
         assert_eq!(s.transition_to_running(), ToRunning::Success);
         assert_eq!(s.transition_to_idle(), ToIdle::Ok);
         assert_eq!(s.transition_to_cancelled(), ToCancelled::ClaimedIdle);
@@ -466,14 +472,14 @@ mod tests {
 
     #[test]
     fn cancel_queued_task_is_seen_by_the_poller() {
-        let s = State::new();
+        let s = State::new(false);
         assert_eq!(s.transition_to_cancelled(), ToCancelled::Deferred);
         assert_eq!(s.transition_to_running(), ToRunning::Cancelled);
     }
 
     #[test]
     fn cancel_during_poll_is_seen_at_idle() {
-        let s = State::new();
+        let s = State::new(false);
         assert_eq!(s.transition_to_running(), ToRunning::Success);
         assert_eq!(s.transition_to_cancelled(), ToCancelled::Deferred);
         assert_eq!(s.transition_to_idle(), ToIdle::Cancelled);
@@ -482,7 +488,7 @@ mod tests {
 
     #[test]
     fn join_waker_protocol() {
-        let s = State::new();
+        let s = State::new(false);
         assert!(s.set_join_waker().is_ok());
         assert!(s.unset_join_waker().is_ok());
         assert!(s.set_join_waker().is_ok());
@@ -496,7 +502,7 @@ mod tests {
 
     #[test]
     fn join_handle_drop_before_complete_takes_the_waker_back() {
-        let s = State::new();
+        let s = State::new(false);
         assert!(s.set_join_waker().is_ok());
         assert_eq!(s.transition_to_join_handle_dropped(), (false, true));
         assert!(!s.load().is_join_interested());
@@ -505,7 +511,7 @@ mod tests {
 
     #[test]
     fn set_join_waker_fails_after_complete() {
-        let s = State::new();
+        let s = State::new(false);
         assert_eq!(s.transition_to_running(), ToRunning::Success);
         let _ = s.transition_to_complete();
         assert!(s.set_join_waker().is_err());
@@ -513,7 +519,7 @@ mod tests {
 
     #[test]
     fn shutdown_claims_queued_tasks() {
-        let s = State::new();
+        let s = State::new(false);
         assert!(s.transition_to_shutdown());
         // The queued `Notified` later fails to run and drops its reference.
         assert_eq!(s.transition_to_running(), ToRunning::Failed);

@@ -405,3 +405,22 @@ fn shutdown_cancels_idle_and_queued_tasks_exactly_once() {
     drop(join);
     assert_eq!(h.deallocs(), 16);
 }
+
+#[test]
+fn a_name_lives_exactly_as_long_as_its_task() {
+    let h = Harness::new();
+    let mock = Mock {
+        queue: h.queue.clone(),
+        owned: h.owned.clone(),
+        counters: h.counters.clone(),
+    };
+    let id = TaskId::next();
+    let (task, notified, join) = new_task(std::future::ready(3), mock, id, Some("fetch-42"));
+    h.owned.bind(task).ok().expect("list open");
+    assert_eq!(join.name().as_deref(), Some("fetch-42"));
+    notified.run();
+    assert_eq!(super::name::get(id).as_deref(), Some("fetch-42"));
+    drop(join);
+    assert_eq!(h.deallocs(), 1);
+    assert_eq!(super::name::get(id), None, "the name outlived its task");
+}
