@@ -294,6 +294,9 @@ fn idle_task_memory() -> Row {
     row
 }
 
+/// A timed workload: runs its rounds on the three runtimes.
+type Workload = fn(&Runtimes) -> Row;
+
 fn main() {
     if let Some(arg) = harness::child_arg() {
         let which = arg.strip_prefix("mem:").expect("unknown child mode");
@@ -307,11 +310,11 @@ fn main() {
     );
     Row::print_header();
     let rts = Runtimes::new();
-    let workloads: [(&str, &dyn Fn(&Runtimes) -> Row); 4] = [
-        ("spawn_many", &spawn_many),
-        ("spawn_remote", &spawn_remote),
-        ("yield_many", &yield_many),
-        ("chained_spawn", &chained_spawn),
+    let workloads: [(&str, Workload); 4] = [
+        ("spawn_many", spawn_many),
+        ("spawn_remote", spawn_remote),
+        ("yield_many", yield_many),
+        ("chained_spawn", chained_spawn),
     ];
     for (name, run) in workloads {
         if harness::selected(name) {

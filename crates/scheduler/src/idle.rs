@@ -128,7 +128,7 @@ mod tests {
         assert_eq!(idle.num_parked(), 1);
         assert_eq!(idle.worker_to_notify(), Some(0));
         // Worker 0 is searching now, so nobody else is woken.
-        assert!(idle.park(1, false) == false);
+        assert!(!idle.park(1, false));
         assert_eq!(idle.worker_to_notify(), None);
         assert!(idle.stop_searching());
         assert_eq!(idle.worker_to_notify(), Some(1));

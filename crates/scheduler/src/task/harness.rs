@@ -86,30 +86,34 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     unsafe fn poll_future(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, Repr>> {
         let polled = panic::catch_unwind(AssertUnwindSafe(|| {
             self.cell().stage.with_mut(|ptr| {
-                // SAFETY: `RUNNING` gives exclusive access to the stage,
-                // and the future is never moved out while `Running`.
-                let future = match unsafe { &mut *ptr } {
-                    Stage::Running(future) => unsafe { Pin::new_unchecked(future) },
-                    _ => unreachable!("polled a task whose future is gone"),
+                // SAFETY: `RUNNING` gives exclusive access to the stage.
+                let Stage::Running(future) = (unsafe { &mut *ptr }) else {
+                    unreachable!("polled a task whose future is gone")
                 };
-                future.poll(cx)
+                // SAFETY: the future lives inside the task allocation and is
+                // never moved out while `Running` (it is dropped in place by
+                // `take_stage` only after its last poll).
+                unsafe { Pin::new_unchecked(future) }.poll(cx)
             })
         }));
-        match polled {
-            Ok(Poll::Pending) => Poll::Pending,
-            // SAFETY (both arms): still `RUNNING`.
-            Ok(Poll::Ready(output)) => Poll::Ready(match unsafe { self.drop_future() } {
-                Ok(()) => Ok(output),
-                Err(panic) => {
-                    drop_quietly(output);
-                    Err(panic)
+        let Ok(Poll::Ready(output)) = polled else {
+            return match polled {
+                Ok(_) => Poll::Pending,
+                Err(payload) => {
+                    // SAFETY: still `RUNNING`.
+                    let _ = unsafe { self.drop_future() };
+                    Poll::Ready(Err(Repr::Panic(payload)))
                 }
-            }),
-            Err(payload) => {
-                let _ = unsafe { self.drop_future() };
-                Poll::Ready(Err(Repr::Panic(payload)))
+            };
+        };
+        // SAFETY: still `RUNNING`.
+        Poll::Ready(match unsafe { self.drop_future() } {
+            Ok(()) => Ok(output),
+            Err(panic) => {
+                drop_quietly(output);
+                Err(panic)
             }
-        }
+        })
     }
 
     /// Runs one poll and everything that follows it.
@@ -248,12 +252,11 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             return true;
         }
         let set = if snapshot.is_join_waker_set() {
-            // SAFETY: `JOIN_WAKER` is set, so the slot is initialized and
-            // only read by others.
             let same = header.join_waker.with(|ptr| {
-                unsafe { &*ptr }
-                    .as_ref()
-                    .is_some_and(|w| w.will_wake(waker))
+                // SAFETY: `JOIN_WAKER` is set, so the slot is initialized
+                // and only read by others.
+                let stored = unsafe { &*ptr };
+                stored.as_ref().is_some_and(|w| w.will_wake(waker))
             });
             if same {
                 return false;

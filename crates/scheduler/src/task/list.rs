@@ -8,7 +8,7 @@
 //! (at spawn) and unlinked at most once (at completion); once `closed`, no
 //! task is linked.
 
-use super::raw::{Header, RawTask};
+use super::raw::{Header, Links, RawTask};
 use super::Task;
 use crate::loom::Mutex;
 use crossbeam_utils::CachePadded;
@@ -62,16 +62,13 @@ impl OwnedTasks {
             return Err(task);
         }
         let node = raw.as_ptr();
-        // SAFETY: links are touched only under this shard's lock, held here.
-        raw.header().links.with_mut(|links| unsafe {
-            (*links).prev = None;
-            (*links).next = shard.head;
-        });
-        if let Some(head) = shard.head {
-            // SAFETY: `head` is a linked, hence live, task of this shard.
-            unsafe { head.as_ref() }
-                .links
-                .with_mut(|links| unsafe { (*links).prev = Some(node) });
+        let head = shard.head;
+        // SAFETY: `node` is live (we hold `task`) and we hold the lock of
+        // the shard it is being linked into.
+        unsafe { with_links(node, |l| (l.prev, l.next) = (None, head)) };
+        if let Some(head) = head {
+            // SAFETY: `head` is linked in this shard, whose lock we hold.
+            unsafe { with_links(head, |l| l.prev = Some(node)) };
         }
         shard.head = Some(node);
         shard.len += 1;
@@ -85,31 +82,20 @@ impl OwnedTasks {
         let raw = task.raw();
         let node = raw.as_ptr();
         let mut shard = self.shard(raw).lock();
-        // SAFETY: under the shard lock.
-        let (prev, next) = raw
-            .header()
-            .links
-            .with(|links| unsafe { ((*links).prev, (*links).next) });
+        // SAFETY: `node` is live (the caller holds `task`); under the lock.
+        let (prev, next) = unsafe { with_links(node, |l| (l.prev, l.next)) };
         match prev {
-            // SAFETY (both arms): neighbours are linked, live tasks of this
-            // shard, and we hold its lock.
-            Some(prev) => unsafe { prev.as_ref() }
-                .links
-                .with_mut(|links| unsafe { (*links).next = next }),
+            // SAFETY: a linked neighbour of this shard; under its lock.
+            Some(prev) => unsafe { with_links(prev, |l| l.next = next) },
             None if shard.head == Some(node) => shard.head = next,
             None => return None,
         }
         if let Some(next) = next {
             // SAFETY: as above.
-            unsafe { next.as_ref() }
-                .links
-                .with_mut(|links| unsafe { (*links).prev = prev });
+            unsafe { with_links(next, |l| l.prev = prev) };
         }
-        // SAFETY: under the shard lock.
-        raw.header().links.with_mut(|links| unsafe {
-            (*links).prev = None;
-            (*links).next = None;
-        });
+        // SAFETY: as for `node` above.
+        unsafe { with_links(node, |l| (l.prev, l.next) = (None, None)) };
         shard.len -= 1;
         Some(Task::from_raw(raw))
     }
@@ -123,11 +109,13 @@ impl OwnedTasks {
             shard.closed = true;
             let mut cursor = shard.head;
             while let Some(node) = cursor {
-                // SAFETY: linked tasks are live; under the shard lock.
+                // SAFETY: a linked task is live (the list holds a reference)
+                // and we hold the shard's lock.
                 let raw = unsafe { RawTask::from_raw(node) };
                 raw.state().ref_inc();
                 all.push(Task::from_raw(raw));
-                cursor = raw.header().links.with(|links| unsafe { (*links).next });
+                // SAFETY: as above.
+                cursor = unsafe { with_links(node, |l| l.next) };
             }
         }
         all
@@ -137,4 +125,18 @@ impl OwnedTasks {
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|shard| shard.lock().len).sum()
     }
+}
+
+/// Calls `f` with the links of the task at `node`.
+///
+/// # Safety
+/// - `node` is a live task, and the caller holds the lock of the shard it
+///   is (or is being) linked into, which guards its links.
+unsafe fn with_links<R>(node: NonNull<Header>, f: impl FnOnce(&mut Links) -> R) -> R {
+    // SAFETY: live per the contract.
+    let header = unsafe { node.as_ref() };
+    header.links.with_mut(|links| {
+        // SAFETY: the shard lock the caller holds makes this access exclusive.
+        f(unsafe { &mut *links })
+    })
 }

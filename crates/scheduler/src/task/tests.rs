@@ -204,6 +204,8 @@ fn wakes_during_a_poll_reschedule_exactly_once() {
                 first = false;
                 cx.waker().wake_by_ref();
                 cx.waker().wake_by_ref();
+                // By value on purpose: that path consumes a reference.
+                #[allow(clippy::waker_clone_wake)]
                 cx.waker().clone().wake();
                 Poll::Pending
             } else {
