@@ -37,7 +37,10 @@ async fn count_primes(lo: u64, hi: u64) -> (usize, String) {
 
 fn main() {
     weave::run(async {
-        println!("1. weave::run: the main future runs on {:?}", std::thread::current().name());
+        println!(
+            "1. weave::run: the main future runs on {:?}",
+            std::thread::current().name()
+        );
 
         let start = Instant::now();
         let chunk = 10_000;

@@ -42,6 +42,9 @@ fn tour() {
     assert!(out.contains("148933 primes below 2,000,000"), "{out}");
     assert!(out.contains("a ticker task ran 1000 steps"), "{out}");
     assert!(out.contains("was cancelled (is_cancelled = true)"), "{out}");
-    assert!(out.contains("(\"parser\") panicked with message \"unexpected token\""), "{out}");
+    assert!(
+        out.contains("(\"parser\") panicked with message \"unexpected token\""),
+        "{out}"
+    );
     assert!(out.contains("the runtime is fine"), "{out}");
 }

@@ -4,10 +4,12 @@
 //! a nested `block_on` can be refused), and which task it is polling.
 
 use crate::runtime::Handle;
+use crate::shared::Shared;
 use crate::task::TaskId;
 use crate::worker::WorkerContext;
 use std::cell::{Cell, RefCell};
 use std::ptr;
+use std::sync::Arc;
 
 thread_local! {
     static HANDLE: RefCell<Option<Handle>> = const { RefCell::new(None) };
@@ -19,6 +21,22 @@ thread_local! {
 /// The runtime this thread is inside, if any.
 pub(crate) fn handle() -> Option<Handle> {
     HANDLE.try_with(|h| h.borrow().clone()).ok().flatten()
+}
+
+/// Calls `f` with the shared state of the runtime this thread is inside.
+/// On a worker of that runtime it lends the worker's own reference, so the
+/// hot spawn path does no reference-count traffic; elsewhere it clones.
+pub(crate) fn with_current_shared<R>(f: impl FnOnce(Option<&Arc<Shared>>) -> R) -> R {
+    let current = HANDLE
+        .try_with(|h| h.borrow().as_ref().map(|h| Arc::as_ptr(&h.shared)))
+        .ok()
+        .flatten();
+    with_worker(|worker| match (worker, current) {
+        (Some(worker), Some(current)) if Arc::as_ptr(&worker.shared) == current => {
+            f(Some(&worker.shared))
+        }
+        _ => f(handle().as_ref().map(|h| &h.shared)),
+    })
 }
 
 /// Restores the previous runtime context when dropped.

@@ -379,14 +379,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let shared = &self.shared;
-        let (owned, notified, join) = task::new_task(future, shared.clone(), TaskId::next(), name);
-        if shared.bind(owned) {
-            crate::task::Schedule::schedule(shared, notified, false);
-        } else {
-            drop(notified);
-        }
-        join
+        spawn_on(&self.shared, future, name)
     }
 
     /// Runs `func` on the blocking pool, inside this runtime's context.
@@ -448,6 +441,21 @@ impl fmt::Debug for Handle {
             .field("workers", &self.num_workers())
             .finish()
     }
+}
+
+/// Spawns `future` onto the runtime behind `shared`.
+fn spawn_on<F>(shared: &Arc<Shared>, future: F, name: Option<&str>) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let (owned, notified, join) = task::new_task(future, shared.clone(), TaskId::next(), name);
+    if shared.bind(owned) {
+        crate::task::Schedule::schedule(shared, notified, false);
+    } else {
+        drop(notified);
+    }
+    join
 }
 
 /// Wakes a thread blocked in `block_on`.
@@ -517,14 +525,16 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    match context::handle() {
-        Some(handle) => handle.spawn(future),
+    context::with_current_shared(|shared| {
+        match shared {
+        Some(shared) => spawn_on(shared, future, None),
         None => panic!(
             "spawn called outside a runtime: there is no runtime on this thread. \
              Call it from inside `run(...)`, `Runtime::block_on`, a task or a `spawn_blocking` closure, \
              or use `Runtime::spawn` / `Handle::spawn` with a runtime handle"
         ),
     }
+    })
 }
 
 /// Runs `func` on the current runtime's blocking pool.
