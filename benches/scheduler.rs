@@ -220,64 +220,70 @@ fn chained_spawn(rts: &Runtimes) -> Row {
     )
 }
 
+/// A task that counts its first poll and then waits forever.
+struct Idle {
+    polled: Arc<AtomicUsize>,
+    counted: bool,
+}
+
+impl std::future::Future for Idle {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if !self.counted {
+            self.counted = true;
+            self.polled.fetch_add(1, SeqCst);
+        }
+        std::task::Poll::Pending
+    }
+}
+
+/// Bytes of RSS per idle task: spawns `IDLE_TASKS` of them with `spawn`
+/// (which drops or detaches the handle), waits until all were polled, and
+/// leaks the runtime so nothing is freed before the measurement.
+fn rss_per_idle_task<R>(rt: R, spawn: impl Fn(&R, Idle)) -> f64 {
+    let polled = Arc::new(AtomicUsize::new(0));
+    let before = harness::rss_bytes();
+    for _ in 0..IDLE_TASKS {
+        spawn(
+            &rt,
+            Idle {
+                polled: polled.clone(),
+                counted: false,
+            },
+        );
+    }
+    while polled.load(SeqCst) < IDLE_TASKS {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let bytes = (harness::rss_bytes() as f64 - before as f64) / IDLE_TASKS as f64;
+    std::mem::forget(rt);
+    bytes
+}
+
 /// In a child process: bytes of RSS per idle task on one runtime.
 fn idle_memory_child(which: &str) -> f64 {
     let workers = harness::workers();
-    let polled = Arc::new(AtomicUsize::new(0));
-    let wait_all = |polled: &AtomicUsize| {
-        while polled.load(SeqCst) < IDLE_TASKS {
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-    };
-    let idle = |polled: Arc<AtomicUsize>| async move {
-        polled.fetch_add(1, SeqCst);
-        std::future::pending::<()>().await
-    };
-    let per_task =
-        |before: usize| (harness::rss_bytes() as f64 - before as f64) / IDLE_TASKS as f64;
     match which {
-        "weave" => {
-            let rt = weave::Runtime::builder()
+        "weave" => rss_per_idle_task(
+            weave::Runtime::builder()
                 .worker_threads(workers)
                 .build()
-                .unwrap();
-            let before = harness::rss_bytes();
-            let handles: Vec<_> = (0..IDLE_TASKS)
-                .map(|_| rt.spawn(idle(polled.clone())))
-                .collect();
-            // The handles are the user's; count the tasks alone.
-            drop(handles);
-            wait_all(&polled);
-            let bytes = per_task(before);
-            std::mem::forget(rt);
-            bytes
-        }
-        "tokio" => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
+                .unwrap(),
+            |rt, task| drop(rt.spawn(task)),
+        ),
+        "tokio" => rss_per_idle_task(
+            tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(workers)
                 .build()
-                .unwrap();
-            let before = harness::rss_bytes();
-            let handles: Vec<_> = (0..IDLE_TASKS)
-                .map(|_| rt.spawn(idle(polled.clone())))
-                .collect();
-            drop(handles);
-            wait_all(&polled);
-            let bytes = per_task(before);
-            std::mem::forget(rt);
-            bytes
-        }
-        "smol" => {
-            let smol = harness::Smol::new(workers);
-            let before = harness::rss_bytes();
-            for _ in 0..IDLE_TASKS {
-                smol.ex.spawn(idle(polled.clone())).detach();
-            }
-            wait_all(&polled);
-            let bytes = per_task(before);
-            std::mem::forget(smol);
-            bytes
-        }
+                .unwrap(),
+            |rt, task| drop(rt.spawn(task)),
+        ),
+        "smol" => rss_per_idle_task(harness::Smol::new(workers), |rt, task| {
+            rt.ex.spawn(task).detach()
+        }),
         other => panic!("unknown runtime {other}"),
     }
 }

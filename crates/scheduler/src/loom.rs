@@ -16,6 +16,10 @@ pub(crate) use loom::{
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 
+/// The test doubles share one `Arc` spelling with the loom models.
+#[cfg(all(test, not(loom)))]
+pub(crate) use std::sync::Arc;
+
 /// A mutual-exclusion lock without poisoning.
 #[cfg(not(loom))]
 pub(crate) type Mutex<T> = parking_lot::Mutex<T>;

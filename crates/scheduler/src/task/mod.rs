@@ -145,5 +145,7 @@ where
     (Task { raw }, Notified { raw }, JoinHandle::new(raw))
 }
 
+#[cfg(test)]
+pub(crate) mod mock;
 #[cfg(all(test, not(loom)))]
 mod tests;

@@ -1,94 +1,16 @@
 //! Poll-level tests of the task state machine with a mock scheduler: every
 //! step is driven by hand, so each interleaving is exact.
 
-use super::list::OwnedTasks;
+use super::mock::{Counters, MockRt};
 use super::*;
 use parking_lot::Mutex;
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-/// Counts what tests assert on.
-#[derive(Default)]
-struct Counters {
-    future_drops: AtomicUsize,
-    output_drops: AtomicUsize,
-    deallocs: AtomicUsize,
-}
-
-/// A scheduler that queues tasks for the test to run by hand, and counts
-/// its own drops: each task holds one clone, dropped when it is freed.
-struct Mock {
-    queue: Arc<Mutex<VecDeque<Notified>>>,
-    owned: Arc<OwnedTasks>,
-    counters: Arc<Counters>,
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        self.counters.deallocs.fetch_add(1, SeqCst);
-    }
-}
-
-impl Schedule for Mock {
-    fn schedule(&self, task: Notified, _is_yield: bool) {
-        self.queue.lock().push_back(task);
-    }
-    fn release(&self, task: &Task) -> Option<Task> {
-        self.owned.remove(task)
-    }
-}
-
-struct Harness {
-    queue: Arc<Mutex<VecDeque<Notified>>>,
-    owned: Arc<OwnedTasks>,
-    counters: Arc<Counters>,
-}
-
-impl Harness {
-    fn new() -> Harness {
-        Harness {
-            queue: Default::default(),
-            owned: Arc::new(OwnedTasks::new()),
-            counters: Default::default(),
-        }
-    }
-
-    fn spawn<F: Future>(&self, future: F) -> JoinHandle<F::Output> {
-        let mock = Mock {
-            queue: self.queue.clone(),
-            owned: self.owned.clone(),
-            counters: self.counters.clone(),
-        };
-        let (task, notified, join) = new_task(future, mock, TaskId::next(), None);
-        self.owned.bind(task).ok().expect("list open");
-        self.queue.lock().push_back(notified);
-        join
-    }
-
-    /// Runs every queued task once; returns how many ran.
-    fn tick(&self) -> usize {
-        let batch: Vec<_> = self.queue.lock().drain(..).collect();
-        let n = batch.len();
-        for task in batch {
-            task.run();
-        }
-        n
-    }
-
-    fn future_drops(&self) -> usize {
-        self.counters.future_drops.load(SeqCst)
-    }
-    fn output_drops(&self) -> usize {
-        self.counters.output_drops.load(SeqCst)
-    }
-    fn deallocs(&self) -> usize {
-        self.counters.deallocs.load(SeqCst)
-    }
-}
+type Harness = MockRt;
 
 /// A future that stays pending until `ready` is set, stores its waker in
 /// `waker`, counts its drop, and returns an output that counts its drop.
@@ -168,7 +90,7 @@ fn poll_join<T>(join: &mut JoinHandle<T>, waker: &Waker) -> Poll<Result<T, JoinE
 
 #[test]
 fn output_reaches_the_join_handle_and_the_task_is_freed() {
-    let h = Harness::new();
+    let h = MockRt::new();
     let (fut, state) = probe(&h);
     let mut join = h.spawn(fut);
     let counter = Arc::new(CountWaker::default());
@@ -196,7 +118,7 @@ fn output_reaches_the_join_handle_and_the_task_is_freed() {
 
 #[test]
 fn wakes_during_a_poll_reschedule_exactly_once() {
-    let h = Harness::new();
+    let h = MockRt::new();
     let join = h.spawn(async {
         let mut first = true;
         std::future::poll_fn(move |cx| {
@@ -224,7 +146,7 @@ fn wakes_during_a_poll_reschedule_exactly_once() {
 
 #[test]
 fn wake_after_completion_is_a_no_op_and_the_waker_outlives_the_task() {
-    let h = Harness::new();
+    let h = MockRt::new();
     let (fut, state) = probe(&h);
     let join = h.spawn(fut);
     h.tick();
@@ -249,7 +171,7 @@ fn wake_after_completion_is_a_no_op_and_the_waker_outlives_the_task() {
 
 #[test]
 fn cancel_of_an_idle_task_drops_the_future_at_once() {
-    let h = Harness::new();
+    let h = MockRt::new();
     let (fut, state) = probe(&h);
     let mut join = h.spawn(fut);
     h.tick();
@@ -269,7 +191,7 @@ fn cancel_of_an_idle_task_drops_the_future_at_once() {
 
 #[test]
 fn cancel_of_a_queued_task_is_done_by_the_poller() {
-    let h = Harness::new();
+    let h = MockRt::new();
     let (fut, state) = probe(&h);
     let mut join = h.spawn(fut);
     assert!(join.cancel());
@@ -282,7 +204,7 @@ fn cancel_of_a_queued_task_is_done_by_the_poller() {
 
 #[test]
 fn cancel_during_a_poll_drops_the_future_when_the_poll_returns() {
-    let h = Harness::new();
+    let h = MockRt::new();
     let slot: Arc<Mutex<Option<JoinHandle<()>>>> = Arc::default();
     let inner = slot.clone();
     let counters = h.counters.clone();
@@ -307,7 +229,7 @@ fn cancel_during_a_poll_drops_the_future_when_the_poll_returns() {
 
 #[test]
 fn a_panic_is_caught_and_the_future_dropped_once() {
-    let h = Harness::new();
+    let h = MockRt::new();
     let (fut, state) = probe(&h);
     state.lock().panic = true;
     let mut join = h.spawn(fut);
@@ -324,7 +246,7 @@ fn a_panic_is_caught_and_the_future_dropped_once() {
 
 #[test]
 fn a_panic_in_drop_on_cancel_is_reported() {
-    let h = Harness::new();
+    let h = MockRt::new();
     let (fut, state) = probe(&h);
     state.lock().panic_on_drop = true;
     let mut join = h.spawn(fut);
@@ -339,7 +261,7 @@ fn a_panic_in_drop_on_cancel_is_reported() {
 
 #[test]
 fn join_handle_dropped_first_leaves_the_output_to_the_completer() {
-    let h = Harness::new();
+    let h = MockRt::new();
     let (fut, state) = probe(&h);
     let join = h.spawn(fut);
     h.tick();
@@ -353,7 +275,7 @@ fn join_handle_dropped_first_leaves_the_output_to_the_completer() {
 
 #[test]
 fn a_join_waker_can_be_replaced() {
-    let h = Harness::new();
+    let h = MockRt::new();
     let (fut, state) = probe(&h);
     let mut join = h.spawn(fut);
     let first = Arc::new(CountWaker::default());
@@ -368,7 +290,7 @@ fn a_join_waker_can_be_replaced() {
 
 #[test]
 fn shutdown_cancels_idle_and_queued_tasks_exactly_once() {
-    let h = Harness::new();
+    let h = MockRt::new();
     let mut joins = Vec::new();
     for _ in 0..10 {
         joins.push(h.spawn(probe(&h).0));
@@ -383,16 +305,7 @@ fn shutdown_cancels_idle_and_queued_tasks_exactly_once() {
     assert_eq!(h.future_drops(), 15);
     assert_eq!(h.owned.len(), 0);
     // A task spawned after close is refused by the list.
-    let (task, notified, join) = new_task(
-        std::future::ready(()),
-        Mock {
-            queue: h.queue.clone(),
-            owned: h.owned.clone(),
-            counters: h.counters.clone(),
-        },
-        TaskId::next(),
-        None,
-    );
+    let (task, notified, join) = new_task(std::future::ready(()), h.mock(), TaskId::next(), None);
     let task = h.owned.bind(task).expect_err("closed list refuses tasks");
     task.shutdown();
     drop(task);
@@ -410,14 +323,9 @@ fn shutdown_cancels_idle_and_queued_tasks_exactly_once() {
 
 #[test]
 fn a_name_lives_exactly_as_long_as_its_task() {
-    let h = Harness::new();
-    let mock = Mock {
-        queue: h.queue.clone(),
-        owned: h.owned.clone(),
-        counters: h.counters.clone(),
-    };
+    let h = MockRt::new();
     let id = TaskId::next();
-    let (task, notified, join) = new_task(std::future::ready(3), mock, id, Some("fetch-42"));
+    let (task, notified, join) = new_task(std::future::ready(3), h.mock(), id, Some("fetch-42"));
     h.owned.bind(task).ok().expect("list open");
     assert_eq!(join.name().as_deref(), Some("fetch-42"));
     notified.run();

@@ -3,7 +3,7 @@
 //! either the worker sees the work or somebody unparks a worker for it.
 
 use crate::blocking::{BlockingPool, Config};
-use crate::loom::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering::SeqCst};
+use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering::SeqCst};
 use crate::park::Park;
 use crate::queue::Local;
 use crate::shared::{Remote, Shared};

@@ -4,92 +4,16 @@
 //! are dropped exactly once, the task is freed exactly once, and no wake is
 //! lost.
 
-use crate::loom::{Arc, AtomicUsize, Mutex, Ordering::SeqCst};
-use crate::task::list::OwnedTasks;
-use crate::task::{new_task, JoinError, JoinHandle, Notified, Schedule, Task, TaskId};
-use loom::sync::atomic::AtomicBool;
+use crate::loom::{Arc, AtomicBool, Mutex, Ordering::SeqCst};
+use crate::task::mock::{Counters, MockRt};
+use crate::task::{JoinError, JoinHandle};
 use loom::thread;
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-#[derive(Default)]
-struct Counts {
-    future_drops: AtomicUsize,
-    output_drops: AtomicUsize,
-    deallocs: AtomicUsize,
-}
-
-struct Mock {
-    queue: Arc<Mutex<VecDeque<Notified>>>,
-    owned: Arc<OwnedTasks>,
-    counts: Arc<Counts>,
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        self.counts.deallocs.fetch_add(1, SeqCst);
-    }
-}
-
-impl Schedule for Mock {
-    fn schedule(&self, task: Notified, _is_yield: bool) {
-        self.queue.lock().push_back(task);
-    }
-    fn release(&self, task: &Task) -> Option<Task> {
-        self.owned.remove(task)
-    }
-}
-
-struct Rt {
-    queue: Arc<Mutex<VecDeque<Notified>>>,
-    owned: Arc<OwnedTasks>,
-    counts: Arc<Counts>,
-}
-
-impl Rt {
-    fn new() -> Rt {
-        Rt {
-            queue: Arc::new(Mutex::new(VecDeque::new())),
-            owned: Arc::new(OwnedTasks::new()),
-            counts: Arc::new(Counts::default()),
-        }
-    }
-
-    fn spawn<F: Future + Send + 'static>(&self, future: F) -> JoinHandle<F::Output> {
-        let mock = Mock {
-            queue: self.queue.clone(),
-            owned: self.owned.clone(),
-            counts: self.counts.clone(),
-        };
-        let (task, notified, join) = new_task(future, mock, TaskId::next(), None);
-        assert!(self.owned.bind(task).is_ok());
-        self.queue.lock().push_back(notified);
-        join
-    }
-
-    fn run_queue(&self) {
-        loop {
-            let next = self.queue.lock().pop_front();
-            match next {
-                Some(task) => task.run(),
-                None => return,
-            }
-        }
-    }
-
-    fn handle(&self) -> Rt {
-        Rt {
-            queue: self.queue.clone(),
-            owned: self.owned.clone(),
-            counts: self.counts.clone(),
-        }
-    }
-}
-
 struct Tracked<T> {
-    counter: Arc<Counts>,
+    counter: Arc<Counters>,
     value: T,
     is_output: bool,
 }
@@ -131,14 +55,14 @@ impl Future for Gate {
     }
 }
 
-fn gate(rt: &Rt) -> (Gate, Arc<AtomicBool>, Arc<Mutex<Option<Waker>>>) {
+fn gate(rt: &MockRt) -> (Gate, Arc<AtomicBool>, Arc<Mutex<Option<Waker>>>) {
     let ready = Arc::new(AtomicBool::new(false));
     let slot = Arc::new(Mutex::new(None));
     let gate = Gate {
         ready: ready.clone(),
         slot: slot.clone(),
         guard: Tracked {
-            counter: rt.counts.clone(),
+            counter: rt.counters.clone(),
             value: (),
             is_output: false,
         },
@@ -155,7 +79,7 @@ fn poll_join<T>(join: &mut JoinHandle<T>, waker: &Waker) -> Poll<Result<T, JoinE
 #[test]
 fn loom_wake_races_poll() {
     loom::model(|| {
-        let rt = Rt::new();
+        let rt = MockRt::new();
         let (gate, ready, slot) = gate(&rt);
         let join = rt.spawn(gate);
         let waker_thread = thread::spawn(move || {
@@ -170,9 +94,9 @@ fn loom_wake_races_poll() {
         rt.run_queue();
         assert!(join.is_finished(), "a wake was lost");
         drop(join);
-        assert_eq!(rt.counts.future_drops.load(SeqCst), 1);
-        assert_eq!(rt.counts.output_drops.load(SeqCst), 1);
-        assert_eq!(rt.counts.deallocs.load(SeqCst), 1);
+        assert_eq!(rt.counters.future_drops.load(SeqCst), 1);
+        assert_eq!(rt.counters.output_drops.load(SeqCst), 1);
+        assert_eq!(rt.counters.deallocs.load(SeqCst), 1);
     });
 }
 
@@ -181,8 +105,8 @@ fn loom_wake_races_poll() {
 #[test]
 fn loom_join_races_completion() {
     loom::model(|| {
-        let rt = Rt::new();
-        let counts = rt.counts.clone();
+        let rt = MockRt::new();
+        let counts = rt.counters.clone();
         let mut join = rt.spawn(async move {
             Tracked {
                 counter: counts,
@@ -190,7 +114,7 @@ fn loom_join_races_completion() {
                 is_output: true,
             }
         });
-        let worker = rt.handle();
+        let worker = rt.clone();
         let worker = thread::spawn(move || worker.run_queue());
         let woken = Arc::new(WakeFlag::default());
         let waker = Waker::from(std::sync::Arc::new(WakeFlagRef(woken.clone())));
@@ -207,9 +131,9 @@ fn loom_join_races_completion() {
             }
         };
         assert_eq!(out.unwrap().value, 7);
-        assert_eq!(rt.counts.output_drops.load(SeqCst), 1);
+        assert_eq!(rt.counters.output_drops.load(SeqCst), 1);
         drop(join);
-        assert_eq!(rt.counts.deallocs.load(SeqCst), 1);
+        assert_eq!(rt.counters.deallocs.load(SeqCst), 1);
     });
 }
 
@@ -228,8 +152,8 @@ impl std::task::Wake for WakeFlagRef {
 #[test]
 fn loom_join_drop_races_completion() {
     loom::model(|| {
-        let rt = Rt::new();
-        let counts = rt.counts.clone();
+        let rt = MockRt::new();
+        let counts = rt.counters.clone();
         let mut join = rt.spawn(async move {
             Tracked {
                 counter: counts,
@@ -239,12 +163,12 @@ fn loom_join_drop_races_completion() {
         });
         // Register a join waker first so the completer has one to wake.
         assert!(poll_join(&mut join, Waker::noop()).is_pending());
-        let worker = rt.handle();
+        let worker = rt.clone();
         let worker = thread::spawn(move || worker.run_queue());
         drop(join);
         worker.join().unwrap();
-        assert_eq!(rt.counts.output_drops.load(SeqCst), 1);
-        assert_eq!(rt.counts.deallocs.load(SeqCst), 1);
+        assert_eq!(rt.counters.output_drops.load(SeqCst), 1);
+        assert_eq!(rt.counters.deallocs.load(SeqCst), 1);
     });
 }
 
@@ -253,17 +177,17 @@ fn loom_join_drop_races_completion() {
 #[test]
 fn loom_cancel_races_poll() {
     loom::model(|| {
-        let rt = Rt::new();
+        let rt = MockRt::new();
         let (gate, ready, slot) = gate(&rt);
         let mut join = rt.spawn(gate);
-        let worker = rt.handle();
+        let worker = rt.clone();
         let worker = thread::spawn(move || worker.run_queue());
         let cancelled = join.cancel();
         worker.join().unwrap();
         rt.run_queue();
         assert!(cancelled, "the task cannot finish before it is ready");
         assert!(join.is_finished());
-        assert_eq!(rt.counts.future_drops.load(SeqCst), 1);
+        assert_eq!(rt.counters.future_drops.load(SeqCst), 1);
         match poll_join(&mut join, Waker::noop()) {
             Poll::Ready(Err(err)) => assert!(err.is_cancelled()),
             other => panic!("expected a cancellation, got ready={}", other.is_ready()),
@@ -271,7 +195,7 @@ fn loom_cancel_races_poll() {
         drop(join);
         ready.store(true, SeqCst);
         drop(slot.lock().take());
-        assert_eq!(rt.counts.deallocs.load(SeqCst), 1);
+        assert_eq!(rt.counters.deallocs.load(SeqCst), 1);
     });
 }
 
@@ -281,7 +205,7 @@ fn loom_cancel_races_poll() {
 #[test]
 fn loom_shutdown_races_wake() {
     loom::model(|| {
-        let rt = Rt::new();
+        let rt = MockRt::new();
         let (gate, _ready, slot) = gate(&rt);
         let join = rt.spawn(gate);
         rt.run_queue();
@@ -294,12 +218,12 @@ fn loom_shutdown_races_wake() {
             task.shutdown();
         }
         waker_thread.join().unwrap();
-        assert_eq!(rt.counts.future_drops.load(SeqCst), 1);
+        assert_eq!(rt.counters.future_drops.load(SeqCst), 1);
         // A queued reference, if the wake came first, only drops itself.
         rt.run_queue();
-        assert_eq!(rt.counts.future_drops.load(SeqCst), 1);
+        assert_eq!(rt.counters.future_drops.load(SeqCst), 1);
         assert!(join.is_finished());
         drop(join);
-        assert_eq!(rt.counts.deallocs.load(SeqCst), 1);
+        assert_eq!(rt.counters.deallocs.load(SeqCst), 1);
     });
 }
