@@ -45,6 +45,8 @@ pub(crate) struct MockRt {
     pub(crate) counters: Arc<Counters>,
 }
 
+// The loom models use only part of it.
+#[cfg_attr(loom, allow(dead_code))]
 impl MockRt {
     pub(crate) fn new() -> MockRt {
         MockRt {

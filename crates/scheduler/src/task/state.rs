@@ -342,7 +342,7 @@ impl State {
 
     /// True if the task has not been touched since spawn except by the
     /// scheduler: used by tests.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn is_initial(&self) -> bool {
         self.val.load(Acquire) == INITIAL
     }
