@@ -39,6 +39,28 @@ pub(crate) fn with_current_shared<R>(f: impl FnOnce(Option<&Arc<Shared>>) -> R) 
     })
 }
 
+/// The extension of the runtime this thread is inside, if it is a `T`
+/// (see `Builder::extension`). Clones only the extension's `Arc`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use weave_scheduler::{current_extension, Runtime};
+///
+/// struct Driver(&'static str);
+/// let rt = Runtime::builder().worker_threads(1).extension(Arc::new(Driver("timers"))).build().unwrap();
+/// assert!(current_extension::<Driver>().is_none());
+/// let name = rt.block_on(async { current_extension::<Driver>().unwrap().0 });
+/// assert_eq!(name, "timers");
+/// ```
+pub fn current_extension<T: std::any::Any + Send + Sync>() -> Option<Arc<T>> {
+    HANDLE
+        .try_with(|h| h.borrow().as_ref().and_then(|h| h.shared.extension.clone()))
+        .ok()
+        .flatten()?
+        .downcast()
+        .ok()
+}
+
 /// Restores the previous runtime context when dropped.
 #[must_use]
 pub(crate) struct EnterGuard {

@@ -48,7 +48,7 @@ mod task_builder;
 mod worker;
 mod yield_now;
 
-pub use context::{current_task, is_driving};
+pub use context::{current_extension, current_task, is_driving};
 pub use coop::unconstrained;
 pub use park::{Park, ThreadPark};
 pub use runtime::{spawn, spawn_blocking, Builder, EnterGuard, Handle, NoRuntime, Runtime};

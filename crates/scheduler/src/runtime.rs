@@ -16,6 +16,7 @@ use crate::queue::Local;
 use crate::shared::{Remote, Shared};
 use crate::task::{self, JoinHandle, TaskId};
 use crate::worker::WorkerContext;
+use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -47,6 +48,7 @@ pub struct Builder {
     stack_size: Option<usize>,
     park: Option<ParkFactory>,
     on_thread_start: Option<ThreadHook>,
+    extension: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 impl Default for Builder {
@@ -67,6 +69,7 @@ impl Builder {
             stack_size: None,
             park: None,
             on_thread_start: None,
+            extension: None,
         }
     }
 
@@ -115,6 +118,14 @@ impl Builder {
         self
     }
 
+    /// Attaches `value` to the runtime, for the layer built on top of the
+    /// scheduler (the `weave` facade keeps its timer driver here). Read it
+    /// back with [`Handle::extension`] or [`current_extension`].
+    pub fn extension<T: Any + Send + Sync>(mut self, value: Arc<T>) -> Self {
+        self.extension = Some(value);
+        self
+    }
+
     /// Starts the worker threads.
     ///
     /// # Errors
@@ -157,7 +168,7 @@ impl Builder {
             on_thread_start: self.on_thread_start.clone(),
         });
         let handle = Handle {
-            shared: Arc::new(Shared::new(remotes, pool)),
+            shared: Arc::new(Shared::new(remotes, pool, self.extension)),
         };
         let mut rt = Runtime {
             handle: handle.clone(),
@@ -427,6 +438,11 @@ impl Handle {
     /// Tasks waiting in the shared injector queue.
     pub fn global_queue_depth(&self) -> usize {
         self.shared.injector.len()
+    }
+
+    /// The value attached with [`Builder::extension`], if it is a `T`.
+    pub fn extension<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.shared.extension.clone()?.downcast().ok()
     }
 
     /// True if both handles refer to the same runtime.

@@ -17,6 +17,7 @@ use crate::park::Park;
 use crate::queue::{Injector, Stealer};
 use crate::task::list::OwnedTasks;
 use crate::task::{Notified, Schedule, Task};
+use std::any::Any;
 use std::ptr;
 use std::sync::Arc;
 
@@ -32,17 +33,24 @@ pub(crate) struct Shared {
     pub(crate) idle: Idle,
     pub(crate) owned: OwnedTasks,
     pub(crate) blocking: BlockingPool,
+    /// What the layer above attached to this runtime (its driver).
+    pub(crate) extension: Option<Arc<dyn Any + Send + Sync>>,
     shutdown: AtomicBool,
 }
 
 impl Shared {
-    pub(crate) fn new(remotes: Box<[Remote]>, blocking: BlockingPool) -> Shared {
+    pub(crate) fn new(
+        remotes: Box<[Remote]>,
+        blocking: BlockingPool,
+        extension: Option<Arc<dyn Any + Send + Sync>>,
+    ) -> Shared {
         Shared {
             injector: Injector::new(),
             idle: Idle::new(remotes.len()),
             remotes,
             owned: OwnedTasks::new(),
             blocking,
+            extension,
             shutdown: AtomicBool::new(false),
         }
     }

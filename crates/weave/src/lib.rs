@@ -25,14 +25,22 @@
 //! The lower crates are usable on their own: `weave_scheduler` (tasks and
 //! workers), `weave_timer`, `weave_sync` and `weave_reactor`.
 
+mod call_soon;
+mod driver;
 mod entry;
 mod runtime;
 pub mod task;
+pub mod time;
 
+pub use call_soon::call_soon;
 pub use entry::run;
 pub use runtime::{Builder, Handle, Runtime};
 pub use task::{
     current_task, spawn, spawn_blocking, to_thread, unconstrained, yield_now, JoinError,
     JoinHandle, TaskId,
+};
+pub use time::{
+    call_at, call_later, interval, now, sleep, sleep_until, timeout_at, wait_for, Interval, Sleep,
+    Timeout, TimeoutError, TimerHandle,
 };
 pub use weave_scheduler::NoRuntime;

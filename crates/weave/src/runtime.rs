@@ -1,10 +1,12 @@
 //! `Runtime`, `Builder` and `Handle`: the runtime's owner, its
 //! configuration, and the cheap handle any thread may hold.
 
+use crate::driver::{Driver, WorkerPark};
 use crate::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Configures a [`Runtime`].
@@ -24,6 +26,7 @@ use std::time::Duration;
 #[derive(Debug, Default)]
 pub struct Builder {
     inner: weave_scheduler::Builder,
+    workers: Option<usize>,
 }
 
 impl Builder {
@@ -36,6 +39,7 @@ impl Builder {
     pub fn worker_threads(self, n: usize) -> Self {
         Builder {
             inner: self.inner.worker_threads(n),
+            workers: Some(n),
         }
     }
 
@@ -43,6 +47,7 @@ impl Builder {
     pub fn max_blocking_threads(self, n: usize) -> Self {
         Builder {
             inner: self.inner.max_blocking_threads(n),
+            ..self
         }
     }
 
@@ -50,6 +55,7 @@ impl Builder {
     pub fn blocking_keep_alive(self, keep_alive: Duration) -> Self {
         Builder {
             inner: self.inner.blocking_keep_alive(keep_alive),
+            ..self
         }
     }
 
@@ -57,6 +63,7 @@ impl Builder {
     pub fn thread_name(self, name: impl Into<String>) -> Self {
         Builder {
             inner: self.inner.thread_name(name),
+            ..self
         }
     }
 
@@ -66,8 +73,23 @@ impl Builder {
     /// `InvalidInput` for zero workers or zero blocking threads; the OS error
     /// if a thread cannot be started.
     pub fn build(self) -> io::Result<Runtime> {
+        let workers = self
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let driver = Arc::new(Driver::new(workers.max(1)));
+        let parks = driver.clone();
+        let inner = self
+            .inner
+            .worker_threads(workers)
+            .park(move |index| WorkerPark {
+                driver: parks.clone(),
+                index,
+            })
+            .extension(driver.clone())
+            .build()?;
         Ok(Runtime {
-            inner: self.inner.build()?,
+            inner: Some(inner),
+            driver,
         })
     }
 }
@@ -83,7 +105,9 @@ impl Builder {
 /// assert_eq!(rt.block_on(task).unwrap(), "hello");
 /// ```
 pub struct Runtime {
-    inner: weave_scheduler::Runtime,
+    /// `None` only during shutdown.
+    inner: Option<weave_scheduler::Runtime>,
+    driver: Arc<Driver>,
 }
 
 impl Runtime {
@@ -105,7 +129,7 @@ impl Runtime {
     /// future there instead.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.inner.block_on(future)
+        self.rt().block_on(future)
     }
 
     /// Spawns `future` on the workers.
@@ -115,7 +139,7 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.inner.spawn(future)
+        self.rt().spawn(future)
     }
 
     /// Runs `func` on the blocking pool.
@@ -124,14 +148,24 @@ impl Runtime {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.inner.spawn_blocking(func)
+        self.rt().spawn_blocking(func)
     }
 
     /// A handle to this runtime, for any thread.
     pub fn handle(&self) -> Handle {
         Handle {
-            inner: self.inner.handle().clone(),
+            inner: self.rt().handle().clone(),
         }
+    }
+
+    fn rt(&self) -> &weave_scheduler::Runtime {
+        self.inner.as_ref().expect("the runtime is shutting down")
+    }
+
+    /// Timers waiting in this runtime's wheel (registered sleeps and
+    /// pending `call_later` / `call_at` callbacks).
+    pub fn pending_timers(&self) -> usize {
+        self.driver.time.len()
     }
 
     /// Cancels every task, joins the workers, and waits at most `timeout`
@@ -143,8 +177,20 @@ impl Runtime {
     /// rt.spawn_blocking(|| std::thread::sleep(Duration::from_millis(300)));
     /// rt.shutdown_timeout(Duration::from_millis(10)); // returns well before 300 ms
     /// ```
-    pub fn shutdown_timeout(self, timeout: Duration) {
-        self.inner.shutdown_timeout(timeout)
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        if let Some(inner) = self.inner.take() {
+            inner.shutdown_timeout(timeout);
+        }
+        self.driver.time.shutdown();
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // Tasks first (their sleeps leave the wheel as they drop), then the
+        // callbacks and wakers still in the wheel.
+        drop(self.inner.take());
+        self.driver.time.shutdown();
     }
 }
 
@@ -211,6 +257,28 @@ impl Handle {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.inner.block_on(future)
+    }
+
+    /// Runs `callback` on this runtime as soon as possible, after the
+    /// callbacks queued before it (asyncio's `loop.call_soon_threadsafe`):
+    /// usable from any thread.
+    ///
+    /// ```
+    /// let rt = weave::Runtime::new().unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let handle = rt.handle();
+    /// std::thread::spawn(move || handle.call_soon(move || tx.send(1).unwrap()));
+    /// assert_eq!(rx.recv().unwrap(), 1);
+    /// ```
+    pub fn call_soon(&self, callback: impl FnOnce() + Send + 'static) {
+        let driver = self.driver();
+        crate::call_soon::call_soon_on(&self.inner, &driver, Box::new(callback));
+    }
+
+    fn driver(&self) -> Arc<Driver> {
+        self.inner
+            .extension::<Driver>()
+            .expect("every weave runtime carries its driver")
     }
 
     /// Makes this runtime current on this thread until the guard drops.

@@ -48,7 +48,10 @@ fn shared_with(flags: &[Arc<AtomicBool>]) -> (std::sync::Arc<Shared>, Vec<Local>
         thread_name: "loom".into(),
         on_thread_start: None,
     });
-    (std::sync::Arc::new(Shared::new(remotes, pool)), locals)
+    (
+        std::sync::Arc::new(Shared::new(remotes, pool, None)),
+        locals,
+    )
 }
 
 #[test]

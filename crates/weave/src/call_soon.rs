@@ -1,0 +1,110 @@
+//! `call_soon`: run a callback on the runtime as soon as possible
+//! (asyncio's `loop.call_soon` / `call_soon_threadsafe`).
+//!
+//! Callbacks go into one FIFO queue per runtime. While the queue is not
+//! empty, exactly one drainer task runs them one after another, so
+//! callbacks run in the order they were queued (from one thread or many)
+//! and never two at once.
+
+use crate::driver::Driver;
+use parking_lot::Mutex;
+use std::collections::VecDeque;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+
+type Callback = Box<dyn FnOnce() + Send>;
+
+/// Callbacks run back to back before the drainer yields to other tasks.
+const BATCH: usize = 64;
+
+pub(crate) struct CallSoon {
+    state: Mutex<State>,
+}
+
+struct State {
+    queue: VecDeque<Callback>,
+    /// A drainer task exists and will see anything queued now.
+    draining: bool,
+}
+
+impl CallSoon {
+    pub(crate) fn new() -> CallSoon {
+        CallSoon {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                draining: false,
+            }),
+        }
+    }
+
+    /// Queues `callback`; returns true if the caller must start a drainer.
+    fn push(&self, callback: Callback) -> bool {
+        let mut state = self.state.lock();
+        state.queue.push_back(callback);
+        !std::mem::replace(&mut state.draining, true)
+    }
+
+    fn pop(&self) -> Option<Callback> {
+        let mut state = self.state.lock();
+        let next = state.queue.pop_front();
+        if next.is_none() {
+            state.draining = false;
+        }
+        next
+    }
+}
+
+async fn drain(driver: Arc<Driver>) {
+    let mut ran = 0;
+    while let Some(callback) = driver.call_soon.pop() {
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(callback)) {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("(non-string payload)");
+            eprintln!("weave: a call_soon callback panicked: {msg}; the runtime goes on");
+        }
+        ran += 1;
+        if ran % BATCH == 0 {
+            weave_scheduler::yield_now().await;
+        }
+    }
+}
+
+/// Queues `callback` on `driver`'s runtime behind `handle`.
+pub(crate) fn call_soon_on(
+    handle: &weave_scheduler::Handle,
+    driver: &Arc<Driver>,
+    callback: Callback,
+) {
+    if driver.call_soon.push(callback) {
+        drop(handle.spawn(drain(driver.clone())));
+    }
+}
+
+/// Runs `callback` on the current runtime as soon as possible, after the
+/// callbacks queued before it (asyncio's `loop.call_soon`). Use
+/// [`Handle::call_soon`](crate::Handle::call_soon) from other threads.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// weave::run(async {
+///     let log = Arc::new(Mutex::new(Vec::new()));
+///     for i in 0..5 {
+///         let log = log.clone();
+///         weave::call_soon(move || log.lock().unwrap().push(i));
+///     }
+///     weave::sleep(std::time::Duration::from_millis(20)).await;
+///     assert_eq!(*log.lock().unwrap(), [0, 1, 2, 3, 4]);
+/// });
+/// ```
+///
+/// # Panics
+/// Outside a runtime.
+#[track_caller]
+pub fn call_soon(callback: impl FnOnce() + Send + 'static) {
+    let driver = Driver::current("call_soon");
+    let handle = weave_scheduler::Handle::current();
+    call_soon_on(&handle, &driver, Box::new(callback));
+}

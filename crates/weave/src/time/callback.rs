@@ -1,0 +1,107 @@
+//! `call_later` / `call_at`: callbacks at a time (asyncio's
+//! `loop.call_later` and `loop.call_at`), and their `TimerHandle`.
+
+use super::driver::Entry;
+use crate::driver::Driver;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use weave_timer::Key;
+
+/// Runs `callback` once `delay` has passed, on a worker thread, inside the
+/// runtime (it may `spawn`). A panic in it is reported on stderr and the
+/// runtime goes on. `Duration::MAX` means never.
+///
+/// ```
+/// use std::sync::mpsc;
+/// use std::time::Duration;
+/// weave::run(async {
+///     let (tx, rx) = mpsc::channel();
+///     weave::call_later(Duration::from_millis(5), move || tx.send("ran").unwrap());
+///     weave::sleep(Duration::from_millis(50)).await;
+///     assert_eq!(rx.try_recv(), Ok("ran"));
+/// });
+/// ```
+///
+/// # Panics
+/// Outside a runtime.
+#[track_caller]
+pub fn call_later(delay: Duration, callback: impl FnOnce() + Send + 'static) -> TimerHandle {
+    let driver = Driver::current("call_later");
+    schedule(
+        driver,
+        Instant::now().checked_add(delay),
+        Box::new(callback),
+    )
+}
+
+/// Runs `callback` at `deadline` (at once if it passed); see [`call_later`].
+///
+/// # Panics
+/// Outside a runtime.
+#[track_caller]
+pub fn call_at(deadline: Instant, callback: impl FnOnce() + Send + 'static) -> TimerHandle {
+    let driver = Driver::current("call_at");
+    schedule(driver, Some(deadline), Box::new(callback))
+}
+
+fn schedule(
+    driver: Arc<Driver>,
+    deadline: Option<Instant>,
+    callback: Box<dyn FnOnce() + Send>,
+) -> TimerHandle {
+    // "Never" is the wheel's last tick: the callback waits there, unrun,
+    // until it is cancelled or the runtime goes away.
+    let tick_deadline = deadline.unwrap_or_else(|| far_future(&driver));
+    let key = driver
+        .time
+        .insert(tick_deadline, Entry::Call(callback), |w| driver.unpark(w));
+    TimerHandle {
+        driver,
+        key,
+        deadline,
+    }
+}
+
+fn far_future(_driver: &Driver) -> Instant {
+    // About 30 years: beyond any runtime's life, well inside `Instant`.
+    Instant::now() + Duration::from_secs(30 * 365 * 24 * 3600)
+}
+
+/// A scheduled callback. Dropping it does **not** cancel the callback
+/// (as in asyncio); call [`cancel`](TimerHandle::cancel).
+pub struct TimerHandle {
+    driver: Arc<Driver>,
+    key: Option<Key>,
+    deadline: Option<Instant>,
+}
+
+impl TimerHandle {
+    /// Cancels the callback; true if it had not run (nor been cancelled).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// weave::run(async {
+    ///     let handle = weave::call_later(Duration::from_secs(3600), || unreachable!());
+    ///     assert!(handle.cancel());
+    ///     assert!(!handle.cancel());
+    /// });
+    /// ```
+    pub fn cancel(&self) -> bool {
+        self.key
+            .is_some_and(|key| self.driver.time.cancel(key).is_some())
+    }
+
+    /// When the callback is due; `None` for never.
+    pub fn when(&self) -> Option<Instant> {
+        self.deadline
+    }
+}
+
+impl fmt::Debug for TimerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerHandle")
+            .field("when", &self.deadline)
+            .finish()
+    }
+}

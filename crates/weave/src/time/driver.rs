@@ -1,0 +1,225 @@
+//! The time driver: one timing wheel per runtime, its clock, and the
+//! bookkeeping that lets a sleeping worker be woken for an earlier timer.
+//!
+//! Ground rules (all under `inner`'s lock):
+//! - `wheel` holds an entry per registered `Sleep` (its waker) and per
+//!   pending `call_later` / `call_at` (its callback);
+//! - `sleeper` is the worker that sleeps until tick `sleeping_until` on
+//!   behalf of the timers; a timer inserted with an earlier deadline unparks
+//!   it. The sleeper sets both under the lock before it sleeps, so an
+//!   insert either sees them or happens before the sleeper computed its
+//!   deadline;
+//! - entries fire outside the lock: `process` moves them to a local list,
+//!   unlocks, then wakes the wakers and runs the callbacks.
+//!
+//! The clock counts microseconds since the driver started. A deadline is
+//! rounded up to a tick and the current time down, so nothing fires early.
+
+use parking_lot::Mutex;
+use std::panic::{self, AssertUnwindSafe};
+use std::task::Waker;
+use std::time::{Duration, Instant};
+use weave_timer::{Key, Wheel};
+
+/// What waits in the wheel.
+pub(crate) enum Entry {
+    /// A `Sleep`: wake its task.
+    Wake(Waker),
+    /// A `call_later` / `call_at` callback: run it.
+    Call(Box<dyn FnOnce() + Send>),
+}
+
+struct Inner {
+    wheel: Wheel<Entry>,
+    sleeper: Option<usize>,
+    sleeping_until: u64,
+    shut_down: bool,
+}
+
+/// The timers of one runtime.
+pub(crate) struct TimeDriver {
+    start: Instant,
+    inner: Mutex<Inner>,
+}
+
+/// Ticks (microseconds) in a duration, rounded up.
+fn ticks_ceil(d: Duration) -> u64 {
+    let micros = d.as_nanos().div_ceil(1_000);
+    u64::try_from(micros).unwrap_or(u64::MAX)
+}
+
+impl TimeDriver {
+    pub(crate) fn new() -> TimeDriver {
+        TimeDriver {
+            start: Instant::now(),
+            inner: Mutex::new(Inner {
+                wheel: Wheel::new(),
+                sleeper: None,
+                sleeping_until: u64::MAX,
+                shut_down: false,
+            }),
+        }
+    }
+
+    /// The tick of `deadline`, rounded up (a past deadline is tick 0).
+    pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
+        ticks_ceil(deadline.saturating_duration_since(self.start))
+    }
+
+    /// The current tick, rounded down.
+    pub(crate) fn now_tick(&self) -> u64 {
+        let micros = self.start.elapsed().as_micros();
+        u64::try_from(micros).unwrap_or(u64::MAX)
+    }
+
+    /// Registers `entry` for `deadline`. Returns `None` if the runtime has
+    /// shut down (the entry is dropped). `unpark` wakes a sleeping worker
+    /// when this deadline comes before the one it sleeps until.
+    pub(crate) fn insert(
+        &self,
+        deadline: Instant,
+        entry: Entry,
+        unpark: impl FnOnce(usize),
+    ) -> Option<Key> {
+        let tick = self.deadline_tick(deadline);
+        let mut inner = self.inner.lock();
+        if inner.shut_down {
+            return None;
+        }
+        let key = inner.wheel.insert(tick, entry);
+        if tick < inner.sleeping_until {
+            if let Some(sleeper) = inner.sleeper.take() {
+                inner.sleeping_until = u64::MAX;
+                drop(inner);
+                unpark(sleeper);
+            }
+        }
+        Some(key)
+    }
+
+    /// Calls `f` on the entry of `key` if it has not fired; `None` if it
+    /// fired (or was cancelled).
+    pub(crate) fn with_entry<R>(&self, key: Key, f: impl FnOnce(&mut Entry) -> R) -> Option<R> {
+        self.inner.lock().wheel.get_mut(key).map(f)
+    }
+
+    /// Removes the entry of `key`; `None` if it already fired.
+    pub(crate) fn cancel(&self, key: Key) -> Option<Entry> {
+        self.inner.lock().wheel.cancel(key)
+    }
+
+    /// Fires everything due. With `wait`, blocks on the lock; without, gives
+    /// up if another thread holds it (it is processing or inserting, and
+    /// busy workers need not queue behind it).
+    pub(crate) fn process(&self, wait: bool) {
+        let now = self.now_tick();
+        let mut due = Vec::new();
+        {
+            let mut inner = if wait {
+                self.inner.lock()
+            } else {
+                match self.inner.try_lock() {
+                    Some(inner) => inner,
+                    None => return,
+                }
+            };
+            if inner.wheel.next_deadline().is_none_or(|next| next > now) {
+                return;
+            }
+            inner.wheel.advance(now, |entry| due.push(entry));
+        }
+        fire(due);
+    }
+
+    /// Prepares `worker` to sleep for the timers: fires what is due (then
+    /// returns `Some(ZERO)`: the fired tasks want running, do not sleep), or
+    /// records `worker` as the sleeper and returns how long it may sleep
+    /// (`None`: no timer, sleep until woken).
+    pub(crate) fn arm(&self, worker: usize) -> Option<Duration> {
+        let now = self.now_tick();
+        let mut due = Vec::new();
+        let mut inner = self.inner.lock();
+        inner.wheel.advance(now, |entry| due.push(entry));
+        if !due.is_empty() {
+            drop(inner);
+            fire(due);
+            return Some(Duration::ZERO);
+        }
+        let next = inner.wheel.next_deadline();
+        inner.sleeper = Some(worker);
+        inner.sleeping_until = next.unwrap_or(u64::MAX);
+        next.map(|next| Duration::from_micros(next.saturating_sub(now)))
+    }
+
+    /// The sleeper woke up: nobody sleeps for the timers any more.
+    pub(crate) fn disarm(&self, worker: usize) {
+        let mut inner = self.inner.lock();
+        if inner.sleeper == Some(worker) {
+            inner.sleeper = None;
+            inner.sleeping_until = u64::MAX;
+        }
+    }
+
+    /// Entries waiting in the wheel.
+    pub(crate) fn len(&self) -> usize {
+        self.inner.lock().wheel.len()
+    }
+
+    /// Drops every entry (the runtime is gone) and refuses new ones.
+    pub(crate) fn shutdown(&self) {
+        let entries = {
+            let mut inner = self.inner.lock();
+            inner.shut_down = true;
+            let mut all = Vec::new();
+            inner.wheel.advance(u64::MAX, |entry| all.push(entry));
+            all
+        };
+        // Dropped outside the lock: a waker's drop may free a task whose
+        // future touches the driver.
+        for entry in entries {
+            let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(entry)));
+        }
+    }
+}
+
+/// Wakes the wakers and runs the callbacks, containing callback panics.
+fn fire(due: Vec<Entry>) {
+    for entry in due {
+        match entry {
+            Entry::Wake(waker) => waker.wake(),
+            Entry::Call(callback) => {
+                if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(callback)) {
+                    let msg = payload
+                        .downcast_ref::<&str>()
+                        .copied()
+                        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                        .unwrap_or("(non-string payload)");
+                    eprintln!("weave: a timer callback (call_later / call_at) panicked: {msg}; the runtime goes on");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_round_up_and_never_overflow() {
+        assert_eq!(ticks_ceil(Duration::ZERO), 0);
+        assert_eq!(ticks_ceil(Duration::from_nanos(1)), 1);
+        assert_eq!(ticks_ceil(Duration::from_micros(5)), 5);
+        assert_eq!(ticks_ceil(Duration::from_nanos(5_001)), 6);
+        assert_eq!(ticks_ceil(Duration::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn a_past_deadline_is_tick_zero() {
+        let driver = TimeDriver::new();
+        assert_eq!(
+            driver.deadline_tick(driver.start - Duration::from_secs(1)),
+            0
+        );
+    }
+}

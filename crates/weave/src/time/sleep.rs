@@ -1,0 +1,162 @@
+//! `Sleep`: a future that completes at a deadline (`asyncio.sleep`).
+
+use super::driver::Entry;
+use crate::driver::Driver;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use weave_scheduler::coop;
+use weave_timer::Key;
+
+/// Waits until `duration` has passed (asyncio's `asyncio.sleep`).
+///
+/// `Duration::ZERO` completes on the first poll (use
+/// [`yield_now`](crate::yield_now) to let other tasks run); `Duration::MAX`
+/// never completes. Dropping the `Sleep` before it fires removes its timer.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// weave::run(async {
+///     let start = Instant::now();
+///     weave::sleep(Duration::from_millis(20)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(20));
+/// });
+/// ```
+///
+/// # Panics
+/// Outside a runtime.
+#[track_caller]
+pub fn sleep(duration: Duration) -> Sleep {
+    Sleep::new(Instant::now().checked_add(duration))
+}
+
+/// Waits until `deadline` (a deadline in the past completes at once).
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// weave::run(async {
+///     let deadline = Instant::now() + Duration::from_millis(5);
+///     weave::sleep_until(deadline).await;
+///     assert!(Instant::now() >= deadline);
+/// });
+/// ```
+///
+/// # Panics
+/// Outside a runtime.
+#[track_caller]
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep::new(Some(deadline))
+}
+
+/// The future of [`sleep`] and [`sleep_until`].
+#[must_use = "a Sleep does nothing unless awaited"]
+pub struct Sleep {
+    /// `None`: never (the deadline does not fit in an `Instant`).
+    deadline: Option<Instant>,
+    driver: Arc<Driver>,
+    key: Option<Key>,
+    done: bool,
+}
+
+impl Sleep {
+    #[track_caller]
+    pub(crate) fn new(deadline: Option<Instant>) -> Sleep {
+        Sleep {
+            deadline,
+            driver: Driver::current("sleep"),
+            key: None,
+            done: false,
+        }
+    }
+
+    /// The deadline; `None` if it is never reached.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// True once the deadline has passed and the sleep completed.
+    pub fn is_elapsed(&self) -> bool {
+        self.done || self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    /// Moves the deadline (the sleep becomes pending again if it was done).
+    pub fn reset(&mut self, deadline: Instant) {
+        self.unregister();
+        self.deadline = Some(deadline);
+        self.done = false;
+    }
+
+    fn unregister(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.driver.time.cancel(key);
+        }
+    }
+
+    fn complete(&mut self) -> Poll<()> {
+        self.unregister();
+        self.done = true;
+        Poll::Ready(())
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.done {
+            return Poll::Ready(());
+        }
+        let Some(deadline) = self.deadline else {
+            // Never: nothing will wake us, and nothing needs to.
+            return Poll::Pending;
+        };
+        let coop = std::task::ready!(coop::poll_proceed(cx));
+        if Instant::now() >= deadline {
+            coop.made_progress();
+            return self.complete();
+        }
+        match self.key {
+            None => {
+                let driver = self.driver.clone();
+                let entry = Entry::Wake(cx.waker().clone());
+                self.key = driver
+                    .time
+                    .insert(deadline, entry, |worker| driver.unpark(worker));
+            }
+            Some(key) => {
+                let registered = self.driver.time.with_entry(key, |entry| {
+                    if let Entry::Wake(waker) = entry {
+                        if !waker.will_wake(cx.waker()) {
+                            waker.clone_from(cx.waker());
+                        }
+                    }
+                });
+                if registered.is_none() {
+                    // The timer fired (its entry is gone).
+                    self.key = None;
+                    coop.made_progress();
+                    return self.complete();
+                }
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.unregister();
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field("registered", &self.key.is_some())
+            .finish()
+    }
+}
