@@ -1,0 +1,162 @@
+//! Sleeping: never early, many at once, zero and infinite durations, no
+//! leaked entries, timers that fire while every worker is busy, and an
+//! earlier timer waking a runtime that sleeps until a later one.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use weave::{sleep, sleep_until, wait_for, Runtime};
+
+fn rt(workers: usize) -> Runtime {
+    Runtime::builder().worker_threads(workers).build().unwrap()
+}
+
+/// A small deterministic generator, so runs are reproducible.
+fn lcg(seed: &mut u64) -> u64 {
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *seed >> 33
+}
+
+#[test]
+fn a_sleep_never_completes_before_its_deadline() {
+    let rt = rt(2);
+    rt.block_on(async {
+        let mut seed = 7;
+        let handles: Vec<_> = (0..500)
+            .map(|_| {
+                let micros = lcg(&mut seed) % 20_000;
+                weave::spawn(async move {
+                    let want = Duration::from_micros(micros);
+                    let start = Instant::now();
+                    sleep(want).await;
+                    (start.elapsed(), want)
+                })
+            })
+            .collect();
+        for h in handles {
+            let (slept, want) = h.await.unwrap();
+            assert!(slept >= want, "woke after {slept:?}, asked for {want:?}");
+        }
+    });
+    assert_eq!(rt.pending_timers(), 0);
+}
+
+#[test]
+fn a_hundred_thousand_concurrent_sleeps_complete() {
+    let rt = rt(2);
+    let done = Arc::new(AtomicUsize::new(0));
+    rt.block_on(async {
+        let mut seed = 42;
+        let handles: Vec<_> = (0..100_000)
+            .map(|_| {
+                let ms = 1 + lcg(&mut seed) % 50;
+                let done = done.clone();
+                weave::spawn(async move {
+                    let deadline = Instant::now() + Duration::from_millis(ms);
+                    sleep_until(deadline).await;
+                    assert!(Instant::now() >= deadline);
+                    done.fetch_add(1, SeqCst);
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+    });
+    assert_eq!(done.load(SeqCst), 100_000);
+    assert_eq!(rt.pending_timers(), 0);
+}
+
+#[test]
+fn zero_and_past_deadlines_complete_at_once_without_a_timer() {
+    let rt = rt(1);
+    rt.block_on(async {
+        sleep(Duration::ZERO).await;
+        sleep_until(Instant::now() - Duration::from_secs(5)).await;
+    });
+    assert_eq!(rt.pending_timers(), 0);
+}
+
+#[test]
+fn duration_max_never_completes_and_registers_nothing() {
+    let rt = rt(1);
+    rt.block_on(async {
+        let result = wait_for(sleep(Duration::MAX), Duration::from_millis(10)).await;
+        assert!(result.is_err());
+        assert!(sleep(Duration::MAX).deadline().is_none());
+    });
+    assert_eq!(rt.pending_timers(), 0);
+}
+
+#[test]
+fn dropping_a_pending_sleep_removes_its_timer() {
+    let rt = rt(2);
+    rt.block_on(async {
+        for _ in 0..10_000 {
+            // Polled once (registers), then dropped by the timeout.
+            let r = wait_for(sleep(Duration::from_secs(3600)), Duration::ZERO).await;
+            assert!(r.is_err());
+        }
+    });
+    assert_eq!(rt.pending_timers(), 0, "cancel churn left entries behind");
+}
+
+#[test]
+fn timers_fire_while_every_worker_is_busy() {
+    let rt = rt(2);
+    let stop = Arc::new(AtomicBool::new(false));
+    let hard_limit = Instant::now() + Duration::from_secs(60);
+    rt.block_on(async {
+        let spinners: Vec<_> = (0..2)
+            .map(|_| {
+                let stop = stop.clone();
+                weave::spawn(async move {
+                    // Keep both workers busy: always ready, never idle.
+                    while !stop.load(SeqCst) {
+                        assert!(Instant::now() < hard_limit, "the timer never fired");
+                        weave::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        let timer = weave::spawn({
+            let stop = stop.clone();
+            async move {
+                sleep(Duration::from_millis(20)).await;
+                stop.store(true, SeqCst);
+            }
+        });
+        timer.await.unwrap();
+        for s in spinners {
+            s.await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn an_earlier_timer_wakes_a_driver_sleeping_until_a_later_one() {
+    let rt = rt(2);
+    let handle = rt.handle();
+    // The idle runtime sleeps until this far timer.
+    let far = rt.spawn(async { sleep(Duration::from_secs(600)).await });
+    std::thread::sleep(Duration::from_millis(50));
+    // Registered from a foreign thread, much earlier.
+    let start = Instant::now();
+    let near = std::thread::spawn(move || {
+        handle.block_on(async { sleep(Duration::from_millis(5)).await })
+    });
+    near.join().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "the driver slept through an earlier timer"
+    );
+    far.cancel();
+}
+
+#[test]
+#[should_panic(expected = "sleep called outside a runtime")]
+fn sleep_outside_a_runtime_panics() {
+    let _ = sleep(Duration::from_millis(1));
+}
