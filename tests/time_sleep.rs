@@ -158,5 +158,5 @@ fn an_earlier_timer_wakes_a_driver_sleeping_until_a_later_one() {
 #[test]
 #[should_panic(expected = "sleep called outside a runtime")]
 fn sleep_outside_a_runtime_panics() {
-    let _ = sleep(Duration::from_millis(1));
+    drop(sleep(Duration::from_millis(1)));
 }
