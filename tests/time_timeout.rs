@@ -50,9 +50,23 @@ fn a_ready_future_wins_even_with_zero_or_past_deadlines() {
 #[test]
 fn duration_max_is_no_limit() {
     weave::run(async {
-        let t = wait_for(sleep(Duration::from_millis(5)), Duration::MAX);
-        assert!(t.deadline().is_none());
+        let mut t = std::pin::pin!(wait_for(sleep(Duration::from_millis(5)), Duration::MAX));
+        assert!(futures_lite::future::poll_once(t.as_mut()).await.is_none());
+        assert!(t.deadline().is_none(), "no limit, even once started");
         t.await.unwrap();
+    });
+}
+
+#[test]
+fn the_wait_for_clock_starts_at_the_first_poll() {
+    weave::run(async {
+        let t = wait_for(std::future::pending::<()>(), Duration::from_millis(20));
+        assert!(t.deadline().is_none(), "not started yet");
+        // Created long before it is awaited: the limit still counts from here.
+        sleep(Duration::from_millis(40)).await;
+        let started = Instant::now();
+        let err = t.await.unwrap_err();
+        assert!(err.deadline() >= started + Duration::from_millis(20));
     });
 }
 

@@ -11,7 +11,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Worker threads for every runtime.
 pub fn workers() -> usize {
@@ -38,7 +38,17 @@ pub fn selected(name: &str) -> bool {
     filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
 }
 
-/// smol's executor on `n` dedicated threads.
+/// True if the command line names exactly `name` (and nothing else).
+pub fn selected_exactly(name: &str) -> bool {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    filters.len() == 1 && filters[0] == name
+}
+
+/// smol's executor on `n` dedicated threads, each driving it with
+/// `async_io::block_on` (as `smol::block_on` does), so async-io timers run.
 pub struct Smol {
     pub ex: Arc<async_executor::Executor<'static>>,
     stop: Option<async_channel::Sender<()>>,
@@ -71,7 +81,7 @@ impl Smol {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        futures_lite::future::block_on(self.ex.spawn(future))
+        async_io::block_on(self.ex.spawn(future))
     }
 }
 
@@ -145,66 +155,85 @@ impl Row {
     }
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
+/// Runs one iteration of each closure per round, rotating which goes
+/// first, after one warm-up each; returns every round's result per runtime
+/// (`[weave, tokio, smol]`). `WEAVE_BENCH_ONLY` skips the other runtimes.
+pub fn rounds<T>(
+    rounds: usize,
+    mut weave: impl FnMut() -> T,
+    mut tokio: impl FnMut() -> T,
+    mut smol: impl FnMut() -> T,
+) -> [Vec<T>; 3] {
+    let only = std::env::var("WEAVE_BENCH_ONLY").ok();
+    let runs = |which: usize| match only.as_deref() {
+        None => true,
+        Some(name) => ["weave", "tokio", "smol"][which] == name,
+    };
+    let mut run = |which: usize| match which {
+        0 => weave(),
+        1 => tokio(),
+        _ => smol(),
+    };
+    for which in 0..3 {
+        if runs(which) {
+            run(which);
+        }
+    }
+    let mut out: [Vec<T>; 3] = Default::default();
+    for round in 0..rounds {
+        for k in 0..3 {
+            let which = (round + k) % 3;
+            if runs(which) {
+                out[which].push(run(which));
+            }
+        }
+    }
+    out
+}
+
+/// The median of `v` in the unit of `scale` (NaN when empty).
+pub fn median_of(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
-/// Times one iteration of each closure per round, rotating which runs
-/// first, and returns the medians in milliseconds.
+/// The `p`-th percentile (0.0..=1.0) of `v` (NaN when empty).
+pub fn percentile(v: &mut [f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+/// Times one iteration of each closure per round (see [`rounds`]) and
+/// prints the medians in milliseconds.
 pub fn compare(
     name: &str,
     mut weave: impl FnMut(),
     mut tokio: impl FnMut(),
     mut smol: impl FnMut(),
 ) -> Row {
-    let only = std::env::var("WEAVE_BENCH_ONLY").ok();
-    let runs = |which: usize| match only.as_deref() {
-        None => true,
-        Some(name) => ["weave", "tokio", "smol"][which] == name,
+    let timed = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        f();
+        start.elapsed().as_secs_f64() * 1e3
     };
-    // Warm-up: allocator pools, thread wake paths, lazy statics.
-    for which in 0..3 {
-        if runs(which) {
-            match which {
-                0 => weave(),
-                1 => tokio(),
-                _ => smol(),
-            }
-        }
-    }
-    let rounds = samples();
-    let mut times: [Vec<Duration>; 3] = Default::default();
-    for round in 0..rounds {
-        for k in 0..3 {
-            let which = (round + k) % 3;
-            if !runs(which) {
-                times[which].push(Duration::ZERO);
-                continue;
-            }
-            let start = Instant::now();
-            match which {
-                0 => weave(),
-                1 => tokio(),
-                _ => smol(),
-            }
-            times[which].push(start.elapsed());
-        }
-    }
-    let [w, t, s] = times.map(|v| {
-        let v: Vec<Duration> = v.into_iter().filter(|d| !d.is_zero()).collect();
-        if v.is_empty() {
-            f64::NAN
-        } else {
-            median(v).as_secs_f64() * 1e3
-        }
-    });
+    let [w, t, s] = rounds(
+        samples(),
+        || timed(&mut weave),
+        || timed(&mut tokio),
+        || timed(&mut smol),
+    );
     let row = Row {
         name: name.to_owned(),
         unit: "ms",
-        weave: w,
-        tokio: t,
-        smol: s,
+        weave: median_of(w),
+        tokio: median_of(t),
+        smol: median_of(s),
     };
     row.print();
     row

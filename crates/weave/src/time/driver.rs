@@ -17,6 +17,7 @@
 
 use parking_lot::Mutex;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 use weave_timer::{Key, Wheel};
@@ -39,6 +40,9 @@ struct Inner {
 /// The timers of one runtime.
 pub(crate) struct TimeDriver {
     start: Instant,
+    /// A tick at or before the current time: the clock as last read by
+    /// the driver. Lets a timer far in the future skip reading the clock.
+    seen: AtomicU64,
     inner: Mutex<Inner>,
 }
 
@@ -52,6 +56,7 @@ impl TimeDriver {
     pub(crate) fn new() -> TimeDriver {
         TimeDriver {
             start: Instant::now(),
+            seen: AtomicU64::new(0),
             inner: Mutex::new(Inner {
                 wheel: Wheel::new(),
                 sleeper: None,
@@ -66,10 +71,17 @@ impl TimeDriver {
         ticks_ceil(deadline.saturating_duration_since(self.start))
     }
 
-    /// The current tick, rounded down.
+    /// The current tick, rounded down (reads the clock).
     pub(crate) fn now_tick(&self) -> u64 {
         let micros = self.start.elapsed().as_micros();
-        u64::try_from(micros).unwrap_or(u64::MAX)
+        let now = u64::try_from(micros).unwrap_or(u64::MAX);
+        self.seen.fetch_max(now, Relaxed);
+        now
+    }
+
+    /// A tick at or before the current time, without reading the clock.
+    pub(crate) fn seen_tick(&self) -> u64 {
+        self.seen.load(Relaxed)
     }
 
     /// Registers `entry` for `deadline`. Returns `None` if the runtime has

@@ -51,6 +51,10 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(Some(deadline))
 }
 
+/// Deadlines closer than this (in ticks, µs) to the driver's last clock
+/// reading are checked against the clock before registering.
+const NEAR_TICKS: u64 = 2_000;
+
 /// The future of [`sleep`] and [`sleep_until`].
 #[must_use = "a Sleep does nothing unless awaited"]
 pub struct Sleep {
@@ -95,6 +99,19 @@ impl Sleep {
         }
     }
 
+    /// True if `deadline` has passed. Reads the clock only when the
+    /// deadline is near the driver's last reading (a lower bound of now): a
+    /// deadline far ahead of it cannot have passed by much, and registering
+    /// it fires it on the driver's next turn, never early.
+    fn passed(&self, deadline: Instant) -> bool {
+        let tick = self.driver.time.deadline_tick(deadline);
+        let seen = self.driver.time.seen_tick();
+        if tick <= seen {
+            return true;
+        }
+        tick - seen < NEAR_TICKS && Instant::now() >= deadline
+    }
+
     fn complete(&mut self) -> Poll<()> {
         self.unregister();
         self.done = true;
@@ -114,12 +131,12 @@ impl Future for Sleep {
             return Poll::Pending;
         };
         let coop = std::task::ready!(coop::poll_proceed(cx));
-        if Instant::now() >= deadline {
-            coop.made_progress();
-            return self.complete();
-        }
         match self.key {
             None => {
+                if self.passed(deadline) {
+                    coop.made_progress();
+                    return self.complete();
+                }
                 let driver = self.driver.clone();
                 let entry = Entry::Wake(cx.waker().clone());
                 self.key = driver

@@ -13,8 +13,10 @@ use std::time::{Duration, Instant};
 /// future has been dropped (cancelled).
 ///
 /// The future is polled before the clock is looked at, so a future that is
-/// ready at once is `Ok` even with `Duration::ZERO`. `Duration::MAX` means
-/// no limit. No timer is registered unless the future is pending.
+/// ready at once is `Ok` even with `Duration::ZERO`. As with asyncio's
+/// `wait_for`, the clock starts when the `Timeout` is first polled (awaited),
+/// not when it is created. `Duration::MAX` means no limit. The clock is not
+/// read and no timer is registered unless the future is pending.
 ///
 /// ```
 /// use std::time::Duration;
@@ -26,7 +28,7 @@ use std::time::{Duration, Instant};
 /// });
 /// ```
 pub fn wait_for<F: Future>(future: F, timeout: Duration) -> Timeout<F> {
-    Timeout::new(future, Instant::now().checked_add(timeout))
+    Timeout::new(future, Limit::After(timeout))
 }
 
 /// Runs `future` until `deadline` (asyncio's `asyncio.timeout_at`); see
@@ -41,7 +43,18 @@ pub fn wait_for<F: Future>(future: F, timeout: Duration) -> Timeout<F> {
 /// });
 /// ```
 pub fn timeout_at<F: Future>(future: F, deadline: Instant) -> Timeout<F> {
-    Timeout::new(future, Some(deadline))
+    Timeout::new(future, Limit::At(deadline))
+}
+
+/// The time limit of a `Timeout`.
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    /// `wait_for`: this long after the first pending poll.
+    After(Duration),
+    /// A known deadline.
+    At(Instant),
+    /// No limit (the deadline does not fit in an `Instant`).
+    Never,
 }
 
 pin_project_lite::pin_project! {
@@ -50,23 +63,27 @@ pin_project_lite::pin_project! {
     pub struct Timeout<F> {
         #[pin]
         future: Option<F>,
-        deadline: Option<Instant>,
+        limit: Limit,
         sleep: Option<Sleep>,
     }
 }
 
 impl<F> Timeout<F> {
-    fn new(future: F, deadline: Option<Instant>) -> Timeout<F> {
+    fn new(future: F, limit: Limit) -> Timeout<F> {
         Timeout {
             future: Some(future),
-            deadline,
+            limit,
             sleep: None,
         }
     }
 
-    /// The deadline; `None` means no limit.
+    /// The deadline, once known: `timeout_at`'s at once, `wait_for`'s from
+    /// its first pending poll. `None` before that, and for no limit.
     pub fn deadline(&self) -> Option<Instant> {
-        self.deadline
+        match self.limit {
+            Limit::At(deadline) => Some(deadline),
+            Limit::After(_) | Limit::Never => None,
+        }
     }
 }
 
@@ -85,8 +102,19 @@ impl<F: Future> Future for Timeout<F> {
             *this.sleep = None;
             return Poll::Ready(Ok(output));
         }
-        let Some(deadline) = *this.deadline else {
-            return Poll::Pending;
+        let deadline = match *this.limit {
+            Limit::At(deadline) => deadline,
+            Limit::Never => return Poll::Pending,
+            Limit::After(timeout) => match Instant::now().checked_add(timeout) {
+                Some(deadline) => {
+                    *this.limit = Limit::At(deadline);
+                    deadline
+                }
+                None => {
+                    *this.limit = Limit::Never;
+                    return Poll::Pending;
+                }
+            },
         };
         // Registered lazily: most futures under a deadline finish in time
         // without ever needing the timer.
@@ -106,7 +134,7 @@ impl<F: Future> Future for Timeout<F> {
 impl<F> fmt::Debug for Timeout<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Timeout")
-            .field("deadline", &self.deadline)
+            .field("limit", &self.limit)
             .finish()
     }
 }
