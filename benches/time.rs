@@ -214,7 +214,11 @@ fn timer_churn(rts: &Runtimes) -> Row {
                     assert_eq!(out, Some(i));
                 }
                 for _ in 0..CHURN {
-                    let timed = async { Some(pending::<()>().await) }.or(async {
+                    let timed = async {
+                        pending::<()>().await;
+                        Some(())
+                    }
+                    .or(async {
                         async_io::Timer::after(ten).await;
                         None
                     });
