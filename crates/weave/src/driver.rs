@@ -64,7 +64,7 @@ impl Park for WorkerPark {
     fn park(&self, timeout: Option<Duration>) {
         let driver = &*self.driver;
         if timeout == Some(Duration::ZERO) {
-            driver.time.process(false);
+            driver.time.process();
             return;
         }
         let parker = &driver.parkers[self.index];
@@ -79,7 +79,6 @@ impl Park for WorkerPark {
                     parker.park(sleep);
                 }
                 driver.time.disarm(self.index);
-                driver.time.process(true);
             }
             None => parker.park(timeout),
         }

@@ -120,22 +120,19 @@ impl TimeDriver {
         self.inner.lock().wheel.cancel(key)
     }
 
-    /// Fires everything due. With `wait`, blocks on the lock; without, gives
-    /// up if another thread holds it (it is processing or inserting, and
-    /// busy workers need not queue behind it).
-    pub(crate) fn process(&self, wait: bool) {
-        let now = self.now_tick();
+    /// Fires everything due, unless another thread holds the lock (it is
+    /// processing or inserting, and a busy worker need not queue behind it).
+    pub(crate) fn process(&self) {
         let mut due = Vec::new();
         {
-            let mut inner = if wait {
-                self.inner.lock()
-            } else {
-                match self.inner.try_lock() {
-                    Some(inner) => inner,
-                    None => return,
-                }
+            let Some(mut inner) = self.inner.try_lock() else {
+                return;
             };
-            if inner.wheel.next_deadline().is_none_or(|next| next > now) {
+            let Some(next) = inner.wheel.next_deadline() else {
+                return;
+            };
+            let now = self.now_tick();
+            if next > now {
                 return;
             }
             inner.wheel.advance(now, |entry| due.push(entry));
@@ -148,9 +145,15 @@ impl TimeDriver {
     /// records `worker` as the sleeper and returns how long it may sleep
     /// (`None`: no timer, sleep until woken).
     pub(crate) fn arm(&self, worker: usize) -> Option<Duration> {
+        let mut inner = self.inner.lock();
+        if inner.wheel.is_empty() {
+            // No timer: no need to read the clock.
+            inner.sleeper = Some(worker);
+            inner.sleeping_until = u64::MAX;
+            return None;
+        }
         let now = self.now_tick();
         let mut due = Vec::new();
-        let mut inner = self.inner.lock();
         inner.wheel.advance(now, |entry| due.push(entry));
         if !due.is_empty() {
             drop(inner);
@@ -163,13 +166,23 @@ impl TimeDriver {
         next.map(|next| Duration::from_micros(next.saturating_sub(now)))
     }
 
-    /// The sleeper woke up: nobody sleeps for the timers any more.
+    /// The sleeper woke up: nobody sleeps for the timers any more; fires
+    /// what is due.
     pub(crate) fn disarm(&self, worker: usize) {
-        let mut inner = self.inner.lock();
-        if inner.sleeper == Some(worker) {
-            inner.sleeper = None;
-            inner.sleeping_until = u64::MAX;
+        let mut due = Vec::new();
+        {
+            let mut inner = self.inner.lock();
+            if inner.sleeper == Some(worker) {
+                inner.sleeper = None;
+                inner.sleeping_until = u64::MAX;
+            }
+            if inner.wheel.is_empty() {
+                return;
+            }
+            let now = self.now_tick();
+            inner.wheel.advance(now, |entry| due.push(entry));
         }
+        fire(due);
     }
 
     /// Entries waiting in the wheel.
