@@ -120,7 +120,7 @@ impl Builder {
 
     /// Attaches `value` to the runtime, for the layer built on top of the
     /// scheduler (the `weave` facade keeps its timer driver here). Read it
-    /// back with [`Handle::extension`] or [`current_extension`].
+    /// back with [`Handle::extension`] or [`current_extension`](crate::current_extension).
     pub fn extension<T: Any + Send + Sync>(mut self, value: Arc<T>) -> Self {
         self.extension = Some(value);
         self
