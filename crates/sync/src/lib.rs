@@ -1,7 +1,84 @@
-//! `weave-sync`: runtime-agnostic asynchronous synchronization primitives.
+//! `weave-sync`: asyncio's synchronization primitives for any Rust
+//! executor.
 //!
-//! This crate will hold asyncio's primitives with Rust's RAII: `Lock`,
-//! `RwLock`, `Semaphore`, `BoundedSemaphore`, `Event`, `Condition`,
-//! `Barrier`, `Queue` (with `PriorityQueue` and `LifoQueue`), `channel` and
-//! `oneshot`, all built on one FIFO waiter list and needing only a `Waker`.
-//! It is empty until the sync work lands.
+//! They need only a `Waker`: they run on weave, tokio, smol or a plain
+//! `block_on` alike. Each is a cheap `Clone` handle to shared state (an
+//! asyncio object is shared by reference); guards and permits own a handle,
+//! so they are `Send + 'static` and may be held across `.await`.
+//!
+//! | asyncio | weave-sync |
+//! |---|---|
+//! | `Lock` | [`Lock<T>`] (guards its data) |
+//! | — | [`RwLock<T>`] |
+//! | `Semaphore`, `BoundedSemaphore` | [`Semaphore`], [`BoundedSemaphore`] |
+//! | `Event` | [`Event`] |
+//! | `Condition` | [`Condition<T>`] |
+//! | `Barrier` | [`Barrier`] |
+//! | `Queue`, `PriorityQueue`, `LifoQueue` | [`Queue`], [`PriorityQueue`], [`LifoQueue`] |
+//! | `Future` | [`oneshot`] |
+//! | — | [`channel`] (mpmc) |
+//!
+//! Shared design: one FIFO waiter list under each primitive's mutex.
+//! **FIFO-fair**: a waiter that was woken owns what it was woken for; nobody
+//! barges past it. **Cancel-safe**: dropping a pending `acquire` / `lock` /
+//! `get` / `put` / `wait` future loses nothing; what it was handed goes to
+//! the next waiter.
+//!
+//! ```
+//! use weave_sync::{Lock, Queue};
+//! # weave_sync::__block_on(async {
+//! let queue = Queue::new(0);
+//! let total = Lock::new(0);
+//! for n in 1..=3 {
+//!     queue.put(n).await.unwrap();
+//! }
+//! while let Ok(n) = queue.get_nowait() {
+//!     *total.lock().await += n;
+//!     queue.task_done().unwrap();
+//! }
+//! queue.join().await;
+//! assert_eq!(*total.lock().await, 6);
+//! # });
+//! ```
+
+mod barrier;
+mod batch_semaphore;
+mod block_on;
+mod channel;
+mod condition;
+mod event;
+mod lock;
+mod loom;
+mod notify;
+mod oneshot;
+pub mod queue;
+mod rwlock;
+mod semaphore;
+mod wait_list;
+mod wake_list;
+
+pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
+pub use channel::{channel, Receiver, RecvError, SendError, Sender, TryRecvError, TrySendError};
+pub use condition::Condition;
+pub use event::{Event, EventWait};
+pub use lock::{Lock, LockGuard};
+pub use queue::{
+    GetError, LifoQueue, PriorityQueue, PutError, Queue, QueueShutDown, TaskDoneError,
+};
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use semaphore::{BoundedSemaphore, BoundedSemaphoreError, Permit, Semaphore, MAX_PERMITS};
+
+/// asyncio's `Future`: a value sent once.
+pub mod oneshot_channel {
+    pub use crate::oneshot::{oneshot, Receiver, RecvError, Sender};
+}
+pub use oneshot::oneshot;
+
+/// Blocks the thread on a future (for the doc examples).
+#[doc(hidden)]
+pub fn __block_on<F: std::future::Future>(future: F) -> F::Output {
+    block_on::block_on(future)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,262 @@
+//! `channel`: a multi-producer, multi-consumer channel over a [`Queue`].
+
+use crate::loom::Arc;
+use crate::queue::{GetError, PutError, Queue};
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering::AcqRel};
+
+struct Ends {
+    senders: AtomicUsize,
+    receivers: AtomicUsize,
+}
+
+/// A channel holding at most `capacity` messages (0: no limit). Both ends
+/// are `Clone`; when every `Sender` is gone, receivers get what is left and
+/// then an error; when every `Receiver` is gone, sends fail and hand their
+/// message back.
+///
+/// ```
+/// # weave_sync::__block_on(async {
+/// let (tx, rx) = weave_sync::channel(16);
+/// tx.send("hello").await.unwrap();
+/// drop(tx);
+/// assert_eq!(rx.recv().await.unwrap(), "hello");
+/// assert!(rx.recv().await.is_err(), "every sender is gone");
+/// # });
+/// ```
+pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    let queue = Queue::new(capacity);
+    let ends = Arc::new(Ends {
+        senders: AtomicUsize::new(1),
+        receivers: AtomicUsize::new(1),
+    });
+    (
+        Sender {
+            queue: queue.clone(),
+            ends: ends.clone(),
+        },
+        Receiver { queue, ends },
+    )
+}
+
+/// The sending end of a [`channel`].
+pub struct Sender<T> {
+    queue: Queue<T>,
+    ends: Arc<Ends>,
+}
+
+/// The receiving end of a [`channel`].
+pub struct Receiver<T> {
+    queue: Queue<T>,
+    ends: Arc<Ends>,
+}
+
+impl<T> Sender<T> {
+    /// Sends `message`, waiting for room.
+    ///
+    /// # Errors
+    /// If every receiver is gone: the message comes back.
+    ///
+    /// # Cancel safety
+    /// As `Queue::put`: a dropped send loses nothing the channel accepted.
+    pub async fn send(&self, message: T) -> Result<(), SendError<T>> {
+        self.queue
+            .put(message)
+            .await
+            .map_err(|e| SendError(e.into_inner()))
+    }
+
+    /// Sends `message` now.
+    ///
+    /// # Errors
+    /// `Full(message)` at capacity, `Closed(message)` with no receiver.
+    pub fn try_send(&self, message: T) -> Result<(), TrySendError<T>> {
+        self.queue.put_nowait(message).map_err(|e| match e {
+            PutError::Full(m) => TrySendError::Full(m),
+            PutError::ShutDown(m) => TrySendError::Closed(m),
+        })
+    }
+
+    /// True if every receiver is gone.
+    pub fn is_closed(&self) -> bool {
+        self.queue.is_shut_down()
+    }
+}
+
+impl<T> Receiver<T> {
+    /// Receives the next message, waiting for one.
+    ///
+    /// # Errors
+    /// Once every sender is gone and the channel is empty.
+    ///
+    /// # Cancel safety
+    /// As `Queue::get`: a dropped receive loses no message.
+    pub async fn recv(&self) -> Result<T, RecvError> {
+        self.queue.get().await.map_err(|_| RecvError(()))
+    }
+
+    /// Receives a message now.
+    ///
+    /// # Errors
+    /// `Empty` when none is ready, `Closed` when every sender is gone and
+    /// the channel is empty.
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.queue.get_nowait().map_err(|e| match e {
+            GetError::Empty => TryRecvError::Empty,
+            GetError::ShutDown => TryRecvError::Closed,
+        })
+    }
+
+    /// Messages waiting.
+    pub fn len(&self) -> usize {
+        self.queue.qsize()
+    }
+
+    /// True if no message waits.
+    pub fn is_empty(&self) -> bool {
+        self.queue.empty()
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.ends.senders.fetch_add(1, AcqRel);
+        Sender {
+            queue: self.queue.clone(),
+            ends: self.ends.clone(),
+        }
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        self.ends.receivers.fetch_add(1, AcqRel);
+        Receiver {
+            queue: self.queue.clone(),
+            ends: self.ends.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        if self.ends.senders.fetch_sub(1, AcqRel) == 1 {
+            // Receivers drain what is left, then see the end.
+            self.queue.shutdown(false);
+        }
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        if self.ends.receivers.fetch_sub(1, AcqRel) == 1 {
+            // Nobody will read: drop the messages, fail the senders.
+            self.queue.shutdown(true);
+        }
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender").finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+/// `send` failed: every receiver is gone. The message comes back.
+pub struct SendError<T>(pub T);
+
+impl<T> SendError<T> {
+    /// The message that was not sent.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+/// `try_send` failed; the message comes back.
+pub enum TrySendError<T> {
+    /// The channel is at capacity.
+    Full(T),
+    /// Every receiver is gone.
+    Closed(T),
+}
+
+impl<T> TrySendError<T> {
+    /// The message that was not sent.
+    pub fn into_inner(self) -> T {
+        match self {
+            TrySendError::Full(m) | TrySendError::Closed(m) => m,
+        }
+    }
+}
+
+/// `recv` failed: every sender is gone and the channel is empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecvError(pub(crate) ());
+
+/// `try_recv` found nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TryRecvError {
+    /// No message is ready.
+    Empty,
+    /// Every sender is gone and the channel is empty.
+    Closed,
+}
+
+impl<T> fmt::Debug for SendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SendError(..)")
+    }
+}
+impl<T> fmt::Display for SendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("sending on a channel whose receivers are all gone")
+    }
+}
+impl<T> std::error::Error for SendError<T> {}
+
+impl<T> fmt::Debug for TrySendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrySendError::Full(_) => f.write_str("TrySendError::Full(..)"),
+            TrySendError::Closed(_) => f.write_str("TrySendError::Closed(..)"),
+        }
+    }
+}
+impl<T> fmt::Display for TrySendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrySendError::Full(_) => {
+                f.write_str("the channel is full (use send().await to wait for room)")
+            }
+            TrySendError::Closed(_) => {
+                f.write_str("sending on a channel whose receivers are all gone")
+            }
+        }
+    }
+}
+impl<T> std::error::Error for TrySendError<T> {}
+
+impl fmt::Display for RecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("receiving on a channel whose senders are all gone, and it is empty")
+    }
+}
+impl std::error::Error for RecvError {}
+
+impl fmt::Display for TryRecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryRecvError::Empty => f.write_str("the channel is empty (use recv().await to wait)"),
+            TryRecvError::Closed => f.write_str("the channel is closed and empty"),
+        }
+    }
+}
+impl std::error::Error for TryRecvError {}

@@ -1,0 +1,204 @@
+//! The FIFO waiter list every primitive is built on.
+//!
+//! Waiters live in a slab with generational keys; their order lives in a
+//! queue of keys. Removing a waiter from the middle (its future was
+//! dropped) is O(1): the slot is freed and its key in the order queue
+//! becomes a tombstone, skipped when it reaches the front and swept when
+//! tombstones outnumber live waiters. A key whose waiter is gone never
+//! reaches a later waiter that reuses the slot.
+//!
+//! The list is always used under its primitive's mutex; a primitive grants
+//! a waiter by removing it (its future then finds its key gone) or by
+//! writing into it (`front_mut`).
+
+use std::collections::VecDeque;
+
+/// A waiter's place in a [`WaitList`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct WaitKey {
+    index: u32,
+    generation: u32,
+}
+
+enum Slot<W> {
+    Live { generation: u32, waiter: W },
+    Free { generation: u32, next: Option<u32> },
+}
+
+/// Waiters of type `W` in arrival order.
+pub(crate) struct WaitList<W> {
+    slots: Vec<Slot<W>>,
+    free: Option<u32>,
+    order: VecDeque<WaitKey>,
+    live: usize,
+}
+
+impl<W> Default for WaitList<W> {
+    fn default() -> Self {
+        WaitList::new()
+    }
+}
+
+impl<W> WaitList<W> {
+    pub(crate) const fn new() -> WaitList<W> {
+        WaitList {
+            slots: Vec::new(),
+            free: None,
+            order: VecDeque::new(),
+            live: 0,
+        }
+    }
+
+    /// Waiters in the list.
+    pub(crate) fn len(&self) -> usize {
+        self.live
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// Appends a waiter; returns its key.
+    pub(crate) fn push_back(&mut self, waiter: W) -> WaitKey {
+        let key = match self.free {
+            Some(index) => {
+                let Slot::Free { generation, next } = self.slots[index as usize] else {
+                    unreachable!("the free list holds a live slot")
+                };
+                self.free = next;
+                self.slots[index as usize] = Slot::Live { generation, waiter };
+                WaitKey { index, generation }
+            }
+            None => {
+                let index = u32::try_from(self.slots.len()).expect("more than 4 billion waiters");
+                self.slots.push(Slot::Live {
+                    generation: 0,
+                    waiter,
+                });
+                WaitKey {
+                    index,
+                    generation: 0,
+                }
+            }
+        };
+        self.order.push_back(key);
+        self.live += 1;
+        key
+    }
+
+    fn is_live(&self, key: WaitKey) -> bool {
+        matches!(self.slots.get(key.index as usize), Some(Slot::Live { generation, .. }) if *generation == key.generation)
+    }
+
+    /// The waiter behind `key`, if it is still in the list.
+    pub(crate) fn get_mut(&mut self, key: WaitKey) -> Option<&mut W> {
+        match self.slots.get_mut(key.index as usize) {
+            Some(Slot::Live { generation, waiter }) if *generation == key.generation => {
+                Some(waiter)
+            }
+            _ => None,
+        }
+    }
+
+    /// Takes the waiter behind `key` out of the list, if it is still there.
+    pub(crate) fn remove(&mut self, key: WaitKey) -> Option<W> {
+        if !self.is_live(key) {
+            return None;
+        }
+        let next = self.free;
+        let generation = key.generation.wrapping_add(1);
+        let Slot::Live { waiter, .. } = std::mem::replace(
+            &mut self.slots[key.index as usize],
+            Slot::Free { generation, next },
+        ) else {
+            unreachable!()
+        };
+        self.free = Some(key.index);
+        self.live -= 1;
+        self.sweep_if_sparse();
+        Some(waiter)
+    }
+
+    /// Drops tombstones from the front so `front` is a live waiter.
+    fn skip_dead(&mut self) {
+        while let Some(&key) = self.order.front() {
+            if self.is_live(key) {
+                return;
+            }
+            self.order.pop_front();
+        }
+    }
+
+    /// Rebuilds the order queue when tombstones dominate, so cancelled
+    /// waiters cost O(1) amortized space and time.
+    fn sweep_if_sparse(&mut self) {
+        if self.order.len() > 2 * self.live + 32 {
+            let slots = &self.slots;
+            self.order
+                .retain(|k| matches!(slots.get(k.index as usize), Some(Slot::Live { generation, .. }) if *generation == k.generation));
+        }
+    }
+
+    /// The first waiter and its key.
+    pub(crate) fn front_mut(&mut self) -> Option<(WaitKey, &mut W)> {
+        self.skip_dead();
+        let key = *self.order.front()?;
+        self.get_mut(key).map(|w| (key, w))
+    }
+
+    /// Takes the first waiter out of the list.
+    pub(crate) fn pop_front(&mut self) -> Option<W> {
+        self.skip_dead();
+        let key = self.order.pop_front()?;
+        self.remove(key)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fifo_with_removal_from_the_middle() {
+        let mut list = WaitList::new();
+        let a = list.push_back('a');
+        let b = list.push_back('b');
+        let c = list.push_back('c');
+        assert_eq!(list.remove(b), Some('b'));
+        assert_eq!(list.remove(b), None, "a second removal misses");
+        assert_eq!(list.len(), 2);
+        assert_eq!(list.front_mut().map(|(k, w)| (k, *w)), Some((a, 'a')));
+        assert_eq!(list.pop_front(), Some('a'));
+        assert_eq!(list.pop_front(), Some('c'));
+        assert_eq!(list.pop_front(), None);
+        assert!(list.get_mut(c).is_none());
+    }
+
+    #[test]
+    fn stale_keys_miss_reused_slots() {
+        let mut list = WaitList::new();
+        let old = list.push_back(1);
+        assert_eq!(list.pop_front(), Some(1));
+        let new = list.push_back(2);
+        assert_eq!(list.get_mut(old), None);
+        assert_eq!(list.remove(old), None);
+        assert_eq!(list.remove(new), Some(2));
+    }
+
+    #[test]
+    fn cancellation_churn_does_not_grow_the_order_queue() {
+        let mut list = WaitList::new();
+        let keep = list.push_back(0);
+        for i in 0..100_000 {
+            let k = list.push_back(i);
+            list.remove(k);
+        }
+        assert!(
+            list.order.len() < 100,
+            "tombstones piled up: {}",
+            list.order.len()
+        );
+        assert_eq!(list.pop_front(), Some(0));
+        assert!(list.get_mut(keep).is_none());
+    }
+}
