@@ -16,7 +16,8 @@ fn the_three_orders() {
         lifo.put_nowait(v).unwrap();
         prio.put_nowait(v).unwrap();
     }
-    let drain = |f: &dyn Fn() -> Result<i32, GetError>| std::iter::from_fn(|| f().ok()).collect::<Vec<_>>();
+    let drain =
+        |f: &dyn Fn() -> Result<i32, GetError>| std::iter::from_fn(|| f().ok()).collect::<Vec<_>>();
     assert_eq!(drain(&|| fifo.get_nowait()), [3, 1, 2]);
     assert_eq!(drain(&|| lifo.get_nowait()), [2, 1, 3]);
     assert_eq!(drain(&|| prio.get_nowait()), [1, 2, 3]);
@@ -49,7 +50,11 @@ fn a_woken_getter_owns_its_item() {
     a.pending();
     q.put_nowait(1).unwrap();
     assert!(a.is_woken());
-    assert_eq!(q.get_nowait(), Err(GetError::Empty), "the item is kept for a");
+    assert_eq!(
+        q.get_nowait(),
+        Err(GetError::Empty),
+        "the item is kept for a"
+    );
     assert_eq!(a.ready().unwrap(), 1);
 }
 
@@ -114,7 +119,11 @@ fn shutdown_fails_puts_drains_gets_then_fails_them() {
     let q = Queue::new(0);
     q.put_nowait(1).unwrap();
     q.shutdown(false);
-    assert_eq!(block_on(q.put(2)).unwrap_err().into_inner(), 2, "the item comes back");
+    assert_eq!(
+        block_on(q.put(2)).unwrap_err().into_inner(),
+        2,
+        "the item comes back"
+    );
     assert!(matches!(q.put_nowait(3), Err(PutError::ShutDown(3))));
     assert_eq!(block_on(q.get()).unwrap(), 1, "what was left drains");
     assert!(block_on(q.get()).is_err());
@@ -184,8 +193,13 @@ fn blocking_producers_and_consumers_on_threads() {
         // Every item is in; wait until each is processed, then close.
         block_on(q.join());
         q.shutdown(false);
-        consumers.into_iter().map(|c| c.join().unwrap()).sum::<u64>()
+        consumers
+            .into_iter()
+            .map(|c| c.join().unwrap())
+            .sum::<u64>()
     });
-    let want: u64 = (0..3u64).flat_map(|p| (0..1000).map(move |i| p * 1000 + i)).sum();
+    let want: u64 = (0..3u64)
+        .flat_map(|p| (0..1000).map(move |i| p * 1000 + i))
+        .sum();
     assert_eq!(total, want);
 }

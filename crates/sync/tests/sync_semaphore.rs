@@ -15,7 +15,10 @@ fn waiters_are_served_in_order_and_nobody_barges() {
     a.pending();
     b.pending();
     drop(held);
-    assert!(a.is_woken() && !b.is_woken(), "the first waiter is woken, only it");
+    assert!(
+        a.is_woken() && !b.is_woken(),
+        "the first waiter is woken, only it"
+    );
     // The permit is a's: a newcomer cannot take it.
     assert!(sem.try_acquire().is_none());
     assert_eq!(sem.available_permits(), 0);
@@ -62,7 +65,10 @@ fn acquire_many_holds_its_place_and_collects_permits() {
     assert!(!big.is_woken());
     sem.release();
     assert!(big.is_woken());
-    assert!(!small.is_woken(), "the small request waits behind the big one");
+    assert!(
+        !small.is_woken(),
+        "the small request waits behind the big one"
+    );
     let p = big.ready();
     assert_eq!(p.num_permits(), 3);
     drop(p);
@@ -110,7 +116,10 @@ fn bounded_semaphore_refuses_over_release() {
 fn too_many_permits_is_a_clear_panic() {
     let err = std::panic::catch_unwind(|| Semaphore::new(MAX_PERMITS + 1)).unwrap_err();
     let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
-    assert!(msg.contains(&format!("MAX_PERMITS = {MAX_PERMITS}")), "{msg}");
+    assert!(
+        msg.contains(&format!("MAX_PERMITS = {MAX_PERMITS}")),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -124,7 +133,11 @@ fn blocking_acquire_from_threads() {
             s.spawn(move || {
                 for _ in 0..1000 {
                     let _p = sem.blocking_acquire();
-                    assert_eq!(count.fetch_add(1, std::sync::atomic::Ordering::SeqCst), 0, "two holders");
+                    assert_eq!(
+                        count.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
+                        0,
+                        "two holders"
+                    );
                     count.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
                 }
             });

@@ -38,7 +38,9 @@ pub fn spawn<F: Future>(future: F) -> Spawned<F> {
 
 impl<F: Future> Spawned<F> {
     pub fn poll(&mut self) -> Poll<F::Output> {
-        self.future.as_mut().poll(&mut Context::from_waker(&self.waker))
+        self.future
+            .as_mut()
+            .poll(&mut Context::from_waker(&self.waker))
     }
 
     /// True if woken since the last call (resets).

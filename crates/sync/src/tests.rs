@@ -1,1 +1,0 @@
-//! In-crate model tests (loom).
