@@ -44,3 +44,9 @@ pub use time::{
     Timeout, TimeoutError, TimerHandle,
 };
 pub use weave_scheduler::NoRuntime;
+
+/// asyncio's synchronization primitives: `Lock`, `RwLock`, `Semaphore`,
+/// `BoundedSemaphore`, `Event`, `Condition`, `Barrier`, `Queue`,
+/// `PriorityQueue`, `LifoQueue`, `channel` and `oneshot` (the
+/// `weave-sync` crate, which works on any executor).
+pub use weave_sync as sync;

@@ -15,7 +15,7 @@ use std::future::Future;
 use std::mem::{self, ManuallyDrop};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::ptr::NonNull;
+use std::ptr::{self, NonNull};
 use std::task::{Context, Poll, Waker};
 
 /// The vtable of tasks with future `F` and scheduler `S`.
@@ -73,10 +73,22 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     ///
     /// # Safety
     /// - As `take_stage`; the stage is `Running`.
+    ///
+    /// The future is pinned: it is dropped where it lies, never moved out
+    /// first (a future may hold its own address, e.g. in a waiter list).
     unsafe fn drop_future(&self) -> Result<(), Repr> {
-        // SAFETY: forwarded contract.
-        let stage = unsafe { self.take_stage() };
-        panic::catch_unwind(AssertUnwindSafe(move || drop(stage))).map_err(Repr::Panic)
+        self.cell().stage.with_mut(|ptr| {
+            let dropped = panic::catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: exclusive access per the caller's contract; the
+                // stage is initialized and dropped exactly once here.
+                unsafe { ptr::drop_in_place(ptr) }
+            }));
+            // SAFETY: the old stage is dropped (drop glue finishes the
+            // remaining fields even when one `Drop` panics), so writing
+            // over it without dropping it leaks nothing.
+            unsafe { ptr.write(Stage::Consumed) };
+            dropped.map_err(Repr::Panic)
+        })
     }
 
     /// Polls the future once; on `Ready` the future has been dropped.
@@ -91,8 +103,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                     unreachable!("polled a task whose future is gone")
                 };
                 // SAFETY: the future lives inside the task allocation and is
-                // never moved out while `Running` (it is dropped in place by
-                // `take_stage` only after its last poll).
+                // never moved while `Running` (it is dropped in place by
+                // `drop_future` after its last poll).
                 unsafe { Pin::new_unchecked(future) }.poll(cx)
             })
         }));
