@@ -1,6 +1,50 @@
-//! `weave-reactor`: I/O readiness on top of the `polling` crate.
+//! `weave-reactor`: I/O readiness on top of the `polling` crate, and the
+//! networking types built on it.
 //!
-//! This crate will hold the reactor (one `Poller` per runtime, a waiter list
-//! per direction per source), `Async<T>` for any non-blocking file
-//! descriptor, the TCP, UDP and Unix socket types, asyncio's streams and
-//! servers, and signal delivery. It is empty until the I/O work lands.
+//! - [`Reactor`]: one `polling::Poller` per runtime; sources registered
+//!   edge-triggered, a readiness flag and a waiter list per direction per
+//!   source (any number of tasks may wait to read, or to write, on one
+//!   socket), deregistered on drop.
+//! - [`Async<T>`]: any non-blocking file descriptor, awaitable.
+//! - [`TcpListener`], [`TcpStream`], [`UdpSocket`], [`UnixListener`],
+//!   [`UnixStream`], implementing `futures_io::AsyncRead` / `AsyncWrite`.
+//! - asyncio's streams: [`open_connection`], [`StreamReader`],
+//!   [`StreamWriter`].
+//! - [`signal::ctrl_c`] and [`signal::terminate`].
+//!
+//! Inside a weave runtime the I/O types use the runtime's reactor, driven by
+//! its workers; elsewhere (another executor, plain threads) a process-wide
+//! reactor with its own thread drives them.
+//!
+//! ```
+//! use weave_reactor::{TcpListener, TcpStream};
+//! # weave_reactor::__block_on(async {
+//! let listener = TcpListener::bind("127.0.0.1:0").await?;
+//! let mut client = TcpStream::connect(listener.local_addr()?).await?;
+//! let (mut server, _) = listener.accept().await?;
+//! client.write_all(b"ping").await?;
+//! let mut buf = [0; 4];
+//! server.read_exact(&mut buf).await?;
+//! assert_eq!(&buf, b"ping");
+//! # std::io::Result::Ok(()) }).unwrap();
+//! ```
+
+mod async_fd;
+mod block_on;
+mod net;
+mod reactor;
+mod resolve;
+pub mod signal;
+mod source;
+mod stream;
+
+pub use async_fd::Async;
+#[doc(hidden)]
+pub use block_on::__block_on;
+pub use net::tcp::{TcpListener, TcpStream};
+pub use net::udp::UdpSocket;
+pub use net::unix::{UnixListener, UnixStream};
+#[doc(hidden)]
+pub use reactor::set_hooks;
+pub use reactor::Reactor;
+pub use stream::{open_connection, split, StreamReader, StreamWriter};

@@ -1,0 +1,338 @@
+//! TCP: [`TcpListener`] and [`TcpStream`].
+
+use crate::async_fd::Async;
+use crate::resolve::each_addr;
+use rustix::net::{AddressFamily, SocketFlags, SocketType};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// The accept backlog of new listeners (the kernel caps it at its
+/// `somaxconn`).
+const BACKLOG: i32 = 4096;
+
+/// A non-blocking socket of `addr`'s family.
+pub(crate) fn socket(addr: &SocketAddr, kind: SocketType) -> io::Result<OwnedFd> {
+    let family = if addr.is_ipv4() {
+        AddressFamily::INET
+    } else {
+        AddressFamily::INET6
+    };
+    Ok(rustix::net::socket_with(
+        family,
+        kind,
+        SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
+        None,
+    )?)
+}
+
+/// A TCP socket listening for connections.
+///
+/// ```
+/// use weave_reactor::{TcpListener, TcpStream};
+/// # weave_reactor::__block_on(async {
+/// let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// let addr = listener.local_addr().unwrap();
+/// let mut client = TcpStream::connect(addr).await.unwrap();
+/// let (mut server, peer) = listener.accept().await.unwrap();
+/// assert_eq!(peer, client.local_addr().unwrap());
+/// client.write_all(b"hi").await.unwrap();
+/// let mut buf = [0; 2];
+/// server.read_exact(&mut buf).await.unwrap();
+/// assert_eq!(&buf, b"hi");
+/// # });
+/// ```
+#[derive(Debug)]
+pub struct TcpListener {
+    inner: Async<std::net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Binds to `addr` (`SO_REUSEADDR` set), trying each address it
+    /// resolves to; names are resolved off the async workers.
+    ///
+    /// # Errors
+    /// If no address resolves or none can be bound.
+    pub async fn bind<A: ToSocketAddrs + Send + 'static>(addr: A) -> io::Result<TcpListener> {
+        each_addr(addr, |addr| async move {
+            let fd = socket(&addr, SocketType::STREAM)?;
+            rustix::net::sockopt::set_socket_reuseaddr(&fd, true)?;
+            rustix::net::bind(&fd, &addr)?;
+            rustix::net::listen(&fd, BACKLOG)?;
+            TcpListener::from_std(std::net::TcpListener::from(fd))
+        })
+        .await
+    }
+
+    /// Wraps a std listener (made non-blocking here).
+    ///
+    /// # Errors
+    /// If it cannot be made non-blocking or registered.
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        Ok(TcpListener {
+            inner: Async::new_nonblocking(listener)?,
+        })
+    }
+
+    /// Waits for the next connection. Any number of tasks may accept on
+    /// one listener at once.
+    ///
+    /// # Errors
+    /// The system's `accept` error, e.g. `EMFILE` when out of descriptors
+    /// (the listener stays usable; retry after a pause).
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let (stream, addr) = self.inner.read_with(|l| l.accept()).await?;
+        Ok((TcpStream::from_std(stream)?, addr))
+    }
+
+    /// The address the listener is bound to.
+    ///
+    /// # Errors
+    /// As `getsockname`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().local_addr()
+    }
+}
+
+impl AsRawFd for TcpListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.as_raw_fd()
+    }
+}
+
+/// A TCP connection. `Unpin`; implements `futures_io::AsyncRead` and
+/// `AsyncWrite` (also on `&TcpStream`, so one task may read while another
+/// writes).
+#[derive(Debug)]
+pub struct TcpStream {
+    inner: Async<std::net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Connects to `addr`, trying each address it resolves to; names are
+    /// resolved off the async workers. The connect itself is non-blocking.
+    ///
+    /// # Errors
+    /// `ConnectionRefused` and the like from the last address tried.
+    pub async fn connect<A: ToSocketAddrs + Send + 'static>(addr: A) -> io::Result<TcpStream> {
+        each_addr(addr, |addr| async move {
+            let fd = socket(&addr, SocketType::STREAM)?;
+            match rustix::net::connect(&fd, &addr) {
+                Ok(()) | Err(rustix::io::Errno::INPROGRESS) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let stream = TcpStream {
+                inner: Async::new_nonblocking(std::net::TcpStream::from(fd))?,
+            };
+            stream.inner.writable().await?;
+            match stream.inner.get_ref().take_error()? {
+                Some(e) => Err(e),
+                None => Ok(stream),
+            }
+        })
+        .await
+    }
+
+    /// Wraps a std stream (made non-blocking here).
+    ///
+    /// # Errors
+    /// If it cannot be made non-blocking or registered.
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        Ok(TcpStream {
+            inner: Async::new_nonblocking(stream)?,
+        })
+    }
+
+    /// Reads into `buf`; `Ok(0)` at end of stream.
+    ///
+    /// # Errors
+    /// The connection's error, e.g. `ConnectionReset`.
+    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read_with(|mut s| s.read(buf)).await
+    }
+
+    /// Writes some of `buf`; returns how much.
+    ///
+    /// # Errors
+    /// The connection's error, e.g. `BrokenPipe`.
+    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write_with(|mut s| s.write(buf)).await
+    }
+
+    /// Reads exactly `buf.len()` bytes.
+    ///
+    /// # Errors
+    /// `UnexpectedEof` if the stream ends first, or the connection's error.
+    pub async fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        read_exact(&self.inner, buf).await
+    }
+
+    /// Writes all of `buf`.
+    ///
+    /// # Errors
+    /// `WriteZero` if the peer stops accepting, or the connection's error.
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        write_all(&self.inner, buf).await
+    }
+
+    /// Waits until a read would not block.
+    ///
+    /// # Errors
+    /// If checking the socket fails.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.inner.readable().await
+    }
+
+    /// Waits until a write would not block.
+    ///
+    /// # Errors
+    /// If checking the socket fails.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.inner.writable().await
+    }
+
+    /// Shuts down the read, write or both halves (as std; not async).
+    /// `Shutdown::Write` sends end-of-stream; the other half keeps working.
+    ///
+    /// # Errors
+    /// As `shutdown(2)`, e.g. `NotConnected`.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.get_ref().shutdown(how)
+    }
+
+    /// The local address.
+    ///
+    /// # Errors
+    /// As `getsockname`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().local_addr()
+    }
+
+    /// The peer's address.
+    ///
+    /// # Errors
+    /// As `getpeername`.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().peer_addr()
+    }
+
+    /// Sets `TCP_NODELAY` (no Nagle delay for small writes).
+    ///
+    /// # Errors
+    /// As `setsockopt`.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.inner.get_ref().set_nodelay(nodelay)
+    }
+
+    /// Whether `TCP_NODELAY` is set.
+    ///
+    /// # Errors
+    /// As `getsockopt`.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.inner.get_ref().nodelay()
+    }
+
+    pub(crate) fn async_ref(&self) -> &Async<std::net::TcpStream> {
+        &self.inner
+    }
+}
+
+/// Reads exactly `buf.len()` bytes through `io`.
+pub(crate) async fn read_exact<T: AsFd>(io: &Async<T>, mut buf: &mut [u8]) -> io::Result<()>
+where
+    for<'a> &'a T: Read,
+{
+    while !buf.is_empty() {
+        match io.read_with(|mut s| s.read(buf)).await? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => buf = &mut buf[n..],
+        }
+    }
+    Ok(())
+}
+
+/// Writes all of `buf` through `io`.
+pub(crate) async fn write_all<T: AsFd>(io: &Async<T>, mut buf: &[u8]) -> io::Result<()>
+where
+    for<'a> &'a T: Write,
+{
+    while !buf.is_empty() {
+        match io.write_with(|mut s| s.write(buf)).await? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => buf = &buf[n..],
+        }
+    }
+    Ok(())
+}
+
+impl AsFd for TcpStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.as_fd()
+    }
+}
+
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.as_raw_fd()
+    }
+}
+
+impl futures_io::AsyncRead for &TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_read_with(cx, |mut s| s.read(buf))
+    }
+}
+
+impl futures_io::AsyncWrite for &TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write_with(cx, |mut s| s.write(buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.shutdown(Shutdown::Write))
+    }
+}
+
+impl futures_io::AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_read(cx, buf)
+    }
+}
+
+impl futures_io::AsyncWrite for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_close(cx)
+    }
+}

@@ -1,0 +1,250 @@
+//! Unix domain sockets: [`UnixListener`] and [`UnixStream`].
+
+use crate::async_fd::Async;
+use crate::net::tcp::{read_exact, write_all};
+use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::unix::net::SocketAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// A Unix socket listening for connections (the TCP listener's twin, with
+/// a path).
+///
+/// ```
+/// use weave_reactor::{UnixListener, UnixStream};
+/// # weave_reactor::__block_on(async {
+/// let dir = std::env::temp_dir().join(format!("weave-doc-{}", std::process::id()));
+/// let _ = std::fs::remove_file(&dir);
+/// let listener = UnixListener::bind(&dir).await.unwrap();
+/// let mut client = UnixStream::connect(&dir).await.unwrap();
+/// let (mut server, _) = listener.accept().await.unwrap();
+/// client.write_all(b"hi").await.unwrap();
+/// let mut buf = [0; 2];
+/// server.read_exact(&mut buf).await.unwrap();
+/// assert_eq!(&buf, b"hi");
+/// std::fs::remove_file(&dir).unwrap();
+/// # });
+/// ```
+#[derive(Debug)]
+pub struct UnixListener {
+    inner: Async<std::os::unix::net::UnixListener>,
+}
+
+impl UnixListener {
+    /// Binds to `path` (which must not exist yet).
+    ///
+    /// # Errors
+    /// `AddrInUse` if the path exists, or the system's error.
+    pub async fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        UnixListener::from_std(std::os::unix::net::UnixListener::bind(path)?)
+    }
+
+    /// Wraps a std listener (made non-blocking here).
+    ///
+    /// # Errors
+    /// If it cannot be made non-blocking or registered.
+    pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        listener.set_nonblocking(true)?;
+        Ok(UnixListener {
+            inner: Async::new_nonblocking(listener)?,
+        })
+    }
+
+    /// Waits for the next connection.
+    ///
+    /// # Errors
+    /// The system's `accept` error.
+    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        let (stream, addr) = self.inner.read_with(|l| l.accept()).await?;
+        Ok((UnixStream::from_std(stream)?, addr))
+    }
+
+    /// The address the listener is bound to.
+    ///
+    /// # Errors
+    /// As `getsockname`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().local_addr()
+    }
+}
+
+/// A Unix stream connection (the TCP stream's twin).
+#[derive(Debug)]
+pub struct UnixStream {
+    inner: Async<std::os::unix::net::UnixStream>,
+}
+
+impl UnixStream {
+    /// Connects to the socket at `path` without blocking.
+    ///
+    /// # Errors
+    /// `NotFound` / `ConnectionRefused` when nobody listens there.
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let fd = rustix::net::socket_with(
+            AddressFamily::UNIX,
+            SocketType::STREAM,
+            SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
+            None,
+        )?;
+        match rustix::net::connect(&fd, &SocketAddrUnix::new(path.as_ref())?) {
+            Ok(()) | Err(rustix::io::Errno::INPROGRESS) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let stream = UnixStream {
+            inner: Async::new_nonblocking(std::os::unix::net::UnixStream::from(fd))?,
+        };
+        stream.inner.writable().await?;
+        match stream.inner.get_ref().take_error()? {
+            Some(e) => Err(e),
+            None => Ok(stream),
+        }
+    }
+
+    /// A connected pair.
+    ///
+    /// # Errors
+    /// As `socketpair`.
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = std::os::unix::net::UnixStream::pair()?;
+        Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
+    }
+
+    /// Wraps a std stream (made non-blocking here).
+    ///
+    /// # Errors
+    /// If it cannot be made non-blocking or registered.
+    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        Ok(UnixStream {
+            inner: Async::new_nonblocking(stream)?,
+        })
+    }
+
+    /// Reads into `buf`; `Ok(0)` at end of stream.
+    ///
+    /// # Errors
+    /// The connection's error.
+    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read_with(|mut s| s.read(buf)).await
+    }
+
+    /// Writes some of `buf`.
+    ///
+    /// # Errors
+    /// The connection's error.
+    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write_with(|mut s| s.write(buf)).await
+    }
+
+    /// Reads exactly `buf.len()` bytes.
+    ///
+    /// # Errors
+    /// `UnexpectedEof` if the stream ends first.
+    pub async fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        read_exact(&self.inner, buf).await
+    }
+
+    /// Writes all of `buf`.
+    ///
+    /// # Errors
+    /// The connection's error.
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        write_all(&self.inner, buf).await
+    }
+
+    /// Shuts down one or both halves (not async, as std).
+    ///
+    /// # Errors
+    /// As `shutdown(2)`.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.get_ref().shutdown(how)
+    }
+
+    /// The local address.
+    ///
+    /// # Errors
+    /// As `getsockname`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().local_addr()
+    }
+
+    /// The peer's address.
+    ///
+    /// # Errors
+    /// As `getpeername`.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().peer_addr()
+    }
+}
+
+impl AsFd for UnixStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.as_fd()
+    }
+}
+
+impl AsRawFd for UnixStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.as_raw_fd()
+    }
+}
+
+impl futures_io::AsyncRead for &UnixStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_read_with(cx, |mut s| s.read(buf))
+    }
+}
+
+impl futures_io::AsyncWrite for &UnixStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write_with(cx, |mut s| s.write(buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.shutdown(Shutdown::Write))
+    }
+}
+
+impl futures_io::AsyncRead for UnixStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_read(cx, buf)
+    }
+}
+
+impl futures_io::AsyncWrite for UnixStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_close(cx)
+    }
+}

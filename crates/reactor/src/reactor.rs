@@ -1,0 +1,233 @@
+//! The reactor: one `polling::Poller`, the sources registered with it, and
+//! the loop that turns readiness events into wake-ups.
+//!
+//! A runtime owns one reactor and drives it from its idle worker
+//! ([`Reactor::poll`] with the next timer deadline as timeout) and, every
+//! few dozen polls, from busy workers (`poll(Some(ZERO))`, which gives way
+//! if another thread is already polling). [`Reactor::notify`] wakes a
+//! thread blocked in `poll`.
+//!
+//! I/O types find their reactor through [`Reactor::current`]: the runtime
+//! the calling thread belongs to (installed with [`set_hooks`]), or else a
+//! process-wide fallback reactor driven by its own thread, so the types
+//! also work on other executors.
+
+use crate::source::Source;
+use parking_lot::Mutex;
+use polling::{Event, Events, PollMode, Poller};
+use std::io;
+use std::num::NonZeroUsize;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::sync::{Arc, OnceLock};
+use std::task::Waker;
+use std::time::Duration;
+
+/// Registered sources by key.
+#[derive(Default)]
+struct Sources {
+    slots: Vec<Option<Arc<Source>>>,
+    free: Vec<usize>,
+    live: usize,
+}
+
+/// What `poll` reuses from call to call.
+struct Buffers {
+    events: Events,
+    wakers: Vec<Waker>,
+}
+
+/// I/O readiness for one runtime.
+///
+/// ```
+/// use std::time::Duration;
+/// use weave_reactor::Reactor;
+///
+/// let reactor = Reactor::new().unwrap();
+/// reactor.notify(); // a wake-up for whoever polls next
+/// reactor.poll(Some(Duration::from_secs(5))).unwrap(); // returns at once
+/// ```
+pub struct Reactor {
+    poller: Poller,
+    sources: Mutex<Sources>,
+    buffers: Mutex<Buffers>,
+}
+
+impl Reactor {
+    /// A reactor with its own poller (an epoll / kqueue instance).
+    ///
+    /// # Errors
+    /// If the system refuses a new poller (e.g. out of file descriptors).
+    pub fn new() -> io::Result<Reactor> {
+        Ok(Reactor {
+            poller: Poller::new()?,
+            sources: Mutex::new(Sources::default()),
+            buffers: Mutex::new(Buffers {
+                events: Events::with_capacity(NonZeroUsize::new(1024).expect("non-zero")),
+                wakers: Vec::new(),
+            }),
+        })
+    }
+
+    /// The reactor of the runtime this thread belongs to, or the
+    /// process-wide fallback reactor.
+    pub fn current() -> Arc<Reactor> {
+        if let Some(current) = HOOKS.get().and_then(|h| (h.current)()) {
+            return current;
+        }
+        fallback()
+    }
+
+    /// Registers `fd` (edge-triggered, both directions).
+    pub(crate) fn register(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<Source>> {
+        let mut sources = self.sources.lock();
+        let key = match sources.free.pop() {
+            Some(key) => key,
+            None => {
+                sources.slots.push(None);
+                sources.slots.len() - 1
+            }
+        };
+        let source = Arc::new(Source::new(fd.as_raw_fd(), key));
+        // SAFETY: `polling` requires the fd to be deleted from the poller
+        // before it is closed. Every source is owned by an `Async`, whose
+        // `Drop` calls `deregister` (which deletes it) before it drops (and
+        // closes) the I/O object.
+        let added = unsafe {
+            self.poller
+                .add_with_mode(fd.as_raw_fd(), Event::all(key), PollMode::Edge)
+        };
+        if let Err(e) = added {
+            sources.free.push(key);
+            return Err(e);
+        }
+        sources.slots[key] = Some(source.clone());
+        sources.live += 1;
+        Ok(source)
+    }
+
+    /// Removes `source` from the poller; its key may be reused at once (a
+    /// stale event for the old key at worst marks the new source ready,
+    /// which costs one `WouldBlock`).
+    pub(crate) fn deregister(&self, source: &Source, fd: BorrowedFd<'_>) {
+        let _ = self.poller.delete(fd);
+        let mut sources = self.sources.lock();
+        if sources.slots[source.key].take().is_some() {
+            sources.free.push(source.key);
+            sources.live -= 1;
+        }
+    }
+
+    /// Waits up to `timeout` (`None`: until something happens) for I/O
+    /// events and wakes the tasks waiting for them; returns how many
+    /// wake-ups it made. With `Some(Duration::ZERO)` it never blocks, and
+    /// returns 0 at once if another thread is polling.
+    ///
+    /// # Errors
+    /// The poller's own failure (not an I/O error of any source).
+    pub fn poll(&self, timeout: Option<Duration>) -> io::Result<usize> {
+        let mut buffers = if timeout == Some(Duration::ZERO) {
+            match self.buffers.try_lock() {
+                Some(b) => b,
+                None => return Ok(0),
+            }
+        } else {
+            self.buffers.lock()
+        };
+        let Buffers { events, wakers } = &mut *buffers;
+        events.clear();
+        match self.poller.wait(events, timeout) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(0),
+            Err(e) => return Err(e),
+        }
+        {
+            let sources = self.sources.lock();
+            for event in events.iter() {
+                if let Some(Some(source)) = sources.slots.get(event.key) {
+                    source.on_event(event.readable, event.writable, wakers);
+                }
+            }
+        }
+        let woken = wakers.len();
+        wakers.drain(..).for_each(Waker::wake);
+        Ok(woken)
+    }
+
+    /// Wakes the thread blocked in [`poll`](Self::poll), or makes the next
+    /// `poll` return at once.
+    pub fn notify(&self) {
+        let _ = self.poller.notify();
+    }
+
+    /// Sources registered now.
+    pub fn registered(&self) -> usize {
+        self.sources.lock().live
+    }
+}
+
+impl AsFd for Reactor {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.poller.as_fd()
+    }
+}
+
+impl std::fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reactor")
+            .field("registered", &self.registered())
+            .finish()
+    }
+}
+
+/// How the reactor meets the runtime that embeds it.
+struct Hooks {
+    current: fn() -> Option<Arc<Reactor>>,
+    blocking: fn(Box<dyn FnOnce() + Send>),
+}
+
+static HOOKS: OnceLock<Hooks> = OnceLock::new();
+
+/// Installs the runtime's hooks (once per process; later calls are
+/// ignored): `current` finds the reactor of the calling thread's runtime,
+/// `blocking` runs a job off the workers (name resolution).
+#[doc(hidden)]
+pub fn set_hooks(current: fn() -> Option<Arc<Reactor>>, blocking: fn(Box<dyn FnOnce() + Send>)) {
+    let _ = HOOKS.set(Hooks { current, blocking });
+}
+
+/// Runs `job` off the async workers: on the runtime's blocking pool when
+/// there is one, else on a new thread.
+pub(crate) fn run_blocking(job: Box<dyn FnOnce() + Send>) {
+    match HOOKS.get() {
+        Some(hooks) if (hooks.current)().is_some() => (hooks.blocking)(job),
+        _ => {
+            std::thread::Builder::new()
+                .name("weave-resolve".into())
+                .spawn(job)
+                .expect("failed to spawn a thread for name resolution");
+        }
+    }
+}
+
+/// The process-wide reactor for I/O outside any runtime, driven by a
+/// thread of its own.
+fn fallback() -> Arc<Reactor> {
+    static FALLBACK: OnceLock<Arc<Reactor>> = OnceLock::new();
+    FALLBACK
+        .get_or_init(|| {
+            let reactor =
+                Arc::new(Reactor::new().expect("failed to create the fallback I/O reactor"));
+            let driven = reactor.clone();
+            std::thread::Builder::new()
+                .name("weave-reactor".into())
+                .spawn(move || loop {
+                    if let Err(e) = driven.poll(None) {
+                        eprintln!("weave-reactor: polling failed: {e}");
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                })
+                .expect("failed to spawn the fallback reactor thread");
+            reactor
+        })
+        .clone()
+}

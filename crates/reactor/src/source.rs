@@ -1,0 +1,265 @@
+//! One registered file descriptor: its readiness per direction and the
+//! tasks waiting on it.
+//!
+//! Sources are registered edge-triggered: the poller reports a direction
+//! once when it becomes ready, and never re-arms. So readiness is kept here
+//! as a flag per direction plus a tick that counts events:
+//! - an event sets the flag, bumps the tick and wakes every waiter of that
+//!   direction (any number of tasks may wait on one socket);
+//! - an I/O attempt starts by waiting for the flag, remembers the tick it
+//!   saw, and on `WouldBlock` clears the flag **only if the tick is still
+//!   the same**. An event that arrived between the attempt and the clear
+//!   bumped the tick, so the flag stays set and nothing is lost.
+//!
+//! A new source starts ready in both directions: the first attempt goes
+//! straight to the system call.
+
+use parking_lot::Mutex;
+use std::future::Future;
+use std::os::fd::RawFd;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+/// Read or write.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Read = 0,
+    Write = 1,
+}
+
+/// Waiters of one direction in a small slab: a waiting future owns a slot
+/// until it completes or is dropped.
+#[derive(Default)]
+struct Dir {
+    ready: bool,
+    tick: u64,
+    slots: Vec<Option<Waker>>,
+    free: Vec<usize>,
+    /// The waker of the `poll_*` interface (one task at a time, as the
+    /// `AsyncRead` / `AsyncWrite` traits take `&mut self`).
+    poller: Option<Waker>,
+}
+
+impl Dir {
+    fn insert(&mut self, waker: Waker) -> usize {
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i] = Some(waker);
+                i
+            }
+            None => {
+                self.slots.push(Some(waker));
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    fn release(&mut self, slot: usize) {
+        self.slots[slot] = None;
+        self.free.push(slot);
+    }
+
+    fn set_ready(&mut self, wakers: &mut Vec<Waker>) {
+        self.ready = true;
+        self.tick = self.tick.wrapping_add(1);
+        wakers.extend(self.slots.iter_mut().filter_map(Option::take));
+        wakers.extend(self.poller.take());
+    }
+}
+
+/// A file descriptor registered with a reactor.
+pub(crate) struct Source {
+    pub(crate) fd: RawFd,
+    pub(crate) key: usize,
+    dirs: Mutex<[Dir; 2]>,
+}
+
+impl Source {
+    pub(crate) fn new(fd: RawFd, key: usize) -> Source {
+        Source {
+            fd,
+            key,
+            dirs: Mutex::new([
+                Dir {
+                    ready: true,
+                    ..Dir::default()
+                },
+                Dir {
+                    ready: true,
+                    ..Dir::default()
+                },
+            ]),
+        }
+    }
+
+    /// Records an event: the given directions are ready. Their waiters'
+    /// wakers are moved to `wakers` for the caller to wake after unlocking.
+    pub(crate) fn on_event(&self, readable: bool, writable: bool, wakers: &mut Vec<Waker>) {
+        let mut dirs = self.dirs.lock();
+        if readable {
+            dirs[Direction::Read as usize].set_ready(wakers);
+        }
+        if writable {
+            dirs[Direction::Write as usize].set_ready(wakers);
+        }
+    }
+
+    /// The `poll_*` interface: `Ready(tick)` if `dir` is ready, else the
+    /// task is registered for the next event.
+    pub(crate) fn poll_ready(&self, dir: Direction, cx: &mut Context<'_>) -> Poll<u64> {
+        let mut dirs = self.dirs.lock();
+        let d = &mut dirs[dir as usize];
+        if d.ready {
+            return Poll::Ready(d.tick);
+        }
+        match &mut d.poller {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// An attempt made after the event of `tick` hit `WouldBlock`: the
+    /// direction is not ready after all, unless a newer event came in.
+    pub(crate) fn clear(&self, dir: Direction, tick: u64) {
+        let mut dirs = self.dirs.lock();
+        let d = &mut dirs[dir as usize];
+        if d.tick == tick {
+            d.ready = false;
+        }
+    }
+
+    /// The tick of the last event if `dir` is ready now.
+    #[cfg(test)]
+    pub(crate) fn is_ready(&self, dir: Direction) -> Option<u64> {
+        let dirs = self.dirs.lock();
+        let d = &dirs[dir as usize];
+        d.ready.then_some(d.tick)
+    }
+
+    /// Waiters currently registered in `dir` (for tests and debugging).
+    #[cfg(test)]
+    pub(crate) fn waiters(&self, dir: Direction) -> usize {
+        let dirs = self.dirs.lock();
+        dirs[dir as usize]
+            .slots
+            .iter()
+            .filter(|s| s.is_some())
+            .count()
+    }
+}
+
+/// Waits until `dir` of a source is ready; resolves to the event tick.
+/// Dropping it frees its slot.
+pub(crate) struct Ready<'a> {
+    pub(crate) source: &'a Arc<Source>,
+    pub(crate) dir: Direction,
+    pub(crate) slot: Option<usize>,
+}
+
+impl Future for Ready<'_> {
+    type Output = u64;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
+        let this = &mut *self;
+        let mut dirs = this.source.dirs.lock();
+        let d = &mut dirs[this.dir as usize];
+        if d.ready {
+            if let Some(slot) = this.slot.take() {
+                d.release(slot);
+            }
+            return Poll::Ready(d.tick);
+        }
+        match this.slot {
+            Some(slot) => match &mut d.slots[slot] {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                w => *w = Some(cx.waker().clone()),
+            },
+            None => this.slot = Some(d.insert(cx.waker().clone())),
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Ready<'_> {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            self.source.dirs.lock()[self.dir as usize].release(slot);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::pin::pin;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::task::Wake;
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_clear_after_a_newer_event_keeps_the_readiness() {
+        let source = Arc::new(Source::new(-1, 0));
+        let tick = source.is_ready(Direction::Read).unwrap();
+        // An event arrives between the attempt and its `WouldBlock`.
+        source.on_event(true, false, &mut Vec::new());
+        source.clear(Direction::Read, tick);
+        assert!(source.is_ready(Direction::Read).is_some(), "readiness lost");
+        let tick = source.is_ready(Direction::Read).unwrap();
+        source.clear(Direction::Read, tick);
+        assert!(source.is_ready(Direction::Read).is_none());
+        assert!(
+            source.is_ready(Direction::Write).is_some(),
+            "directions are separate"
+        );
+    }
+
+    #[test]
+    fn every_waiter_of_a_direction_wakes_and_dropped_ones_free_their_slot() {
+        let source = Arc::new(Source::new(-1, 0));
+        source.clear(Direction::Read, source.is_ready(Direction::Read).unwrap());
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut futures: Vec<_> = (0..3)
+            .map(|_| {
+                Box::pin(Ready {
+                    source: &source,
+                    dir: Direction::Read,
+                    slot: None,
+                })
+            })
+            .collect();
+        for f in &mut futures {
+            assert!(f.as_mut().poll(&mut cx).is_pending());
+        }
+        assert_eq!(source.waiters(Direction::Read), 3);
+        drop(futures.pop());
+        assert_eq!(source.waiters(Direction::Read), 2);
+        let mut wakers = Vec::new();
+        source.on_event(false, true, &mut wakers);
+        assert!(wakers.is_empty(), "a write event woke readers");
+        source.on_event(true, false, &mut wakers);
+        wakers.into_iter().for_each(Waker::wake);
+        assert_eq!(count.0.load(SeqCst), 2);
+        for f in &mut futures {
+            assert!(f.as_mut().poll(&mut cx).is_ready());
+        }
+        let mut late = pin!(Ready {
+            source: &source,
+            dir: Direction::Read,
+            slot: None
+        });
+        assert!(
+            late.as_mut().poll(&mut cx).is_ready(),
+            "still ready until cleared"
+        );
+    }
+}
