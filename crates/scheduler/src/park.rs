@@ -54,6 +54,17 @@ impl ThreadPark {
     }
 }
 
+impl ThreadPark {
+    /// Consumes a pending wake-up without blocking; true if there was one.
+    /// For a driver that sleeps elsewhere (e.g. in an I/O poller) and uses
+    /// this parker only as the flag that records `unpark` calls.
+    pub fn take_unpark(&self) -> bool {
+        self.state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+    }
+}
+
 impl Park for ThreadPark {
     fn park(&self, timeout: Option<Duration>) {
         if self

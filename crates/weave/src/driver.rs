@@ -1,36 +1,55 @@
 //! The runtime's driver and how workers park on it.
 //!
 //! Each worker parks through a [`WorkerPark`]. When a worker runs out of
-//! work it tries to take the driver token: the one that holds it sleeps
-//! until the earliest timer (or until woken), then fires what is due; the
-//! others sleep until woken. A timer inserted with an earlier deadline than
-//! the one the token holder sleeps until wakes that worker. Busy workers
-//! call `park(Some(ZERO))` every few dozen polls, which fires due timers
-//! without blocking, so timers fire while every worker is busy.
+//! work it tries to take the driver token: the one that holds it sleeps in
+//! the I/O poller with the earliest timer deadline as timeout, then fires
+//! the timers that are due (the poll itself woke the I/O waiters). The
+//! other idle workers sleep on their condition variable. Waking worker `i`
+//! sets its parker's flag and, if `i` is the one in the poller, notifies the
+//! poller, so new work or an earlier timer wakes exactly the sleeper that
+//! must wake. Busy workers call `park(Some(ZERO))` every few dozen polls,
+//! which fires due timers and polls I/O without blocking, so neither is
+//! starved while every worker is busy.
+//!
+//! The poller sleeper publishes itself in `in_poller` and then checks its
+//! flag; a waker sets the flag and then reads `in_poller` (both SeqCst), so
+//! either the sleeper sees the flag and does not sleep, or the waker sees
+//! the sleeper and notifies the poller (a notify before the wait makes the
+//! wait return at once).
 
 use crate::call_soon::CallSoon;
 use crate::time::driver::TimeDriver;
 use parking_lot::Mutex;
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
+use weave_reactor::Reactor;
 use weave_scheduler::{Park, ThreadPark};
+
+/// No worker is in the poller.
+const NONE: usize = usize::MAX;
 
 /// Everything the runtime drives besides tasks.
 pub(crate) struct Driver {
     pub(crate) time: TimeDriver,
     pub(crate) call_soon: CallSoon,
+    pub(crate) reactor: Arc<Reactor>,
     parkers: Box<[ThreadPark]>,
     token: Mutex<()>,
+    in_poller: AtomicUsize,
 }
 
 impl Driver {
-    pub(crate) fn new(workers: usize) -> Driver {
-        Driver {
+    pub(crate) fn new(workers: usize) -> io::Result<Driver> {
+        Ok(Driver {
             time: TimeDriver::new(),
             call_soon: CallSoon::new(),
+            reactor: Arc::new(Reactor::new()?),
             parkers: (0..workers).map(|_| ThreadPark::new()).collect(),
             token: Mutex::new(()),
-        }
+            in_poller: AtomicUsize::new(NONE),
+        })
     }
 
     /// The driver of the runtime this thread is inside.
@@ -48,9 +67,12 @@ impl Driver {
         })
     }
 
-    /// Wakes worker `index` (it sleeps for the timers, or on its own).
+    /// Wakes worker `index`, wherever it sleeps.
     pub(crate) fn unpark(&self, index: usize) {
         self.parkers[index].unpark();
+        if self.in_poller.load(SeqCst) == index {
+            self.reactor.notify();
+        }
     }
 }
 
@@ -60,23 +82,41 @@ pub(crate) struct WorkerPark {
     pub(crate) index: usize,
 }
 
+impl WorkerPark {
+    /// Polls I/O, reporting (not propagating) a failure of the poller.
+    fn poll_io(&self, timeout: Option<Duration>) {
+        if let Err(e) = self.driver.reactor.poll(timeout) {
+            eprintln!("weave: polling for I/O failed: {e}");
+        }
+    }
+}
+
 impl Park for WorkerPark {
     fn park(&self, timeout: Option<Duration>) {
         let driver = &*self.driver;
         if timeout == Some(Duration::ZERO) {
             driver.time.process();
+            self.poll_io(Some(Duration::ZERO));
             return;
         }
         let parker = &driver.parkers[self.index];
         match driver.token.try_lock() {
             Some(_token) => {
                 let until_timer = driver.time.arm(self.index);
-                if until_timer != Some(Duration::ZERO) {
+                if until_timer == Some(Duration::ZERO) {
+                    self.poll_io(Some(Duration::ZERO));
+                } else {
                     let sleep = match (until_timer, timeout) {
                         (Some(a), Some(b)) => Some(a.min(b)),
                         (a, b) => a.or(b),
                     };
-                    parker.park(sleep);
+                    driver.in_poller.store(self.index, SeqCst);
+                    let woken = parker.take_unpark();
+                    self.poll_io(if woken { Some(Duration::ZERO) } else { sleep });
+                    driver.in_poller.store(NONE, SeqCst);
+                    // A wake-up that came during the wait was delivered by
+                    // the poller's notify; drop its flag too.
+                    parker.take_unpark();
                 }
                 driver.time.disarm(self.index);
             }

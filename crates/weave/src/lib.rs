@@ -28,7 +28,9 @@
 mod call_soon;
 mod driver;
 mod entry;
+pub mod net;
 mod runtime;
+pub mod signal;
 pub mod task;
 pub mod time;
 

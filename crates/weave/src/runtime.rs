@@ -76,7 +76,11 @@ impl Builder {
         let workers = self
             .workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let driver = Arc::new(Driver::new(workers.max(1)));
+        let driver = Arc::new(Driver::new(workers.max(1))?);
+        weave_reactor::set_hooks(
+            || weave_scheduler::current_extension::<Driver>().map(|d| d.reactor.clone()),
+            |job| drop(weave_scheduler::spawn_blocking(job)),
+        );
         let parks = driver.clone();
         let inner = self
             .inner

@@ -1,0 +1,204 @@
+//! asyncio's `start_server`: accept connections and run a handler task for
+//! each, with a `Server` to close it and wait for the connections to end.
+//!
+//! The accept loop survives every accept error. Running out of file
+//! descriptors (`EMFILE`, `ENFILE`) or kernel memory makes it back off
+//! (1 ms doubling to 1 s, one message on stderr per episode) instead of
+//! spinning: the pending connection stays in the backlog, and accepting
+//! resumes once descriptors are freed.
+
+use crate::task::JoinHandle;
+use parking_lot::Mutex;
+use std::future::Future;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+use weave_reactor::{split, StreamReader, StreamWriter, TcpListener};
+use weave_sync::Event;
+
+/// Connections still running and whether the server is closed.
+struct State {
+    active: usize,
+    closed: bool,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Set once closed with no connection left.
+    finished: Event,
+    /// Set by `close`.
+    closed: Event,
+}
+
+impl Shared {
+    fn finish_if_done(&self, state: &State) {
+        if state.closed && state.active == 0 {
+            self.finished.set();
+        }
+    }
+}
+
+/// Counts a connection task while it lives (also when it is cancelled or
+/// panics).
+struct Connection(Arc<Shared>);
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let mut state = self.0.state.lock();
+        state.active -= 1;
+        self.0.finish_if_done(&state);
+    }
+}
+
+/// A running server (asyncio's `Server`).
+pub struct Server {
+    local_addr: io::Result<SocketAddr>,
+    accept: Mutex<Option<JoinHandle<()>>>,
+    shared: Arc<Shared>,
+}
+
+/// Binds `addr` and starts accepting at once; each connection runs
+/// `handler(reader, writer)` in a task of its own (asyncio's
+/// `start_server`). See the [module example](crate::net).
+///
+/// # Errors
+/// If `addr` cannot be resolved or bound.
+///
+/// # Panics
+/// Outside a runtime.
+pub async fn start_server<A, H, Fut>(addr: A, handler: H) -> io::Result<Server>
+where
+    A: ToSocketAddrs + Send + 'static,
+    H: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind(addr).await?;
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            active: 0,
+            closed: false,
+        }),
+        finished: Event::new(),
+        closed: Event::new(),
+    });
+    let local_addr = listener.local_addr();
+    let accept = crate::spawn(accept_loop(listener, handler, shared.clone()));
+    Ok(Server {
+        local_addr,
+        accept: Mutex::new(Some(accept)),
+        shared,
+    })
+}
+
+/// True for accept errors that mean "out of resources, try later".
+fn exhausted(e: &io::Error) -> bool {
+    // EMFILE, ENFILE, ENOBUFS, ENOMEM on Linux and the BSDs alike.
+    matches!(e.raw_os_error(), Some(24 | 23 | 105 | 55 | 12))
+}
+
+async fn accept_loop<H, Fut>(listener: TcpListener, handler: H, shared: Arc<Shared>)
+where
+    H: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut backoff = Duration::ZERO;
+    loop {
+        match listener.accept().await {
+            Ok((stream, _peer)) => {
+                backoff = Duration::ZERO;
+                let _ = stream.set_nodelay(true);
+                let (reader, writer) = split(stream);
+                shared.state.lock().active += 1;
+                let guard = Connection(shared.clone());
+                let conn = handler(reader, writer);
+                drop(crate::spawn(async move {
+                    let _guard = guard;
+                    conn.await;
+                }));
+            }
+            Err(e) if exhausted(&e) => {
+                if backoff.is_zero() {
+                    eprintln!("weave: accept failed ({e}); backing off until resources free up");
+                    backoff = Duration::from_millis(1);
+                } else {
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                }
+                crate::sleep(backoff).await;
+            }
+            Err(e) => match e.kind() {
+                // The peer gave up before we accepted: nothing to do.
+                io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::ConnectionReset
+                | io::ErrorKind::Interrupted => {}
+                _ => {
+                    eprintln!("weave: accept failed: {e}");
+                    crate::sleep(Duration::from_millis(10)).await;
+                }
+            },
+        }
+    }
+}
+
+impl Server {
+    /// The address the server listens on.
+    ///
+    /// # Errors
+    /// As `getsockname` at bind time.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        match &self.local_addr {
+            Ok(addr) => Ok(*addr),
+            Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
+        }
+    }
+
+    /// Stops accepting and closes the listening socket; connections already
+    /// accepted keep running.
+    pub fn close(&self) {
+        if let Some(accept) = self.accept.lock().take() {
+            accept.cancel();
+        }
+        let mut state = self.shared.state.lock();
+        state.closed = true;
+        self.shared.closed.set();
+        self.shared.finish_if_done(&state);
+    }
+
+    /// True until [`close`](Self::close) is called.
+    pub fn is_serving(&self) -> bool {
+        !self.shared.state.lock().closed
+    }
+
+    /// Serves until [`close`](Self::close) is called (accepting already
+    /// runs; this only waits).
+    pub async fn serve_forever(&self) {
+        self.shared.closed.wait().await;
+    }
+
+    /// Waits until the server is closed and every connection's handler has
+    /// returned.
+    pub async fn wait_closed(&self) {
+        self.shared.finished.wait().await;
+    }
+
+    /// Connections whose handler is still running.
+    pub fn active_connections(&self) -> usize {
+        self.shared.state.lock().active
+    }
+}
+
+impl Drop for Server {
+    /// Dropping the server closes it (connections keep running).
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr)
+            .field("active", &self.active_connections())
+            .finish()
+    }
+}

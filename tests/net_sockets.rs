@@ -1,0 +1,202 @@
+//! UDP, Unix sockets, failures (refused, reset), and the reactor's
+//! wake-ups: from a foreign thread while the driver sleeps, readiness that
+//! arrives between an attempt and its re-registration, and I/O while every
+//! worker is busy.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::Duration;
+use weave::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
+
+fn rt(workers: usize) -> weave::Runtime {
+    weave::Builder::new()
+        .worker_threads(workers)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn udp_round_trip_and_connected_send() {
+    weave::run(async {
+        let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let (a_addr, b_addr) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+        let echo = weave::spawn(async move {
+            let mut buf = [0u8; 64];
+            for _ in 0..3 {
+                let (n, from) = b.recv_from(&mut buf).await.unwrap();
+                b.send_to(&buf[..n], from).await.unwrap();
+            }
+        });
+        for msg in [&b"one"[..], b"two"] {
+            a.send_to(msg, b_addr).await.unwrap();
+            let mut buf = [0u8; 64];
+            let (n, from) = a.recv_from(&mut buf).await.unwrap();
+            assert_eq!((&buf[..n], from), (msg, b_addr));
+        }
+        a.connect(b_addr).await.unwrap();
+        assert_eq!(a.peer_addr().unwrap(), b_addr);
+        a.send(b"three").await.unwrap();
+        let mut buf = [0u8; 64];
+        let n = a.recv(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"three");
+        echo.await.unwrap();
+        assert_ne!(a_addr, b_addr);
+    });
+}
+
+#[test]
+fn unix_listener_and_stream() {
+    let path = std::env::temp_dir().join(format!("weave-test-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    weave::run({
+        let path = path.clone();
+        async move {
+            let listener = UnixListener::bind(&path).await.unwrap();
+            let server = weave::spawn(async move {
+                let (mut s, _) = listener.accept().await.unwrap();
+                let mut buf = [0u8; 5];
+                s.read_exact(&mut buf).await.unwrap();
+                s.write_all(&buf).await.unwrap();
+            });
+            let mut c = UnixStream::connect(&path).await.unwrap();
+            c.write_all(b"hello").await.unwrap();
+            let mut buf = [0u8; 5];
+            c.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"hello");
+            server.await.unwrap();
+            let (mut x, mut y) = UnixStream::pair().unwrap();
+            x.write_all(b"pair").await.unwrap();
+            let mut buf = [0u8; 4];
+            y.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"pair");
+            assert!(UnixStream::connect(path.with_extension("missing"))
+                .await
+                .is_err());
+        }
+    });
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn connection_refused_is_an_error_not_a_hang() {
+    weave::run(async {
+        let addr = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        }; // closed: nothing listens there now
+        let err = weave::wait_for(TcpStream::connect(addr), Duration::from_secs(10))
+            .await
+            .expect("connect hung")
+            .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    });
+}
+
+#[test]
+fn a_reset_peer_is_an_error_and_leaves_other_connections_alone() {
+    weave::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut good = TcpStream::connect(addr).await.unwrap();
+        let (mut good_srv, _) = listener.accept().await.unwrap();
+        let mut bad = TcpStream::connect(addr).await.unwrap();
+        let (bad_srv, _) = listener.accept().await.unwrap();
+        // Abortive close: SO_LINGER 0 makes close() send RST.
+        rustix::net::sockopt::set_socket_linger(&bad_srv, Some(Duration::ZERO)).unwrap();
+        drop(bad_srv);
+        let mut buf = [0u8; 8];
+        let err = bad.read(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
+        good.write_all(b"still ok").await.unwrap();
+        good_srv.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"still ok");
+    });
+}
+
+#[test]
+fn a_foreign_thread_wakes_the_worker_sleeping_in_the_poller() {
+    let rt = rt(1);
+    for _ in 0..20 {
+        let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+        let task = rt.spawn(async move {
+            let mut ours = UnixStream::from_std(ours).unwrap();
+            let mut buf = [0u8; 3];
+            ours.read_exact(&mut buf).await.unwrap();
+            buf
+        });
+        // The only worker goes idle and sleeps in the poller (no timers).
+        std::thread::sleep(Duration::from_millis(5));
+        std::thread::spawn(move || (&theirs).write_all(b"hey").unwrap())
+            .join()
+            .unwrap();
+        assert_eq!(&rt.block_on(task).unwrap(), b"hey");
+    }
+    // A spawn from outside also reaches a worker asleep in the poller.
+    std::thread::sleep(Duration::from_millis(5));
+    assert_eq!(rt.block_on(rt.spawn(async { 7 })).unwrap(), 7);
+}
+
+#[test]
+fn readiness_is_not_lost_between_an_attempt_and_the_next_wait() {
+    // Data lands at every possible moment relative to the reader's
+    // WouldBlock and its wait; none of the round trips may hang.
+    let rt = rt(2);
+    rt.block_on(async {
+        for i in 0..2_000u32 {
+            let (a, b) = UnixStream::pair().unwrap();
+            let (mut a, mut b) = (a, b);
+            let reader = weave::spawn(async move {
+                let mut buf = [0u8; 4];
+                a.read_exact(&mut buf).await.unwrap();
+                u32::from_le_bytes(buf)
+            });
+            if i % 3 == 0 {
+                weave::yield_now().await;
+            }
+            b.write_all(&i.to_le_bytes()).await.unwrap();
+            let got = weave::wait_for(reader, Duration::from_secs(10))
+                .await
+                .expect("a wake-up was lost")
+                .unwrap();
+            assert_eq!(got, i);
+        }
+    });
+}
+
+#[test]
+fn io_is_not_starved_by_busy_workers() {
+    let rt = rt(2);
+    let stop = Arc::new(AtomicBool::new(false));
+    let spinners: Vec<_> = (0..4)
+        .map(|_| {
+            let stop = stop.clone();
+            rt.spawn(async move {
+                while !stop.load(SeqCst) {
+                    weave::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = weave::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4];
+            s.read_exact(&mut buf).await.unwrap();
+            s.write_all(&buf).await.unwrap();
+        });
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"ping").await.unwrap();
+        let mut buf = [0u8; 4];
+        c.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"ping");
+        server.await.unwrap();
+    });
+    stop.store(true, SeqCst);
+    for s in spinners {
+        rt.block_on(s).unwrap();
+    }
+}
