@@ -8,8 +8,8 @@
 //! sets its parker's flag and, if `i` is the one in the poller, notifies the
 //! poller, so new work or an earlier timer wakes exactly the sleeper that
 //! must wake. Busy workers call `park(Some(ZERO))` every few dozen polls,
-//! which fires due timers and polls I/O without blocking, so neither is
-//! starved while every worker is busy.
+//! which fires due timers and, if nobody holds the token, polls I/O without
+//! blocking, so neither is starved while every worker is busy.
 //!
 //! The poller sleeper publishes itself in `in_poller` and then checks its
 //! flag; a waker sets the flag and then reads `in_poller` (both SeqCst), so
@@ -96,7 +96,13 @@ impl Park for WorkerPark {
         let driver = &*self.driver;
         if timeout == Some(Duration::ZERO) {
             driver.time.process();
-            self.poll_io(Some(Duration::ZERO));
+            // Only with the token: a zero-timeout poll consumes a pending
+            // `Poller::notify`, and one meant for the token holder (who may
+            // be between publishing itself and entering the wait) must not
+            // be eaten by anyone else.
+            if let Some(_token) = driver.token.try_lock() {
+                self.poll_io(Some(Duration::ZERO));
+            }
             return;
         }
         let parker = &driver.parkers[self.index];

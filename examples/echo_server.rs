@@ -1,0 +1,63 @@
+//! An echo server on asyncio's `start_server`: every line a client sends
+//! comes back. Runs until Ctrl-C, then waits for open connections to end.
+//!
+//! ```text
+//! cargo run --release --example echo_server -- 127.0.0.1:7000
+//! nc 127.0.0.1 7000
+//! ```
+//!
+//! With `--demo` it also connects a few clients to itself, prints what they
+//! get back, and exits (this is what the test suite runs).
+
+use weave::net::{open_connection, start_server};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let addr = args.next().unwrap_or_else(|| "127.0.0.1:7000".into());
+    let demo = args.any(|a| a == "--demo");
+    weave::run(async move {
+        let server = start_server(addr, |mut reader, mut writer| async move {
+            let peer = reader.peer_addr().ok();
+            let mut line = String::new();
+            while reader.read_line(&mut line).await.unwrap_or(0) > 0 {
+                if writer.write_all(line.as_bytes()).await.is_err() {
+                    break;
+                }
+                line.clear();
+            }
+            let _ = writer.close().await;
+            if let Some(peer) = peer {
+                eprintln!("{peer} hung up");
+            }
+        })
+        .await
+        .expect("bind");
+        let addr = server.local_addr().unwrap();
+        println!("echoing on {addr}");
+        if demo {
+            let clients: Vec<_> = (0..3)
+                .map(|i| {
+                    weave::spawn(async move {
+                        let (mut reader, mut writer) = open_connection(addr).await.unwrap();
+                        writer
+                            .write_all(format!("hello from client {i}\n").as_bytes())
+                            .await
+                            .unwrap();
+                        let mut echo = String::new();
+                        reader.read_line(&mut echo).await.unwrap();
+                        writer.close().await.unwrap();
+                        echo
+                    })
+                })
+                .collect();
+            for c in clients {
+                print!("echo: {}", c.await.unwrap());
+            }
+        } else {
+            weave::signal::ctrl_c().await.expect("listening for Ctrl-C");
+        }
+        server.close();
+        server.wait_closed().await;
+        println!("server closed");
+    });
+}
