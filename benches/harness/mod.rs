@@ -63,9 +63,7 @@ impl Smol {
             .map(|_| {
                 let ex = ex.clone();
                 let stopped = stopped.clone();
-                std::thread::spawn(move || {
-                    futures_lite::future::block_on(ex.run(stopped.recv())).unwrap_or(())
-                })
+                std::thread::spawn(move || async_io::block_on(ex.run(stopped.recv())).unwrap_or(()))
             })
             .collect();
         Smol {

@@ -263,3 +263,90 @@ mod tests {
         );
     }
 }
+
+/// Random interleavings of readiness events and I/O attempts against a
+/// model of the descriptor: readiness is never lost.
+#[cfg(test)]
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One step of the simulation.
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// Data (or room) arrives in a direction: edge-triggered, the
+        /// poller reports it only when the direction was not ready yet.
+        Arrive(usize),
+        /// Reader `r` starts an attempt: it waits for the flag and takes
+        /// the tick it saw (if ready; otherwise it is registered).
+        Begin(usize),
+        /// Reader `r` makes its system call: success consumes the data,
+        /// otherwise it hits `WouldBlock`.
+        Syscall(usize),
+        /// Reader `r`, after a `WouldBlock`, clears with the tick it saw.
+        Clear(usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0..2usize).prop_map(Op::Arrive),
+            (0..3usize).prop_map(Op::Begin),
+            (0..3usize).prop_map(Op::Syscall),
+            (0..3usize).prop_map(Op::Clear),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn readiness_is_never_lost(ops in proptest::collection::vec(op(), 1..200)) {
+            let source = Source::new(-1, 0);
+            // The model: is there data / room now, per direction?
+            let mut available = [true, true];
+            // Reader r works on direction r % 2; mid-attempt it holds the
+            // tick it saw, and whether its system call hit `WouldBlock`.
+            let mut attempts: [Option<(u64, bool)>; 3] = [None; 3];
+            let dirs = [Direction::Read, Direction::Write];
+            for op in ops {
+                match op {
+                    Op::Arrive(d) => {
+                        if !available[d] {
+                            available[d] = true;
+                            source.on_event(d == 0, d == 1, &mut Vec::new());
+                        }
+                    }
+                    Op::Begin(r) => {
+                        if attempts[r].is_none() {
+                            attempts[r] = source.is_ready(dirs[r % 2]).map(|t| (t, false));
+                        }
+                    }
+                    Op::Syscall(r) => {
+                        if let Some((tick, false)) = attempts[r] {
+                            let d = r % 2;
+                            if available[d] {
+                                // Success; this reader drains it all.
+                                available[d] = false;
+                                attempts[r] = None;
+                            } else {
+                                attempts[r] = Some((tick, true));
+                            }
+                        }
+                    }
+                    Op::Clear(r) => {
+                        if let Some((tick, true)) = attempts[r] {
+                            source.clear(dirs[r % 2], tick);
+                            attempts[r] = None;
+                        }
+                    }
+                }
+                for d in 0..2 {
+                    // A reader that looks now must not go to sleep while
+                    // data waits: the flag is set whenever data is there.
+                    prop_assert!(
+                        !available[d] || source.is_ready(dirs[d]).is_some(),
+                        "direction {d} has data but its readiness flag is clear"
+                    );
+                }
+            }
+        }
+    }
+}
