@@ -200,3 +200,26 @@ fn io_is_not_starved_by_busy_workers() {
         rt.block_on(s).unwrap();
     }
 }
+
+#[test]
+fn end_of_stream_that_arrives_with_the_data_is_seen() {
+    // Data and FIN land before the reader looks: one readiness event for
+    // both. A short read must not make the reader wait for another event.
+    weave::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        client.write_all(b"last words").await.unwrap();
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        weave::sleep(Duration::from_millis(20)).await;
+        let mut buf = [0u8; 64];
+        let n = server.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"last words");
+        let eof = weave::wait_for(server.read(&mut buf), Duration::from_secs(10))
+            .await
+            .expect("end of stream was never reported");
+        assert_eq!(eof.unwrap(), 0);
+    });
+}

@@ -173,6 +173,117 @@ impl<T: AsFd> Async<T> {
         }
     }
 
+    /// Reads into `buf` (for byte streams). A short read does **not**
+    /// clear readiness: the poller reports data and end-of-stream in one
+    /// event when both arrive together (`polling` does not ask for
+    /// `EPOLLRDHUP`), so a pending end-of-stream would never be seen.
+    pub(crate) async fn read_stream(&self, buf: &mut [u8]) -> io::Result<usize>
+    where
+        for<'a> &'a T: Read,
+    {
+        let len = buf.len();
+        self.stream_io(Direction::Read, len, |mut io| io.read(buf))
+            .await
+    }
+
+    /// Writes from `buf` (for byte streams). A short write — some bytes but
+    /// fewer than asked — means the send buffer is full, so writability is
+    /// cleared at once (with the tick check, so an event that came
+    /// meanwhile is kept): the next write waits for room instead of making
+    /// a system call that would hit `WouldBlock`. Errors and hang-ups raise
+    /// events of their own, so none is missed.
+    pub(crate) async fn write_stream(&self, buf: &[u8]) -> io::Result<usize>
+    where
+        for<'a> &'a T: Write,
+    {
+        self.stream_io(Direction::Write, buf.len(), |mut io| io.write(buf))
+            .await
+    }
+
+    /// The `poll` form of [`read_stream`](Self::read_stream).
+    pub(crate) fn poll_read_stream(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>>
+    where
+        for<'a> &'a T: Read,
+    {
+        let len = buf.len();
+        self.poll_stream_io(Direction::Read, cx, len, |mut io| io.read(buf))
+    }
+
+    /// The `poll` form of [`write_stream`](Self::write_stream).
+    pub(crate) fn poll_write_stream(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>>
+    where
+        for<'a> &'a T: Write,
+    {
+        self.poll_stream_io(Direction::Write, cx, buf.len(), |mut io| io.write(buf))
+    }
+
+    async fn stream_io(
+        &self,
+        dir: Direction,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        loop {
+            let tick = Ready {
+                source: &self.source,
+                dir,
+                slot: None,
+            }
+            .await;
+            if let Some(result) = self.after_stream_op(dir, tick, len, op(self.get_ref())) {
+                return result;
+            }
+        }
+    }
+
+    fn poll_stream_io(
+        &self,
+        dir: Direction,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            let tick = ready!(self.source.poll_ready(dir, cx));
+            if let Some(result) = self.after_stream_op(dir, tick, len, op(self.get_ref())) {
+                return Poll::Ready(result);
+            }
+        }
+    }
+
+    /// The outcome of one stream operation made after the event of
+    /// `tick`: `None` to wait and retry.
+    fn after_stream_op(
+        &self,
+        dir: Direction,
+        tick: u64,
+        len: usize,
+        result: io::Result<usize>,
+    ) -> Option<io::Result<usize>> {
+        match result {
+            Ok(n) => {
+                if dir == Direction::Write && n > 0 && n < len {
+                    self.source.clear(dir, tick);
+                }
+                Some(Ok(n))
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.source.clear(dir, tick);
+                None
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+
     /// Waits for the readiness flag, then confirms it with a zero-timeout
     /// `poll(2)` so that a caller doing its own I/O between calls never
     /// spins on a stale flag.

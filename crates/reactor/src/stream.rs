@@ -2,7 +2,7 @@
 //! [`StreamReader`] and a [`StreamWriter`] over one TCP connection.
 
 use crate::net::tcp::{write_all, TcpStream};
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -65,11 +65,7 @@ impl StreamReader {
     async fn fill(&mut self) -> io::Result<&[u8]> {
         if self.pos == self.filled {
             let buf = &mut self.buf;
-            self.filled = self
-                .stream
-                .async_ref()
-                .read_with(|mut s| s.read(buf))
-                .await?;
+            self.filled = self.stream.async_ref().read_stream(buf).await?;
             self.pos = 0;
         }
         Ok(&self.buf[self.pos..self.filled])
@@ -167,10 +163,7 @@ impl futures_io::AsyncBufRead for StreamReader {
         let this = self.get_mut();
         if this.pos == this.filled {
             let buf = &mut this.buf;
-            this.filled = ready!(this
-                .stream
-                .async_ref()
-                .poll_read_with(cx, |mut s| s.read(buf)))?;
+            this.filled = ready!(this.stream.async_ref().poll_read_stream(cx, buf))?;
             this.pos = 0;
         }
         Poll::Ready(Ok(&this.buf[this.pos..this.filled]))
@@ -258,9 +251,7 @@ impl futures_io::AsyncWrite for StreamWriter {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.stream
-            .async_ref()
-            .poll_write_with(cx, |mut s| s.write(buf))
+        self.stream.async_ref().poll_write_stream(cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

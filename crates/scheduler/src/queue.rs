@@ -48,6 +48,9 @@ mod imp {
         pub(crate) fn is_empty(&self) -> bool {
             self.0.is_empty()
         }
+        pub(crate) fn len(&self) -> usize {
+            self.0.len()
+        }
     }
 
     impl Stealer {
@@ -108,6 +111,9 @@ mod imp {
         }
         pub(crate) fn is_empty(&self) -> bool {
             self.0.lock().is_empty()
+        }
+        pub(crate) fn len(&self) -> usize {
+            self.0.lock().len()
         }
     }
 

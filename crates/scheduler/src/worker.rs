@@ -42,6 +42,12 @@ pub(crate) struct WorkerContext {
     /// True while a task is being polled: a task it wakes goes to the LIFO
     /// slot; wakes from the driver or from deferred tasks go to the queue.
     in_task: Cell<bool>,
+    /// True while this worker runs its driver (`Park::park`): the tasks the
+    /// driver wakes are queued here without waking anyone; once the driver
+    /// returns, one other worker is woken if more than one task is queued
+    /// (waking a peer per I/O event made both workers bounce between
+    /// sleeping and stealing single tasks).
+    driving: Cell<bool>,
     searching: Cell<bool>,
     /// Tasks that yielded (woke themselves during their poll): they wait
     /// here until the driver has had its turn, then join the queue's back.
@@ -58,6 +64,7 @@ impl WorkerContext {
             local,
             lifo: Cell::new(None),
             in_task: Cell::new(false),
+            driving: Cell::new(false),
             searching: Cell::new(false),
             deferred: RefCell::new(Vec::new()),
             tick: Cell::new(0),
@@ -71,6 +78,10 @@ impl WorkerContext {
     pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
         if is_yield {
             self.deferred.borrow_mut().push(task);
+            return;
+        }
+        if self.driving.get() {
+            self.local.push(task);
             return;
         }
         if !self.in_task.get() {
@@ -107,8 +118,25 @@ impl WorkerContext {
     }
 
     fn maintenance(&self) {
-        self.park_handle().park(Some(Duration::ZERO));
+        self.drive(Some(Duration::ZERO));
+        self.share_driven();
         self.wake_deferred();
+    }
+
+    /// Runs the driver through `Park::park`; the tasks it wakes are queued
+    /// here silently (see `driving`).
+    fn drive(&self, timeout: Option<Duration>) {
+        self.driving.set(true);
+        self.park_handle().park(timeout);
+        self.driving.set(false);
+    }
+
+    /// After driving: if more than one task is queued here, wakes a peer
+    /// to share them (this worker runs the first itself).
+    fn share_driven(&self) {
+        if self.local.len() > 1 {
+            self.shared.notify_parked();
+        }
     }
 
     /// Moves the yielded tasks to the back of the local queue; false if
@@ -211,13 +239,14 @@ impl WorkerContext {
             if shared.is_shutdown() {
                 return;
             }
-            self.park_handle().park(None);
+            self.drive(None);
             if !self.local.is_empty() {
                 // The driver woke tasks on this thread while it slept.
                 if !shared.idle.unpark_self(self.index) {
                     // Someone woke us as a searcher meanwhile.
                     self.searching.set(true);
                 }
+                self.share_driven();
                 return;
             }
             if !shared.idle.is_parked(self.index) {

@@ -152,7 +152,7 @@ impl TcpStream {
     /// # Errors
     /// The connection's error, e.g. `ConnectionReset`.
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read_with(|mut s| s.read(buf)).await
+        self.inner.read_stream(buf).await
     }
 
     /// Writes some of `buf`; returns how much.
@@ -160,7 +160,7 @@ impl TcpStream {
     /// # Errors
     /// The connection's error, e.g. `BrokenPipe`.
     pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write_with(|mut s| s.write(buf)).await
+        self.inner.write_stream(buf).await
     }
 
     /// Reads exactly `buf.len()` bytes.
@@ -247,7 +247,7 @@ where
     for<'a> &'a T: Read,
 {
     while !buf.is_empty() {
-        match io.read_with(|mut s| s.read(buf)).await? {
+        match io.read_stream(buf).await? {
             0 => return Err(io::ErrorKind::UnexpectedEof.into()),
             n => buf = &mut buf[n..],
         }
@@ -261,7 +261,7 @@ where
     for<'a> &'a T: Write,
 {
     while !buf.is_empty() {
-        match io.write_with(|mut s| s.write(buf)).await? {
+        match io.write_stream(buf).await? {
             0 => return Err(io::ErrorKind::WriteZero.into()),
             n => buf = &buf[n..],
         }
@@ -287,7 +287,7 @@ impl futures_io::AsyncRead for &TcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_read_with(cx, |mut s| s.read(buf))
+        self.inner.poll_read_stream(cx, buf)
     }
 }
 
@@ -297,7 +297,7 @@ impl futures_io::AsyncWrite for &TcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_write_with(cx, |mut s| s.write(buf))
+        self.inner.poll_write_stream(cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -3,7 +3,7 @@
 use crate::async_fd::Async;
 use crate::net::tcp::{read_exact, write_all};
 use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
@@ -129,7 +129,7 @@ impl UnixStream {
     /// # Errors
     /// The connection's error.
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read_with(|mut s| s.read(buf)).await
+        self.inner.read_stream(buf).await
     }
 
     /// Writes some of `buf`.
@@ -137,7 +137,7 @@ impl UnixStream {
     /// # Errors
     /// The connection's error.
     pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write_with(|mut s| s.write(buf)).await
+        self.inner.write_stream(buf).await
     }
 
     /// Reads exactly `buf.len()` bytes.
@@ -199,7 +199,7 @@ impl futures_io::AsyncRead for &UnixStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_read_with(cx, |mut s| s.read(buf))
+        self.inner.poll_read_stream(cx, buf)
     }
 }
 
@@ -209,7 +209,7 @@ impl futures_io::AsyncWrite for &UnixStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_write_with(cx, |mut s| s.write(buf))
+        self.inner.poll_write_stream(cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
