@@ -18,6 +18,7 @@ use polling::{Event, Events, PollMode, Poller};
 use std::io;
 use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::task::Waker;
 use std::time::Duration;
@@ -49,6 +50,9 @@ struct Buffers {
 pub struct Reactor {
     poller: Poller,
     sources: Mutex<Sources>,
+    /// Sources registered now (as `Sources::live`, readable without the
+    /// lock): a non-blocking poll with nothing registered is skipped.
+    live: AtomicUsize,
     buffers: Mutex<Buffers>,
 }
 
@@ -61,6 +65,7 @@ impl Reactor {
         Ok(Reactor {
             poller: Poller::new()?,
             sources: Mutex::new(Sources::default()),
+            live: AtomicUsize::new(0),
             buffers: Mutex::new(Buffers {
                 events: Events::with_capacity(NonZeroUsize::new(1024).expect("non-zero")),
                 wakers: Vec::new(),
@@ -102,6 +107,7 @@ impl Reactor {
         }
         sources.slots[key] = Some(source.clone());
         sources.live += 1;
+        self.live.store(sources.live, Relaxed);
         Ok(source)
     }
 
@@ -114,6 +120,7 @@ impl Reactor {
         if sources.slots[source.key].take().is_some() {
             sources.free.push(source.key);
             sources.live -= 1;
+            self.live.store(sources.live, Relaxed);
         }
     }
 
@@ -125,6 +132,11 @@ impl Reactor {
     /// # Errors
     /// The poller's own failure (not an I/O error of any source).
     pub fn poll(&self, timeout: Option<Duration>) -> io::Result<usize> {
+        if timeout == Some(Duration::ZERO) && self.live.load(Relaxed) == 0 {
+            // Nothing registered: no event can be waiting (a pending
+            // `notify` stays pending for the next blocking poll).
+            return Ok(0);
+        }
         let mut buffers = if timeout == Some(Duration::ZERO) {
             match self.buffers.try_lock() {
                 Some(b) => b,
