@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The loom model tests: the scheduler's lock-free state machines (task
-# state word, park/notify protocol) and the sync primitives' waiter lists
+# state word, park/notify protocol, the poller hand-off) and the sync primitives' waiter lists
 # (semaphore, lock, queue hand-offs and cancellation). A separate target
 # directory keeps the `--cfg loom` build from invalidating the normal one.
 #

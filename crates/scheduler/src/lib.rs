@@ -37,6 +37,7 @@
 mod blocking;
 mod context;
 pub mod coop;
+mod handoff;
 mod idle;
 mod loom;
 mod park;
@@ -50,6 +51,7 @@ mod yield_now;
 
 pub use context::{current_extension, current_task, is_driving};
 pub use coop::unconstrained;
+pub use handoff::{PollerHandoff, WakeFlag};
 pub use park::{Park, ThreadPark};
 pub use runtime::{spawn, spawn_blocking, Builder, EnterGuard, Handle, NoRuntime, Runtime};
 pub use task::{JoinError, JoinHandle, TaskId};

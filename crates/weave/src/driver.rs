@@ -11,24 +11,20 @@
 //! which fires due timers and, if nobody holds the token, polls I/O without
 //! blocking, so neither is starved while every worker is busy.
 //!
-//! The poller sleeper publishes itself in `in_poller` and then checks its
-//! flag; a waker sets the flag and then reads `in_poller` (both SeqCst), so
-//! either the sleeper sees the flag and does not sleep, or the waker sees
-//! the sleeper and notifies the poller (a notify before the wait makes the
-//! wait return at once).
+//! The hand-off between the poller sleeper and its wakers is
+//! [`weave_scheduler::PollerHandoff`] (loom-checked there): either the
+//! sleeper sees its flag and does not wait, or the waker sees the sleeper
+//! and notifies the poller (a notify before the wait makes the wait return
+//! at once).
 
 use crate::call_soon::CallSoon;
 use crate::time::driver::TimeDriver;
 use parking_lot::Mutex;
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
 use weave_reactor::Reactor;
-use weave_scheduler::{Park, ThreadPark};
-
-/// No worker is in the poller.
-const NONE: usize = usize::MAX;
+use weave_scheduler::{Park, PollerHandoff, ThreadPark};
 
 /// Everything the runtime drives besides tasks.
 pub(crate) struct Driver {
@@ -37,7 +33,7 @@ pub(crate) struct Driver {
     pub(crate) reactor: Arc<Reactor>,
     parkers: Box<[ThreadPark]>,
     token: Mutex<()>,
-    in_poller: AtomicUsize,
+    handoff: PollerHandoff,
 }
 
 impl Driver {
@@ -48,7 +44,7 @@ impl Driver {
             reactor: Arc::new(Reactor::new()?),
             parkers: (0..workers).map(|_| ThreadPark::new()).collect(),
             token: Mutex::new(()),
-            in_poller: AtomicUsize::new(NONE),
+            handoff: PollerHandoff::new(),
         })
     }
 
@@ -69,8 +65,7 @@ impl Driver {
 
     /// Wakes worker `index`, wherever it sleeps.
     pub(crate) fn unpark(&self, index: usize) {
-        self.parkers[index].unpark();
-        if self.in_poller.load(SeqCst) == index {
+        if self.handoff.wake(index, &self.parkers[index]) {
             self.reactor.notify();
         }
     }
@@ -116,13 +111,13 @@ impl Park for WorkerPark {
                         (Some(a), Some(b)) => Some(a.min(b)),
                         (a, b) => a.or(b),
                     };
-                    driver.in_poller.store(self.index, SeqCst);
-                    let woken = parker.take_unpark();
-                    self.poll_io(if woken { Some(Duration::ZERO) } else { sleep });
-                    driver.in_poller.store(NONE, SeqCst);
-                    // A wake-up that came during the wait was delivered by
-                    // the poller's notify; drop its flag too.
-                    parker.take_unpark();
+                    let may_wait = driver.handoff.enter(self.index, parker);
+                    self.poll_io(if may_wait {
+                        sleep
+                    } else {
+                        Some(Duration::ZERO)
+                    });
+                    driver.handoff.leave(parker);
                 }
                 driver.time.disarm(self.index);
             }

@@ -6,6 +6,8 @@
 //! ```
 
 #[cfg(loom)]
+mod loom_handoff;
+#[cfg(loom)]
 mod loom_idle;
 #[cfg(loom)]
 mod loom_task;
