@@ -6,4 +6,6 @@
 //! ```
 
 #[cfg(loom)]
+mod loom_oneshot;
+#[cfg(loom)]
 mod loom_sync;
