@@ -106,7 +106,7 @@ impl<T: AsFd> Async<T> {
     /// # Errors
     /// Whatever `op` returns other than `WouldBlock` and `Interrupted`.
     pub async fn read_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.io_with(Direction::Read, op).await
+        self.io_with(Direction::Read, op, |_| false).await
     }
 
     /// Runs the write operation `op` until it does not return `WouldBlock`,
@@ -115,7 +115,7 @@ impl<T: AsFd> Async<T> {
     /// # Errors
     /// Whatever `op` returns other than `WouldBlock` and `Interrupted`.
     pub async fn write_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.io_with(Direction::Write, op).await
+        self.io_with(Direction::Write, op, |_| false).await
     }
 
     /// The `poll` form of [`read_with`](Self::read_with), for
@@ -125,7 +125,7 @@ impl<T: AsFd> Async<T> {
         cx: &mut Context<'_>,
         op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.poll_io(Direction::Read, cx, op)
+        self.poll_io(Direction::Read, cx, op, |_| false)
     }
 
     /// The `poll` form of [`write_with`](Self::write_with).
@@ -134,56 +134,7 @@ impl<T: AsFd> Async<T> {
         cx: &mut Context<'_>,
         op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.poll_io(Direction::Write, cx, op)
-    }
-
-    async fn io_with<R>(
-        &self,
-        dir: Direction,
-        mut op: impl FnMut(&T) -> io::Result<R>,
-    ) -> io::Result<R> {
-        loop {
-            let tick = Ready {
-                source: &self.source,
-                dir,
-                slot: None,
-            }
-            .await;
-            match op(self.get_ref()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.source.clear(dir, tick),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                result => return result,
-            }
-        }
-    }
-
-    fn poll_io<R>(
-        &self,
-        dir: Direction,
-        cx: &mut Context<'_>,
-        mut op: impl FnMut(&T) -> io::Result<R>,
-    ) -> Poll<io::Result<R>> {
-        loop {
-            let tick = ready!(self.source.poll_ready(dir, cx));
-            match op(self.get_ref()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.source.clear(dir, tick),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                result => return Poll::Ready(result),
-            }
-        }
-    }
-
-    /// Reads into `buf` (for byte streams). A short read does **not**
-    /// clear readiness: the poller reports data and end-of-stream in one
-    /// event when both arrive together (`polling` does not ask for
-    /// `EPOLLRDHUP`), so a pending end-of-stream would never be seen.
-    pub(crate) async fn read_stream(&self, buf: &mut [u8]) -> io::Result<usize>
-    where
-        for<'a> &'a T: Read,
-    {
-        let len = buf.len();
-        self.stream_io(Direction::Read, len, |mut io| io.read(buf))
-            .await
+        self.poll_io(Direction::Write, cx, op, |_| false)
     }
 
     /// Writes from `buf` (for byte streams). A short write — some bytes but
@@ -192,25 +143,17 @@ impl<T: AsFd> Async<T> {
     /// meanwhile is kept): the next write waits for room instead of making
     /// a system call that would hit `WouldBlock`. Errors and hang-ups raise
     /// events of their own, so none is missed.
+    ///
+    /// Reads get no such shortcut: the poller reports data and a following
+    /// end-of-stream in one event (`polling` does not ask for
+    /// `EPOLLRDHUP`), so clearing after a short read could hide the end.
     pub(crate) async fn write_stream(&self, buf: &[u8]) -> io::Result<usize>
     where
         for<'a> &'a T: Write,
     {
-        self.stream_io(Direction::Write, buf.len(), |mut io| io.write(buf))
+        let short = |n: &usize| *n > 0 && *n < buf.len();
+        self.io_with(Direction::Write, |mut io| io.write(buf), short)
             .await
-    }
-
-    /// The `poll` form of [`read_stream`](Self::read_stream).
-    pub(crate) fn poll_read_stream(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>>
-    where
-        for<'a> &'a T: Read,
-    {
-        let len = buf.len();
-        self.poll_stream_io(Direction::Read, cx, len, |mut io| io.read(buf))
     }
 
     /// The `poll` form of [`write_stream`](Self::write_stream).
@@ -222,15 +165,19 @@ impl<T: AsFd> Async<T> {
     where
         for<'a> &'a T: Write,
     {
-        self.poll_stream_io(Direction::Write, cx, buf.len(), |mut io| io.write(buf))
+        let short = |n: &usize| *n > 0 && *n < buf.len();
+        self.poll_io(Direction::Write, cx, |mut io| io.write(buf), short)
     }
 
-    async fn stream_io(
+    /// Waits for readiness, runs `op`, and repeats until it does not
+    /// return `WouldBlock`. `drained(&result)` says whether a successful
+    /// result proves the direction is no longer ready.
+    async fn io_with<R>(
         &self,
         dir: Direction,
-        len: usize,
-        mut op: impl FnMut(&T) -> io::Result<usize>,
-    ) -> io::Result<usize> {
+        mut op: impl FnMut(&T) -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
+    ) -> io::Result<R> {
         loop {
             let tick = Ready {
                 source: &self.source,
@@ -238,42 +185,43 @@ impl<T: AsFd> Async<T> {
                 slot: None,
             }
             .await;
-            if let Some(result) = self.after_stream_op(dir, tick, len, op(self.get_ref())) {
+            if let Some(result) = self.settle(dir, tick, op(self.get_ref()), &drained) {
                 return result;
             }
         }
     }
 
-    fn poll_stream_io(
+    /// The `poll` form of [`io_with`](Self::io_with).
+    fn poll_io<R>(
         &self,
         dir: Direction,
         cx: &mut Context<'_>,
-        len: usize,
-        mut op: impl FnMut(&T) -> io::Result<usize>,
-    ) -> Poll<io::Result<usize>> {
+        mut op: impl FnMut(&T) -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
+    ) -> Poll<io::Result<R>> {
         loop {
             let tick = ready!(self.source.poll_ready(dir, cx));
-            if let Some(result) = self.after_stream_op(dir, tick, len, op(self.get_ref())) {
+            if let Some(result) = self.settle(dir, tick, op(self.get_ref()), &drained) {
                 return Poll::Ready(result);
             }
         }
     }
 
-    /// The outcome of one stream operation made after the event of
-    /// `tick`: `None` to wait and retry.
-    fn after_stream_op(
+    /// The outcome of one operation made after the event of `tick`:
+    /// `None` to wait and retry.
+    fn settle<R>(
         &self,
         dir: Direction,
         tick: u64,
-        len: usize,
-        result: io::Result<usize>,
-    ) -> Option<io::Result<usize>> {
+        result: io::Result<R>,
+        drained: &impl Fn(&R) -> bool,
+    ) -> Option<io::Result<R>> {
         match result {
-            Ok(n) => {
-                if dir == Direction::Write && n > 0 && n < len {
+            Ok(r) => {
+                if drained(&r) {
                     self.source.clear(dir, tick);
                 }
-                Some(Ok(n))
+                Some(Ok(r))
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 self.source.clear(dir, tick);

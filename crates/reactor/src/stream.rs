@@ -1,8 +1,9 @@
 //! asyncio's streams: [`open_connection`] gives a buffered
 //! [`StreamReader`] and a [`StreamWriter`] over one TCP connection.
 
-use crate::net::tcp::{write_all, TcpStream};
-use std::io;
+use crate::net::tcp::TcpStream;
+use crate::net::write_all;
+use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -65,7 +66,11 @@ impl StreamReader {
     async fn fill(&mut self) -> io::Result<&[u8]> {
         if self.pos == self.filled {
             let buf = &mut self.buf;
-            self.filled = self.stream.async_ref().read_stream(buf).await?;
+            self.filled = self
+                .stream
+                .async_ref()
+                .read_with(|mut s| s.read(buf))
+                .await?;
             self.pos = 0;
         }
         Ok(&self.buf[self.pos..self.filled])
@@ -163,7 +168,10 @@ impl futures_io::AsyncBufRead for StreamReader {
         let this = self.get_mut();
         if this.pos == this.filled {
             let buf = &mut this.buf;
-            this.filled = ready!(this.stream.async_ref().poll_read_stream(cx, buf))?;
+            this.filled = ready!(this
+                .stream
+                .async_ref()
+                .poll_read_with(cx, |mut s| s.read(buf)))?;
             this.pos = 0;
         }
         Poll::Ready(Ok(&this.buf[this.pos..this.filled]))

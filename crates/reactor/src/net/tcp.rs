@@ -1,13 +1,12 @@
 //! TCP: [`TcpListener`] and [`TcpStream`].
 
+use super::byte_stream;
 use crate::async_fd::Async;
 use crate::resolve::each_addr;
 use rustix::net::{AddressFamily, SocketFlags, SocketType};
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 /// The accept backlog of new listeners (the kernel caps it at its
 /// `somaxconn`).
@@ -136,90 +135,6 @@ impl TcpStream {
         .await
     }
 
-    /// Wraps a std stream (made non-blocking here).
-    ///
-    /// # Errors
-    /// If it cannot be made non-blocking or registered.
-    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
-        stream.set_nonblocking(true)?;
-        Ok(TcpStream {
-            inner: Async::new_nonblocking(stream)?,
-        })
-    }
-
-    /// Reads into `buf`; `Ok(0)` at end of stream.
-    ///
-    /// # Errors
-    /// The connection's error, e.g. `ConnectionReset`.
-    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read_stream(buf).await
-    }
-
-    /// Writes some of `buf`; returns how much.
-    ///
-    /// # Errors
-    /// The connection's error, e.g. `BrokenPipe`.
-    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write_stream(buf).await
-    }
-
-    /// Reads exactly `buf.len()` bytes.
-    ///
-    /// # Errors
-    /// `UnexpectedEof` if the stream ends first, or the connection's error.
-    pub async fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
-        read_exact(&self.inner, buf).await
-    }
-
-    /// Writes all of `buf`.
-    ///
-    /// # Errors
-    /// `WriteZero` if the peer stops accepting, or the connection's error.
-    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        write_all(&self.inner, buf).await
-    }
-
-    /// Waits until a read would not block.
-    ///
-    /// # Errors
-    /// If checking the socket fails.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.inner.readable().await
-    }
-
-    /// Waits until a write would not block.
-    ///
-    /// # Errors
-    /// If checking the socket fails.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.inner.writable().await
-    }
-
-    /// Shuts down the read, write or both halves (as std; not async).
-    /// `Shutdown::Write` sends end-of-stream; the other half keeps working.
-    ///
-    /// # Errors
-    /// As `shutdown(2)`, e.g. `NotConnected`.
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.inner.get_ref().shutdown(how)
-    }
-
-    /// The local address.
-    ///
-    /// # Errors
-    /// As `getsockname`.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.get_ref().local_addr()
-    }
-
-    /// The peer's address.
-    ///
-    /// # Errors
-    /// As `getpeername`.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.get_ref().peer_addr()
-    }
-
     /// Sets `TCP_NODELAY` (no Nagle delay for small writes).
     ///
     /// # Errors
@@ -241,98 +156,4 @@ impl TcpStream {
     }
 }
 
-/// Reads exactly `buf.len()` bytes through `io`.
-pub(crate) async fn read_exact<T: AsFd>(io: &Async<T>, mut buf: &mut [u8]) -> io::Result<()>
-where
-    for<'a> &'a T: Read,
-{
-    while !buf.is_empty() {
-        match io.read_stream(buf).await? {
-            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-            n => buf = &mut buf[n..],
-        }
-    }
-    Ok(())
-}
-
-/// Writes all of `buf` through `io`.
-pub(crate) async fn write_all<T: AsFd>(io: &Async<T>, mut buf: &[u8]) -> io::Result<()>
-where
-    for<'a> &'a T: Write,
-{
-    while !buf.is_empty() {
-        match io.write_stream(buf).await? {
-            0 => return Err(io::ErrorKind::WriteZero.into()),
-            n => buf = &buf[n..],
-        }
-    }
-    Ok(())
-}
-
-impl AsFd for TcpStream {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
-impl AsRawFd for TcpStream {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
-    }
-}
-
-impl futures_io::AsyncRead for &TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.inner.poll_read_stream(cx, buf)
-    }
-}
-
-impl futures_io::AsyncWrite for &TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.inner.poll_write_stream(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.shutdown(Shutdown::Write))
-    }
-}
-
-impl futures_io::AsyncRead for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self).poll_read(cx, buf)
-    }
-}
-
-impl futures_io::AsyncWrite for TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self).poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut &*self).poll_flush(cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut &*self).poll_close(cx)
-    }
-}
+byte_stream!(TcpStream, std::net::TcpStream, SocketAddr);

@@ -1,15 +1,11 @@
 //! Unix domain sockets: [`UnixListener`] and [`UnixStream`].
 
+use super::byte_stream;
 use crate::async_fd::Async;
-use crate::net::tcp::{read_exact, write_all};
 use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
 use std::io;
-use std::net::Shutdown;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 /// A Unix socket listening for connections (the TCP listener's twin, with
 /// a path).
@@ -112,139 +108,6 @@ impl UnixStream {
         let (a, b) = std::os::unix::net::UnixStream::pair()?;
         Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
     }
-
-    /// Wraps a std stream (made non-blocking here).
-    ///
-    /// # Errors
-    /// If it cannot be made non-blocking or registered.
-    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
-        stream.set_nonblocking(true)?;
-        Ok(UnixStream {
-            inner: Async::new_nonblocking(stream)?,
-        })
-    }
-
-    /// Reads into `buf`; `Ok(0)` at end of stream.
-    ///
-    /// # Errors
-    /// The connection's error.
-    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read_stream(buf).await
-    }
-
-    /// Writes some of `buf`.
-    ///
-    /// # Errors
-    /// The connection's error.
-    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write_stream(buf).await
-    }
-
-    /// Reads exactly `buf.len()` bytes.
-    ///
-    /// # Errors
-    /// `UnexpectedEof` if the stream ends first.
-    pub async fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
-        read_exact(&self.inner, buf).await
-    }
-
-    /// Writes all of `buf`.
-    ///
-    /// # Errors
-    /// The connection's error.
-    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        write_all(&self.inner, buf).await
-    }
-
-    /// Shuts down one or both halves (not async, as std).
-    ///
-    /// # Errors
-    /// As `shutdown(2)`.
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.inner.get_ref().shutdown(how)
-    }
-
-    /// The local address.
-    ///
-    /// # Errors
-    /// As `getsockname`.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.get_ref().local_addr()
-    }
-
-    /// The peer's address.
-    ///
-    /// # Errors
-    /// As `getpeername`.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.get_ref().peer_addr()
-    }
 }
 
-impl AsFd for UnixStream {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
-impl AsRawFd for UnixStream {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
-    }
-}
-
-impl futures_io::AsyncRead for &UnixStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.inner.poll_read_stream(cx, buf)
-    }
-}
-
-impl futures_io::AsyncWrite for &UnixStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.inner.poll_write_stream(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.shutdown(Shutdown::Write))
-    }
-}
-
-impl futures_io::AsyncRead for UnixStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self).poll_read(cx, buf)
-    }
-}
-
-impl futures_io::AsyncWrite for UnixStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self).poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut &*self).poll_flush(cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut &*self).poll_close(cx)
-    }
-}
+byte_stream!(UnixStream, std::os::unix::net::UnixStream, SocketAddr);
