@@ -47,6 +47,10 @@ pub use time::{
 };
 pub use weave_scheduler::NoRuntime;
 
+/// `#[weave::main]` and `#[weave::test]`: run an `async fn` on a fresh
+/// runtime (`worker_threads = N` optional). See the `weave-macros` crate.
+pub use weave_macros::{main, test};
+
 /// asyncio's synchronization primitives: `Lock`, `RwLock`, `Semaphore`,
 /// `BoundedSemaphore`, `Event`, `Condition`, `Barrier`, `Queue`,
 /// `PriorityQueue`, `LifoQueue`, `channel` and `oneshot` (the
