@@ -50,28 +50,26 @@ fn echo_with_a_thousand_concurrent_connections() {
     });
 }
 
-#[test]
-fn several_tasks_accept_on_one_listener() {
-    weave::run(async {
-        let listener = std::sync::Arc::new(TcpListener::bind("127.0.0.1:0").await.unwrap());
-        let addr = listener.local_addr().unwrap();
-        let acceptors: Vec<_> = (0..8)
-            .map(|_| {
-                let listener = listener.clone();
-                weave::spawn(async move { listener.accept().await.unwrap().1 })
-            })
-            .collect();
-        let mut clients = Vec::new();
-        for _ in 0..8 {
-            clients.push(TcpStream::connect(addr).await.unwrap());
-        }
-        let mut peers: Vec<_> = Vec::new();
-        for a in acceptors {
-            peers.push(a.await.unwrap());
-        }
-        let mut locals: Vec<_> = clients.iter().map(|c| c.local_addr().unwrap()).collect();
-        peers.sort();
-        locals.sort();
-        assert_eq!(peers, locals, "each connection accepted exactly once");
-    });
+#[weave::test]
+async fn several_tasks_accept_on_one_listener() {
+    let listener = std::sync::Arc::new(TcpListener::bind("127.0.0.1:0").await.unwrap());
+    let addr = listener.local_addr().unwrap();
+    let acceptors: Vec<_> = (0..8)
+        .map(|_| {
+            let listener = listener.clone();
+            weave::spawn(async move { listener.accept().await.unwrap().1 })
+        })
+        .collect();
+    let mut clients = Vec::new();
+    for _ in 0..8 {
+        clients.push(TcpStream::connect(addr).await.unwrap());
+    }
+    let mut peers: Vec<_> = Vec::new();
+    for a in acceptors {
+        peers.push(a.await.unwrap());
+    }
+    let mut locals: Vec<_> = clients.iter().map(|c| c.local_addr().unwrap()).collect();
+    peers.sort();
+    locals.sort();
+    assert_eq!(peers, locals, "each connection accepted exactly once");
 }

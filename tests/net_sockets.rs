@@ -16,34 +16,32 @@ fn rt(workers: usize) -> weave::Runtime {
         .unwrap()
 }
 
-#[test]
-fn udp_round_trip_and_connected_send() {
-    weave::run(async {
-        let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let (a_addr, b_addr) = (a.local_addr().unwrap(), b.local_addr().unwrap());
-        let echo = weave::spawn(async move {
-            let mut buf = [0u8; 64];
-            for _ in 0..3 {
-                let (n, from) = b.recv_from(&mut buf).await.unwrap();
-                b.send_to(&buf[..n], from).await.unwrap();
-            }
-        });
-        for msg in [&b"one"[..], b"two"] {
-            a.send_to(msg, b_addr).await.unwrap();
-            let mut buf = [0u8; 64];
-            let (n, from) = a.recv_from(&mut buf).await.unwrap();
-            assert_eq!((&buf[..n], from), (msg, b_addr));
-        }
-        a.connect(b_addr).await.unwrap();
-        assert_eq!(a.peer_addr().unwrap(), b_addr);
-        a.send(b"three").await.unwrap();
+#[weave::test]
+async fn udp_round_trip_and_connected_send() {
+    let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let (a_addr, b_addr) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+    let echo = weave::spawn(async move {
         let mut buf = [0u8; 64];
-        let n = a.recv(&mut buf).await.unwrap();
-        assert_eq!(&buf[..n], b"three");
-        echo.await.unwrap();
-        assert_ne!(a_addr, b_addr);
+        for _ in 0..3 {
+            let (n, from) = b.recv_from(&mut buf).await.unwrap();
+            b.send_to(&buf[..n], from).await.unwrap();
+        }
     });
+    for msg in [&b"one"[..], b"two"] {
+        a.send_to(msg, b_addr).await.unwrap();
+        let mut buf = [0u8; 64];
+        let (n, from) = a.recv_from(&mut buf).await.unwrap();
+        assert_eq!((&buf[..n], from), (msg, b_addr));
+    }
+    a.connect(b_addr).await.unwrap();
+    assert_eq!(a.peer_addr().unwrap(), b_addr);
+    a.send(b"three").await.unwrap();
+    let mut buf = [0u8; 64];
+    let n = a.recv(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], b"three");
+    echo.await.unwrap();
+    assert_ne!(a_addr, b_addr);
 }
 
 #[test]
@@ -79,40 +77,36 @@ fn unix_listener_and_stream() {
     std::fs::remove_file(&path).unwrap();
 }
 
-#[test]
-fn connection_refused_is_an_error_not_a_hang() {
-    weave::run(async {
-        let addr = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap()
-        }; // closed: nothing listens there now
-        let err = weave::wait_for(TcpStream::connect(addr), Duration::from_secs(10))
-            .await
-            .expect("connect hung")
-            .unwrap_err();
-        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
-    });
+#[weave::test]
+async fn connection_refused_is_an_error_not_a_hang() {
+    let addr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    }; // closed: nothing listens there now
+    let err = weave::wait_for(TcpStream::connect(addr), Duration::from_secs(10))
+        .await
+        .expect("connect hung")
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
 }
 
-#[test]
-fn a_reset_peer_is_an_error_and_leaves_other_connections_alone() {
-    weave::run(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut good = TcpStream::connect(addr).await.unwrap();
-        let (mut good_srv, _) = listener.accept().await.unwrap();
-        let mut bad = TcpStream::connect(addr).await.unwrap();
-        let (bad_srv, _) = listener.accept().await.unwrap();
-        // Abortive close: SO_LINGER 0 makes close() send RST.
-        rustix::net::sockopt::set_socket_linger(&bad_srv, Some(Duration::ZERO)).unwrap();
-        drop(bad_srv);
-        let mut buf = [0u8; 8];
-        let err = bad.read(&mut buf).await.unwrap_err();
-        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
-        good.write_all(b"still ok").await.unwrap();
-        good_srv.read_exact(&mut buf).await.unwrap();
-        assert_eq!(&buf, b"still ok");
-    });
+#[weave::test]
+async fn a_reset_peer_is_an_error_and_leaves_other_connections_alone() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut good = TcpStream::connect(addr).await.unwrap();
+    let (mut good_srv, _) = listener.accept().await.unwrap();
+    let mut bad = TcpStream::connect(addr).await.unwrap();
+    let (bad_srv, _) = listener.accept().await.unwrap();
+    // Abortive close: SO_LINGER 0 makes close() send RST.
+    rustix::net::sockopt::set_socket_linger(&bad_srv, Some(Duration::ZERO)).unwrap();
+    drop(bad_srv);
+    let mut buf = [0u8; 8];
+    let err = bad.read(&mut buf).await.unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
+    good.write_all(b"still ok").await.unwrap();
+    good_srv.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"still ok");
 }
 
 #[test]

@@ -6,144 +6,138 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use weave::net::{open_connection, start_server, TcpListener, TcpStream};
 
-#[test]
-fn read_line_read_until_and_read_exact() {
-    weave::run(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let (mut reader, _writer) = open_connection(listener.local_addr().unwrap())
-            .await
-            .unwrap();
-        let (mut server, _) = listener.accept().await.unwrap();
-        // Split across writes so lines straddle reads.
-        for chunk in [&b"first li"[..], b"ne\nsecond\nab;cd;", b"12345", b"tail"] {
-            server.write_all(chunk).await.unwrap();
-            weave::sleep(std::time::Duration::from_millis(2)).await;
-        }
-        drop(server);
-        let mut line = String::new();
-        assert_eq!(reader.read_line(&mut line).await.unwrap(), 11);
-        assert_eq!(line, "first line\n");
-        line.clear();
-        reader.read_line(&mut line).await.unwrap();
-        assert_eq!(line, "second\n");
-        let mut field = Vec::new();
-        assert_eq!(reader.read_until(b';', &mut field).await.unwrap(), 3);
-        assert_eq!(field, b"ab;");
-        field.clear();
-        reader.read_until(b';', &mut field).await.unwrap();
-        assert_eq!(field, b"cd;");
-        let mut five = [0u8; 5];
-        reader.read_exact(&mut five).await.unwrap();
-        assert_eq!(&five, b"12345");
-        line.clear();
-        assert_eq!(
-            reader.read_line(&mut line).await.unwrap(),
-            4,
-            "last line has no newline"
-        );
-        assert_eq!(line, "tail");
-        line.clear();
-        assert_eq!(
-            reader.read_line(&mut line).await.unwrap(),
-            0,
-            "end of stream"
-        );
-        let err = reader.read_exact(&mut five).await.unwrap_err();
-        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
-    });
-}
-
-#[test]
-fn half_close_works_both_ways() {
-    weave::run(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let (mut reader, mut writer) = open_connection(listener.local_addr().unwrap())
-            .await
-            .unwrap();
-        let (mut server, _) = listener.accept().await.unwrap();
-        // Client closes its sending side; it can still read.
-        writer.write_all(b"request").await.unwrap();
-        writer.close().await.unwrap();
-        let mut got = Vec::new();
-        let mut buf = [0u8; 16];
-        loop {
-            match server.read(&mut buf).await.unwrap() {
-                0 => break,
-                n => got.extend_from_slice(&buf[..n]),
-            }
-        }
-        assert_eq!(got, b"request", "server saw the data, then end of stream");
-        server.write_all(b"response").await.unwrap();
-        // Server closes its sending side too.
-        server.shutdown(std::net::Shutdown::Write).unwrap();
-        let mut line = String::new();
-        reader.read_line(&mut line).await.unwrap();
-        assert_eq!(line, "response");
-        assert_eq!(reader.read(&mut buf).await.unwrap(), 0);
-    });
-}
-
-#[test]
-fn start_server_serves_until_closed_and_wait_closed_waits_for_handlers() {
-    weave::run(async {
-        let finished = Arc::new(AtomicUsize::new(0));
-        let server = start_server("127.0.0.1:0", {
-            let finished = finished.clone();
-            move |mut reader, mut writer| {
-                let finished = finished.clone();
-                async move {
-                    let mut line = String::new();
-                    while reader.read_line(&mut line).await.unwrap() > 0 {
-                        writer
-                            .write_all(line.to_uppercase().as_bytes())
-                            .await
-                            .unwrap();
-                        line.clear();
-                    }
-                    finished.fetch_add(1, SeqCst);
-                }
-            }
-        })
+#[weave::test]
+async fn read_line_read_until_and_read_exact() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (mut reader, _writer) = open_connection(listener.local_addr().unwrap())
         .await
         .unwrap();
-        let addr = server.local_addr().unwrap();
-        let mut conns = Vec::new();
-        for i in 0..10 {
-            let (mut r, mut w) = open_connection(addr).await.unwrap();
-            w.write_all(format!("hello {i}\n").as_bytes())
-                .await
-                .unwrap();
-            let mut line = String::new();
-            r.read_line(&mut line).await.unwrap();
-            assert_eq!(line, format!("HELLO {i}\n"));
-            conns.push((r, w));
+    let (mut server, _) = listener.accept().await.unwrap();
+    // Split across writes so lines straddle reads.
+    for chunk in [&b"first li"[..], b"ne\nsecond\nab;cd;", b"12345", b"tail"] {
+        server.write_all(chunk).await.unwrap();
+        weave::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    drop(server);
+    let mut line = String::new();
+    assert_eq!(reader.read_line(&mut line).await.unwrap(), 11);
+    assert_eq!(line, "first line\n");
+    line.clear();
+    reader.read_line(&mut line).await.unwrap();
+    assert_eq!(line, "second\n");
+    let mut field = Vec::new();
+    assert_eq!(reader.read_until(b';', &mut field).await.unwrap(), 3);
+    assert_eq!(field, b"ab;");
+    field.clear();
+    reader.read_until(b';', &mut field).await.unwrap();
+    assert_eq!(field, b"cd;");
+    let mut five = [0u8; 5];
+    reader.read_exact(&mut five).await.unwrap();
+    assert_eq!(&five, b"12345");
+    line.clear();
+    assert_eq!(
+        reader.read_line(&mut line).await.unwrap(),
+        4,
+        "last line has no newline"
+    );
+    assert_eq!(line, "tail");
+    line.clear();
+    assert_eq!(
+        reader.read_line(&mut line).await.unwrap(),
+        0,
+        "end of stream"
+    );
+    let err = reader.read_exact(&mut five).await.unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+}
+
+#[weave::test]
+async fn half_close_works_both_ways() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (mut reader, mut writer) = open_connection(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (mut server, _) = listener.accept().await.unwrap();
+    // Client closes its sending side; it can still read.
+    writer.write_all(b"request").await.unwrap();
+    writer.close().await.unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 16];
+    loop {
+        match server.read(&mut buf).await.unwrap() {
+            0 => break,
+            n => got.extend_from_slice(&buf[..n]),
         }
-        assert_eq!(server.active_connections(), 10);
-        server.close();
-        assert!(!server.is_serving());
-        server.serve_forever().await; // returns: closed
-                                      // No new connections once closed.
-        weave::sleep(std::time::Duration::from_millis(20)).await;
-        assert!(
-            TcpStream::connect(addr).await.is_err(),
-            "closed server still accepts"
-        );
-        // wait_closed waits for the live connections.
-        let waiter = weave::spawn({
+    }
+    assert_eq!(got, b"request", "server saw the data, then end of stream");
+    server.write_all(b"response").await.unwrap();
+    // Server closes its sending side too.
+    server.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut line = String::new();
+    reader.read_line(&mut line).await.unwrap();
+    assert_eq!(line, "response");
+    assert_eq!(reader.read(&mut buf).await.unwrap(), 0);
+}
+
+#[weave::test]
+async fn start_server_serves_until_closed_and_wait_closed_waits_for_handlers() {
+    let finished = Arc::new(AtomicUsize::new(0));
+    let server = start_server("127.0.0.1:0", {
+        let finished = finished.clone();
+        move |mut reader, mut writer| {
             let finished = finished.clone();
             async move {
-                server.wait_closed().await;
-                finished.load(SeqCst)
+                let mut line = String::new();
+                while reader.read_line(&mut line).await.unwrap() > 0 {
+                    writer
+                        .write_all(line.to_uppercase().as_bytes())
+                        .await
+                        .unwrap();
+                    line.clear();
+                }
+                finished.fetch_add(1, SeqCst);
             }
-        });
-        weave::sleep(std::time::Duration::from_millis(20)).await;
-        assert!(
-            !waiter.is_finished(),
-            "wait_closed returned with connections open"
-        );
-        for (_r, mut w) in conns {
-            w.close().await.unwrap();
         }
-        assert_eq!(waiter.await.unwrap(), 10);
+    })
+    .await
+    .unwrap();
+    let addr = server.local_addr().unwrap();
+    let mut conns = Vec::new();
+    for i in 0..10 {
+        let (mut r, mut w) = open_connection(addr).await.unwrap();
+        w.write_all(format!("hello {i}\n").as_bytes())
+            .await
+            .unwrap();
+        let mut line = String::new();
+        r.read_line(&mut line).await.unwrap();
+        assert_eq!(line, format!("HELLO {i}\n"));
+        conns.push((r, w));
+    }
+    assert_eq!(server.active_connections(), 10);
+    server.close();
+    assert!(!server.is_serving());
+    server.serve_forever().await; // returns: closed
+                                  // No new connections once closed.
+    weave::sleep(std::time::Duration::from_millis(20)).await;
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "closed server still accepts"
+    );
+    // wait_closed waits for the live connections.
+    let waiter = weave::spawn({
+        let finished = finished.clone();
+        async move {
+            server.wait_closed().await;
+            finished.load(SeqCst)
+        }
     });
+    weave::sleep(std::time::Duration::from_millis(20)).await;
+    assert!(
+        !waiter.is_finished(),
+        "wait_closed returned with connections open"
+    );
+    for (_r, mut w) in conns {
+        w.close().await.unwrap();
+    }
+    assert_eq!(waiter.await.unwrap(), 10);
 }

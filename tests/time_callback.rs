@@ -5,86 +5,76 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 use weave::{call_at, call_later, call_soon, sleep};
 
-#[test]
-fn call_later_runs_after_its_delay_inside_the_runtime() {
-    weave::run(async {
-        let (tx, rx) = mpsc::channel();
-        let start = Instant::now();
-        call_later(Duration::from_millis(10), move || {
-            // Inside the runtime: spawning works.
-            let task = weave::spawn(async { 5 });
-            tx.send((start.elapsed(), task)).unwrap();
-        });
-        sleep(Duration::from_millis(100)).await;
-        let (elapsed, task) = rx.try_recv().expect("the callback did not run");
-        assert!(elapsed >= Duration::from_millis(10));
-        assert_eq!(task.await.unwrap(), 5);
+#[weave::test]
+async fn call_later_runs_after_its_delay_inside_the_runtime() {
+    let (tx, rx) = mpsc::channel();
+    let start = Instant::now();
+    call_later(Duration::from_millis(10), move || {
+        // Inside the runtime: spawning works.
+        let task = weave::spawn(async { 5 });
+        tx.send((start.elapsed(), task)).unwrap();
     });
+    sleep(Duration::from_millis(100)).await;
+    let (elapsed, task) = rx.try_recv().expect("the callback did not run");
+    assert!(elapsed >= Duration::from_millis(10));
+    assert_eq!(task.await.unwrap(), 5);
 }
 
-#[test]
-fn cancel_prevents_the_call_and_reports_whether_it_was_pending() {
-    weave::run(async {
-        let ran = Arc::new(AtomicUsize::new(0));
-        let r = ran.clone();
-        let handle = call_later(Duration::from_millis(5), move || {
-            r.fetch_add(1, SeqCst);
-        });
-        assert!(handle.cancel());
-        assert!(!handle.cancel());
-        let r = ran.clone();
-        let fired = call_later(Duration::ZERO, move || {
-            r.fetch_add(10, SeqCst);
-        });
-        sleep(Duration::from_millis(30)).await;
-        assert_eq!(ran.load(SeqCst), 10);
-        assert!(!fired.cancel(), "it already ran");
+#[weave::test]
+async fn cancel_prevents_the_call_and_reports_whether_it_was_pending() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = ran.clone();
+    let handle = call_later(Duration::from_millis(5), move || {
+        r.fetch_add(1, SeqCst);
     });
+    assert!(handle.cancel());
+    assert!(!handle.cancel());
+    let r = ran.clone();
+    let fired = call_later(Duration::ZERO, move || {
+        r.fetch_add(10, SeqCst);
+    });
+    sleep(Duration::from_millis(30)).await;
+    assert_eq!(ran.load(SeqCst), 10);
+    assert!(!fired.cancel(), "it already ran");
 }
 
-#[test]
-fn dropping_the_handle_does_not_cancel() {
-    weave::run(async {
-        let (tx, rx) = mpsc::channel();
-        drop(call_later(Duration::from_millis(1), move || {
-            tx.send(()).unwrap()
-        }));
-        sleep(Duration::from_millis(30)).await;
-        assert!(rx.try_recv().is_ok());
-    });
+#[weave::test]
+async fn dropping_the_handle_does_not_cancel() {
+    let (tx, rx) = mpsc::channel();
+    drop(call_later(Duration::from_millis(1), move || {
+        tx.send(()).unwrap()
+    }));
+    sleep(Duration::from_millis(30)).await;
+    assert!(rx.try_recv().is_ok());
 }
 
-#[test]
-fn call_at_in_the_past_runs_soon_and_max_never_runs() {
-    weave::run(async {
-        let (tx, rx) = mpsc::channel();
-        call_at(Instant::now() - Duration::from_secs(10), move || {
-            tx.send(()).unwrap()
-        });
-        let never = call_later(Duration::MAX, || panic!("ran a call_later(Duration::MAX)"));
-        assert!(never.when().is_none());
-        sleep(Duration::from_millis(20)).await;
-        assert!(rx.try_recv().is_ok());
-        assert!(never.cancel(), "a never-due callback stays cancellable");
+#[weave::test]
+async fn call_at_in_the_past_runs_soon_and_max_never_runs() {
+    let (tx, rx) = mpsc::channel();
+    call_at(Instant::now() - Duration::from_secs(10), move || {
+        tx.send(()).unwrap()
     });
+    let never = call_later(Duration::MAX, || panic!("ran a call_later(Duration::MAX)"));
+    assert!(never.when().is_none());
+    sleep(Duration::from_millis(20)).await;
+    assert!(rx.try_recv().is_ok());
+    assert!(never.cancel(), "a never-due callback stays cancellable");
 }
 
-#[test]
-fn a_panicking_callback_does_not_stop_the_others() {
-    weave::run(async {
-        let ran = Arc::new(AtomicUsize::new(0));
-        call_later(Duration::from_millis(1), || {
-            panic!("callback failure on purpose")
-        });
-        let r = ran.clone();
-        call_later(Duration::from_millis(2), move || {
-            r.fetch_add(1, SeqCst);
-        });
-        sleep(Duration::from_millis(40)).await;
-        assert_eq!(ran.load(SeqCst), 1);
-        // The workers are alive.
-        assert_eq!(weave::spawn(async { 3 }).await.unwrap(), 3);
+#[weave::test]
+async fn a_panicking_callback_does_not_stop_the_others() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    call_later(Duration::from_millis(1), || {
+        panic!("callback failure on purpose")
     });
+    let r = ran.clone();
+    call_later(Duration::from_millis(2), move || {
+        r.fetch_add(1, SeqCst);
+    });
+    sleep(Duration::from_millis(40)).await;
+    assert_eq!(ran.load(SeqCst), 1);
+    // The workers are alive.
+    assert_eq!(weave::spawn(async { 3 }).await.unwrap(), 3);
 }
 
 #[test]
@@ -122,17 +112,15 @@ fn call_soon_runs_callbacks_in_fifo_order_from_many_threads() {
     }
 }
 
-#[test]
-fn call_soon_in_a_task_keeps_order() {
-    weave::run(async {
-        let log = Arc::new(Mutex::new(Vec::new()));
-        for i in 0..100 {
-            let log = log.clone();
-            call_soon(move || log.lock().unwrap().push(i));
-        }
-        sleep(Duration::from_millis(50)).await;
-        assert_eq!(*log.lock().unwrap(), (0..100).collect::<Vec<_>>());
-    });
+#[weave::test]
+async fn call_soon_in_a_task_keeps_order() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    for i in 0..100 {
+        let log = log.clone();
+        call_soon(move || log.lock().unwrap().push(i));
+    }
+    sleep(Duration::from_millis(50)).await;
+    assert_eq!(*log.lock().unwrap(), (0..100).collect::<Vec<_>>());
 }
 
 #[test]

@@ -3,43 +3,39 @@
 
 use std::time::{Duration, Instant};
 
-#[test]
-fn ticks_come_on_the_grid_and_never_early() {
-    weave::run(async {
-        let period = Duration::from_millis(5);
-        let mut ticks = weave::interval(period);
-        let first = ticks.tick().await;
-        assert!(first <= Instant::now());
-        for n in 1..=5u32 {
-            let t = ticks.tick().await;
-            assert_eq!(t, first + period * n, "tick {n} off the grid");
-            assert!(Instant::now() >= t, "tick {n} came early");
-        }
-    });
+#[weave::test]
+async fn ticks_come_on_the_grid_and_never_early() {
+    let period = Duration::from_millis(5);
+    let mut ticks = weave::interval(period);
+    let first = ticks.tick().await;
+    assert!(first <= Instant::now());
+    for n in 1..=5u32 {
+        let t = ticks.tick().await;
+        assert_eq!(t, first + period * n, "tick {n} off the grid");
+        assert!(Instant::now() >= t, "tick {n} came early");
+    }
 }
 
-#[test]
-fn missed_ticks_are_skipped() {
-    weave::run(async {
-        let period = Duration::from_millis(10);
-        let mut ticks = weave::interval(period);
-        let first = ticks.tick().await;
-        // Busy for 3.5 periods: three ticks are missed.
-        std::thread::sleep(Duration::from_millis(35));
-        let late = ticks.tick().await;
-        assert_eq!(late, first + period, "the overdue tick comes at once");
-        let next = ticks.tick().await;
-        let since = next - first;
-        assert_eq!(
-            since.as_nanos() % period.as_nanos(),
-            0,
-            "off the grid: {since:?}"
-        );
-        assert!(
-            next >= first + period * 4,
-            "the missed ticks were replayed: {since:?}"
-        );
-    });
+#[weave::test]
+async fn missed_ticks_are_skipped() {
+    let period = Duration::from_millis(10);
+    let mut ticks = weave::interval(period);
+    let first = ticks.tick().await;
+    // Busy for 3.5 periods: three ticks are missed.
+    std::thread::sleep(Duration::from_millis(35));
+    let late = ticks.tick().await;
+    assert_eq!(late, first + period, "the overdue tick comes at once");
+    let next = ticks.tick().await;
+    let since = next - first;
+    assert_eq!(
+        since.as_nanos() % period.as_nanos(),
+        0,
+        "off the grid: {since:?}"
+    );
+    assert!(
+        next >= first + period * 4,
+        "the missed ticks were replayed: {since:?}"
+    );
 }
 
 #[test]
