@@ -217,3 +217,30 @@ fn end_of_stream_that_arrives_with_the_data_is_seen() {
         assert_eq!(eof.unwrap(), 0);
     });
 }
+
+/// A descriptor owner that implements `AsRawFd` only (no `AsFd`), as
+/// older or FFI-backed types do.
+struct RawOnly(std::os::unix::net::UnixStream);
+
+impl std::os::fd::AsRawFd for RawOnly {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
+#[weave::test]
+async fn async_wraps_any_raw_fd_owner() {
+    use std::io::Read;
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+    let ours = weave::net::Async::new(RawOnly(ours)).unwrap();
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(10));
+        (&theirs).write_all(b"raw").unwrap();
+        theirs
+    });
+    ours.readable().await.unwrap();
+    let mut buf = [0u8; 3];
+    let n = ours.read_with(|s| (&s.0).read(&mut buf)).await.unwrap();
+    assert_eq!(&buf[..n], b"raw");
+    drop(writer.join().unwrap());
+}

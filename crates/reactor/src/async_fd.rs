@@ -17,6 +17,10 @@ use std::task::{ready, Context, Poll};
 /// `WouldBlock` the task waits for the next readiness event and tries
 /// again. Any number of tasks may wait on one `Async` in either direction.
 ///
+/// `T` must keep open the descriptor its `AsRawFd` reports for as long as
+/// it lives (every std socket, pipe and file does): the reactor polls that
+/// descriptor until the `Async` is dropped or `into_inner` is called.
+///
 /// ```
 /// use std::io::{Read, Write};
 /// use std::os::unix::net::UnixStream;
@@ -32,20 +36,29 @@ use std::task::{ready, Context, Poll};
 /// assert_eq!(&buf, b"ping");
 /// # });
 /// ```
-pub struct Async<T: AsFd> {
+pub struct Async<T: AsRawFd> {
     source: Arc<Source>,
     reactor: Arc<Reactor>,
     io: Option<T>,
 }
 
-impl<T: AsFd> Async<T> {
+/// The descriptor of `io`, borrowed for as long as `io` is.
+fn borrow<T: AsRawFd>(io: &T) -> BorrowedFd<'_> {
+    // SAFETY: `Async` requires (see its docs) that `T` keeps open the
+    // descriptor its `AsRawFd` reports for as long as `T` lives, as every
+    // std I/O type does; the returned borrow cannot outlive `io`, so the
+    // descriptor stays open for the borrow's whole life.
+    unsafe { BorrowedFd::borrow_raw(io.as_raw_fd()) }
+}
+
+impl<T: AsRawFd> Async<T> {
     /// Puts `io` in non-blocking mode and registers it with the current
     /// reactor.
     ///
     /// # Errors
     /// If the descriptor cannot be made non-blocking or registered.
     pub fn new(io: T) -> io::Result<Async<T>> {
-        rustix::io::ioctl_fionbio(&io, true)?;
+        rustix::io::ioctl_fionbio(borrow(&io), true)?;
         Async::new_nonblocking(io)
     }
 
@@ -55,7 +68,7 @@ impl<T: AsFd> Async<T> {
     /// If the reactor refuses the descriptor.
     pub fn new_nonblocking(io: T) -> io::Result<Async<T>> {
         let reactor = Reactor::current();
-        let source = reactor.register(io.as_fd())?;
+        let source = reactor.register(borrow(&io))?;
         Ok(Async {
             source,
             reactor,
@@ -79,7 +92,7 @@ impl<T: AsFd> Async<T> {
             .io
             .take()
             .expect("the I/O object is present until drop");
-        self.reactor.deregister(&self.source, io.as_fd());
+        self.reactor.deregister(&self.source, borrow(&io));
         Ok(io)
     }
 
@@ -247,7 +260,8 @@ impl<T: AsFd> Async<T> {
                 Direction::Read => PollFlags::IN,
                 Direction::Write => PollFlags::OUT,
             };
-            let mut fds = [PollFd::new(self.get_ref(), flags)];
+            let fd = self.as_fd();
+            let mut fds = [PollFd::new(&fd, flags)];
             let zero = Timespec {
                 tv_sec: 0,
                 tv_nsec: 0,
@@ -260,35 +274,35 @@ impl<T: AsFd> Async<T> {
     }
 }
 
-impl<T: AsFd> AsFd for Async<T> {
+impl<T: AsRawFd> AsFd for Async<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.get_ref().as_fd()
+        borrow(self.get_ref())
     }
 }
 
-impl<T: AsFd> AsRawFd for Async<T> {
+impl<T: AsRawFd> AsRawFd for Async<T> {
     fn as_raw_fd(&self) -> RawFd {
         self.source.fd
     }
 }
 
-impl<T: AsFd> Drop for Async<T> {
+impl<T: AsRawFd> Drop for Async<T> {
     fn drop(&mut self) {
         if let Some(io) = self.io.take() {
             // Deregister before `io` is dropped and closes the descriptor.
-            self.reactor.deregister(&self.source, io.as_fd());
+            self.reactor.deregister(&self.source, borrow(&io));
             drop(io);
         }
     }
 }
 
-impl<T: AsFd + std::fmt::Debug> std::fmt::Debug for Async<T> {
+impl<T: AsRawFd + std::fmt::Debug> std::fmt::Debug for Async<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Async").field("io", &self.io).finish()
     }
 }
 
-impl<T: AsFd> futures_io::AsyncRead for Async<T>
+impl<T: AsRawFd> futures_io::AsyncRead for Async<T>
 where
     for<'a> &'a T: Read,
 {
@@ -301,7 +315,7 @@ where
     }
 }
 
-impl<T: AsFd> futures_io::AsyncWrite for Async<T>
+impl<T: AsRawFd> futures_io::AsyncWrite for Async<T>
 where
     for<'a> &'a T: Write,
 {

@@ -6,10 +6,10 @@ pub(crate) mod unix;
 
 use crate::async_fd::Async;
 use std::io::{self, Read, Write};
-use std::os::fd::AsFd;
+use std::os::fd::AsRawFd;
 
 /// Reads exactly `buf.len()` bytes through `io`.
-pub(crate) async fn read_exact<T: AsFd>(io: &Async<T>, mut buf: &mut [u8]) -> io::Result<()>
+pub(crate) async fn read_exact<T: AsRawFd>(io: &Async<T>, mut buf: &mut [u8]) -> io::Result<()>
 where
     for<'a> &'a T: Read,
 {
@@ -23,7 +23,7 @@ where
 }
 
 /// Writes all of `buf` through `io`.
-pub(crate) async fn write_all<T: AsFd>(io: &Async<T>, mut buf: &[u8]) -> io::Result<()>
+pub(crate) async fn write_all<T: AsRawFd>(io: &Async<T>, mut buf: &[u8]) -> io::Result<()>
 where
     for<'a> &'a T: Write,
 {
