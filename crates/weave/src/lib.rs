@@ -26,6 +26,7 @@
 //! workers), `weave_timer`, `weave_sync` and `weave_reactor`.
 
 mod call_soon;
+mod combinators;
 mod driver;
 mod entry;
 pub mod net;
@@ -35,6 +36,7 @@ pub mod task;
 pub mod time;
 
 pub use call_soon::call_soon;
+pub use combinators::{race, Either, Race};
 pub use entry::run;
 pub use runtime::{Builder, Handle, Runtime};
 pub use task::{
