@@ -65,3 +65,146 @@ async fn race_of_ready_futures_prefers_the_left_on_the_first_poll() {
         Either::<i32, i32>::Left(1)
     );
 }
+
+// ---- gather / try_gather ----
+
+use proptest::prelude::*;
+use weave::{gather, try_gather};
+
+/// Yields `yields` times, counting its polls, then returns `value`.
+async fn counted<T>(polls: Arc<AtomicUsize>, yields: usize, value: T) -> T {
+    struct Counted<'a>(&'a AtomicUsize, usize);
+    impl std::future::Future for Counted<'_> {
+        type Output = ();
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
+            self.0.fetch_add(1, SeqCst);
+            if self.1 == 0 {
+                return std::task::Poll::Ready(());
+            }
+            self.1 -= 1;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+    Counted(&polls, yields).await;
+    value
+}
+
+#[weave::test]
+async fn gather_runs_children_concurrently_and_keeps_input_order() {
+    // Each child waits at a barrier for all the others: this completes only
+    // if every child is in flight at once.
+    let barrier = weave::sync::Barrier::new(10);
+    let outputs = gather((0..10).map(|i| {
+        let barrier = barrier.clone();
+        async move {
+            weave::sleep(Duration::from_millis((10 - i) as u64)).await;
+            barrier.wait().await;
+            i
+        }
+    }))
+    .await;
+    assert_eq!(outputs, (0..10).collect::<Vec<_>>());
+}
+
+/// Counts the polls of the oneshot receiver it wraps.
+struct CountPolls(
+    weave::sync::oneshot_channel::Receiver<usize>,
+    Arc<AtomicUsize>,
+);
+
+impl std::future::Future for CountPolls {
+    type Output = usize;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<usize> {
+        self.1.fetch_add(1, SeqCst);
+        std::pin::Pin::new(&mut self.0).poll(cx).map(|r| r.unwrap())
+    }
+}
+
+#[weave::test]
+async fn gather_repolls_only_the_woken_child() {
+    let polls: Vec<Arc<AtomicUsize>> = (0..100).map(|_| Arc::new(AtomicUsize::new(0))).collect();
+    let (senders, receivers): (Vec<_>, Vec<_>) =
+        (0..100).map(|_| weave::sync::oneshot::<usize>()).unzip();
+    let gathered = weave::spawn(gather(
+        receivers
+            .into_iter()
+            .zip(polls.clone())
+            .map(|(rx, polls)| CountPolls(rx, polls)),
+    ));
+    weave::sleep(Duration::from_millis(20)).await;
+    let total = |p: &[Arc<AtomicUsize>]| p.iter().map(|c| c.load(SeqCst)).sum::<usize>();
+    assert_eq!(total(&polls), 100, "first round: every child once");
+    let mut senders: Vec<_> = senders.into_iter().map(Some).collect();
+    senders[42].take().unwrap().send(42).unwrap();
+    weave::sleep(Duration::from_millis(20)).await;
+    assert_eq!(total(&polls), 101, "one wake must re-poll one child");
+    assert_eq!(polls[42].load(SeqCst), 2);
+    for (i, tx) in senders.into_iter().enumerate() {
+        if let Some(tx) = tx {
+            tx.send(i).unwrap();
+        }
+    }
+    assert_eq!(gathered.await.unwrap(), (0..100).collect::<Vec<_>>());
+}
+
+#[weave::test]
+async fn try_gather_first_error_wins_and_the_rest_are_dropped_at_once() {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    struct Count(Arc<AtomicUsize>);
+    impl Drop for Count {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+    let futures = (0..5).map(|i| {
+        let guard = Count(dropped.clone());
+        async move {
+            let _guard = guard;
+            if i == 3 {
+                weave::sleep(Duration::from_millis(5)).await;
+                return Err(format!("child {i} failed"));
+            }
+            weave::sleep(Duration::from_secs(60)).await;
+            Ok(i)
+        }
+    });
+    let mut fut = std::pin::pin!(try_gather(futures));
+    let result = (&mut fut).await;
+    assert_eq!(result, Err("child 3 failed".to_owned()));
+    assert_eq!(
+        dropped.load(SeqCst),
+        5,
+        "children still alive after the error"
+    );
+}
+
+#[weave::test]
+async fn gather_of_nothing_is_empty() {
+    let none: Vec<std::future::Ready<u8>> = Vec::new();
+    assert!(gather(none).await.is_empty());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Random numbers of self-wakes per child: outputs come back in input
+    /// order, and each child is polled exactly once per wake plus once.
+    #[test]
+    fn gather_polls_each_child_once_per_wake(yields in proptest::collection::vec(0usize..20, 0..40)) {
+        let polls: Vec<Arc<AtomicUsize>> = yields.iter().map(|_| Arc::new(AtomicUsize::new(0))).collect();
+        let outputs = weave::Builder::new().worker_threads(2).build().unwrap().block_on(gather(
+            yields.iter().zip(&polls).enumerate().map(|(i, (&y, p))| counted(p.clone(), y, i)),
+        ));
+        prop_assert_eq!(outputs, (0..yields.len()).collect::<Vec<_>>());
+        for (y, p) in yields.iter().zip(&polls) {
+            prop_assert_eq!(p.load(SeqCst), y + 1);
+        }
+    }
+}
