@@ -208,3 +208,36 @@ proptest! {
         }
     }
 }
+
+// ---- as_completed ----
+
+#[weave::test]
+async fn as_completed_yields_in_finish_order_then_none() {
+    let (senders, receivers): (Vec<_>, Vec<_>) =
+        (0..5).map(|_| weave::sync::oneshot::<usize>()).unzip();
+    let mut done = weave::as_completed(
+        receivers
+            .into_iter()
+            .map(|rx| async move { rx.await.unwrap() }),
+    );
+    let mut senders: Vec<_> = senders.into_iter().map(Some).collect();
+    for i in [3usize, 0, 4, 1, 2] {
+        senders[i].take().unwrap().send(i).unwrap();
+        assert_eq!(done.next().await, Some(i));
+    }
+    assert_eq!(done.next().await, None);
+    assert_eq!(done.next().await, None, "stays finished");
+}
+
+#[weave::test]
+async fn as_completed_is_a_stream() {
+    use futures_core::Stream;
+    let mut done = weave::as_completed([1, 2].map(|v| async move { v }));
+    let mut got = Vec::new();
+    while let Some(v) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut done).poll_next(cx)).await
+    {
+        got.push(v);
+    }
+    got.sort();
+    assert_eq!(got, [1, 2]);
+}

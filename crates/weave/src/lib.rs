@@ -36,7 +36,9 @@ pub mod task;
 pub mod time;
 
 pub use call_soon::call_soon;
-pub use combinators::{gather, race, try_gather, Either, Gather, Race, TryGather};
+pub use combinators::{
+    as_completed, gather, race, try_gather, AsCompleted, Either, Gather, Race, TryGather,
+};
 pub use entry::run;
 pub use runtime::{Builder, Handle, Runtime};
 pub use task::{

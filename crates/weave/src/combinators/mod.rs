@@ -1,9 +1,12 @@
 //! Combinators over futures (asyncio's `gather`, `wait`, ...). So far:
-//! [`gather`], [`try_gather`], [`race`] and its [`Either`].
+//! [`gather`], [`try_gather`], [`as_completed`], [`race`] and its
+//! [`Either`].
 
+mod as_completed;
 mod children;
 mod gather;
 mod race;
 
+pub use as_completed::{as_completed, AsCompleted};
 pub use gather::{gather, try_gather, Gather, TryGather};
 pub use race::{race, Either, Race};
