@@ -37,7 +37,7 @@ pub mod time;
 
 pub use call_soon::call_soon;
 pub use combinators::{
-    as_completed, gather, race, try_gather, AsCompleted, Either, Gather, Race, TryGather,
+    as_completed, gather, race, try_gather, AsCompleted, Either, Gather, Race, TaskGroup, TryGather,
 };
 pub use entry::run;
 pub use runtime::{Builder, Handle, Runtime};

@@ -58,33 +58,54 @@ pub(crate) struct Children<F: Future> {
     slots: Vec<Slot<F>>,
     shared: Arc<Shared>,
     remaining: usize,
-    started: bool,
+    /// Children not polled yet (all of them at first, then those pushed).
+    fresh: Vec<usize>,
 }
 
 impl<F: Future> Children<F> {
     pub(crate) fn new(futures: impl IntoIterator<Item = F>) -> Children<F> {
-        let shared = Arc::new(Shared::default());
-        let slots: Vec<Slot<F>> = futures
-            .into_iter()
-            .enumerate()
-            .map(|(index, future)| {
-                let flag = Arc::new(ChildWaker {
-                    index,
-                    queued: AtomicBool::new(false),
-                    shared: shared.clone(),
-                });
-                Slot::Pending {
-                    future: Box::pin(future),
-                    waker: Waker::from(flag.clone()),
-                    flag,
-                }
-            })
-            .collect();
-        Children {
-            remaining: slots.len(),
-            slots,
-            shared,
-            started: false,
+        let mut children = Children {
+            slots: Vec::new(),
+            shared: Arc::new(Shared::default()),
+            remaining: 0,
+            fresh: Vec::new(),
+        };
+        for future in futures {
+            children.push(future);
+        }
+        children
+    }
+
+    /// Adds a child; it is first polled on the next `poll`, after the
+    /// children added before it.
+    pub(crate) fn push(&mut self, future: F) -> usize {
+        let index = self.slots.len();
+        let flag = Arc::new(ChildWaker {
+            index,
+            queued: AtomicBool::new(false),
+            shared: self.shared.clone(),
+        });
+        self.slots.push(Slot::Pending {
+            future: Box::pin(future),
+            waker: Waker::from(flag.clone()),
+            flag,
+        });
+        self.remaining += 1;
+        self.fresh.push(index);
+        index
+    }
+
+    /// Children still running.
+    pub(crate) fn remaining(&self) -> usize {
+        self.remaining
+    }
+
+    /// Calls `f` on every child still running.
+    pub(crate) fn for_each_pending(&mut self, mut f: impl FnMut(Pin<&mut F>)) {
+        for slot in &mut self.slots {
+            if let Slot::Pending { future, .. } = slot {
+                f(future.as_mut());
+            }
         }
     }
 
@@ -93,8 +114,8 @@ impl<F: Future> Children<F> {
         self.slots.len()
     }
 
-    /// Polls the children that need it: all of them in input order the
-    /// first time, afterwards those woken since. Each output goes to
+    /// Polls the children that need it: those never polled yet (in the
+    /// order they were added), then those woken since the last poll. Each output goes to
     /// `done(index, output)`; returning `false` from it stops at once.
     /// `Ready(true)` when every child finished, `Ready(false)` when `done`
     /// stopped early.
@@ -110,12 +131,8 @@ impl<F: Future> Children<F> {
                 _ => *parent = Some(cx.waker().clone()),
             }
         }
-        let batch: Vec<usize> = if self.started {
-            std::mem::take(&mut *self.shared.ready.lock())
-        } else {
-            self.started = true;
-            (0..self.slots.len()).collect()
-        };
+        let mut batch = std::mem::take(&mut self.fresh);
+        batch.append(&mut self.shared.ready.lock());
         for index in batch {
             let Slot::Pending {
                 future,

@@ -1,12 +1,14 @@
 //! Combinators over futures (asyncio's `gather`, `wait`, ...). So far:
 //! [`gather`], [`try_gather`], [`as_completed`], [`race`] and its
-//! [`Either`].
+//! [`Either`], and [`TaskGroup`].
 
 mod as_completed;
 mod children;
 mod gather;
 mod race;
+mod task_group;
 
 pub use as_completed::{as_completed, AsCompleted};
 pub use gather::{gather, try_gather, Gather, TryGather};
 pub use race::{race, Either, Race};
+pub use task_group::TaskGroup;

@@ -1,0 +1,167 @@
+//! `TaskGroup`: asyncio's structured concurrency. Tasks spawned into a
+//! group never outlive it.
+
+use super::children::Children;
+use crate::{JoinError, JoinHandle};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::task::Poll;
+
+/// A set of tasks that live and die together (asyncio's `TaskGroup`).
+///
+/// - [`spawn`](Self::spawn) starts a task in the group (on the workers);
+/// - [`join_next`](Self::join_next) gives results as tasks finish;
+///   [`join_all`](Self::join_all) gives them all, in spawn order;
+/// - when a member panics or is cancelled, the group cancels the others
+///   (as soon as the group is awaited) and reports that error;
+/// - dropping the group cancels every task still in it. A group held by a
+///   task that is cancelled is dropped with it, so its members are
+///   cancelled too: no orphan outlives its group.
+///
+/// ```
+/// weave::run(async {
+///     let mut group = weave::TaskGroup::new();
+///     for i in 0..3u64 {
+///         group.spawn(async move { i * 10 });
+///     }
+///     assert_eq!(group.join_all().await.unwrap(), vec![0, 10, 20]);
+/// });
+/// ```
+pub struct TaskGroup<T> {
+    children: Children<JoinHandle<T>>,
+    /// Finished and not yet handed out: (spawn index, result).
+    finished: VecDeque<(usize, Result<T, JoinError>)>,
+    /// Set once a member failed and the rest were cancelled.
+    failed: bool,
+}
+
+impl<T: Send + 'static> Default for TaskGroup<T> {
+    fn default() -> Self {
+        TaskGroup::new()
+    }
+}
+
+impl<T: Send + 'static> TaskGroup<T> {
+    /// An empty group.
+    pub fn new() -> Self {
+        TaskGroup {
+            children: Children::new(std::iter::empty()),
+            finished: VecDeque::new(),
+            failed: false,
+        }
+    }
+
+    /// Spawns `future` as a task of the group.
+    ///
+    /// # Panics
+    /// Outside a runtime, as [`spawn`](crate::spawn).
+    #[track_caller]
+    pub fn spawn<F>(&mut self, future: F)
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let handle = crate::spawn(future);
+        if self.failed {
+            // The group has already failed: new members are cancelled too.
+            handle.cancel();
+        }
+        self.children.push(handle);
+    }
+
+    /// Tasks spawned and not yet handed out by `join_next` / `join_all`.
+    pub fn len(&self) -> usize {
+        self.children.remaining() + self.finished.len()
+    }
+
+    /// True if no task is left to join.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The result of the next task to finish; `None` when the group is
+    /// empty. A panic or cancellation of a member cancels the others.
+    pub async fn join_next(&mut self) -> Option<Result<T, JoinError>> {
+        self.join_next_indexed().await.map(|(_, result)| result)
+    }
+
+    async fn join_next_indexed(&mut self) -> Option<(usize, Result<T, JoinError>)> {
+        std::future::poll_fn(|cx| {
+            if let Some(next) = self.finished.pop_front() {
+                return Poll::Ready(Some(next));
+            }
+            let finished = &mut self.finished;
+            let mut failure = false;
+            let all_done = self.children.poll(cx, |index, result| {
+                failure |= result.is_err();
+                finished.push_back((index, result));
+                true
+            });
+            if failure && !self.failed {
+                self.failed = true;
+                self.cancel_all();
+            }
+            match self.finished.pop_front() {
+                Some(next) => Poll::Ready(Some(next)),
+                None if all_done.is_ready() => Poll::Ready(None),
+                None => Poll::Pending,
+            }
+        })
+        .await
+    }
+
+    /// Waits for every task and returns their outputs in spawn order; the
+    /// first member that panics or is cancelled cancels the rest, and its
+    /// error is returned.
+    ///
+    /// # Errors
+    /// The `JoinError` of the first member that failed.
+    pub async fn join_all(mut self) -> Result<Vec<T>, JoinError> {
+        let mut outputs: Vec<Option<T>> = Vec::new();
+        let mut first_error = None;
+        while let Some((index, result)) = self.join_next_indexed().await {
+            match result {
+                Ok(value) => {
+                    if outputs.len() <= index {
+                        outputs.resize_with(index + 1, || None);
+                    }
+                    outputs[index] = Some(value);
+                }
+                Err(e) => {
+                    // The first failure; the cancellations it caused follow.
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(outputs
+                .into_iter()
+                .map(|o| o.expect("every member finished"))
+                .collect()),
+        }
+    }
+
+    fn cancel_all(&mut self) {
+        self.children.for_each_pending(|handle| {
+            handle.cancel();
+        });
+    }
+}
+
+impl<T> Drop for TaskGroup<T> {
+    /// Cancels every task still in the group.
+    fn drop(&mut self) {
+        self.children.for_each_pending(|handle| {
+            handle.cancel();
+        });
+    }
+}
+
+impl<T> std::fmt::Debug for TaskGroup<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskGroup")
+            .field("running", &self.children.remaining())
+            .field("finished", &self.finished.len())
+            .finish()
+    }
+}
