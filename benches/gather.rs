@@ -1,0 +1,152 @@
+//! gather of 100,000 futures: weave's `gather` against
+//! `futures::future::join_all` (on tokio and on smol) and tokio's
+//! `JoinSet`. Each future waits on its own oneshot; another task fires the
+//! oneshots one at a time, yielding after each, so every step wakes one
+//! child. A combinator that re-polls all children on each wake costs
+//! O(N) per step (O(N²) in all); per-child wakers keep it O(wakes).
+//!
+//! ```text
+//! cargo bench --bench gather
+//! ```
+//!
+//! Columns: weave = `weave::gather` on weave; tokio = `JoinSet` of spawned
+//! tasks on tokio (a task per child, tokio's idiom); smol = `join_all` on
+//! smol. A second row runs `join_all` on tokio.
+
+#[path = "harness/mod.rs"]
+mod harness;
+
+use harness::{compare, Row, Runtimes};
+
+const N: usize = 100_000;
+
+fn main() {
+    println!(
+        "gather benchmarks: {} workers each, median of {} rounds\n",
+        harness::workers(),
+        harness::samples()
+    );
+    Row::print_header();
+    let rts = Runtimes::new();
+    compare(
+        "gather 100k (JoinSet)",
+        || {
+            rts.weave.block_on(async {
+                let (txs, rxs): (Vec<_>, Vec<_>) =
+                    (0..N).map(|_| weave::sync::oneshot::<usize>()).unzip();
+                let firing = weave::spawn(async move {
+                    for (i, tx) in txs.into_iter().enumerate() {
+                        let _ = tx.send(i);
+                        weave::yield_now().await;
+                    }
+                });
+                let out =
+                    weave::gather(rxs.into_iter().map(|rx| async move { rx.await.unwrap() })).await;
+                assert_eq!(out.len(), N);
+                firing.await.unwrap();
+            })
+        },
+        || {
+            rts.tokio.block_on(async {
+                let (txs, rxs): (Vec<_>, Vec<_>) = (0..N)
+                    .map(|_| tokio::sync::oneshot::channel::<usize>())
+                    .unzip();
+                let mut set = tokio::task::JoinSet::new();
+                for rx in rxs {
+                    set.spawn(async move { rx.await.unwrap() });
+                }
+                let firing = tokio::spawn(async move {
+                    for (i, tx) in txs.into_iter().enumerate() {
+                        let _ = tx.send(i);
+                        tokio::task::yield_now().await;
+                    }
+                });
+                let mut n = 0;
+                while let Some(r) = set.join_next().await {
+                    r.unwrap();
+                    n += 1;
+                }
+                assert_eq!(n, N);
+                firing.await.unwrap();
+            })
+        },
+        || {
+            let ex = rts.smol.ex.clone();
+            rts.smol.block_on(async move {
+                let (txs, rxs): (Vec<_>, Vec<_>) =
+                    (0..N).map(|_| async_channel::bounded::<usize>(1)).unzip();
+                let firing = ex.spawn(async move {
+                    for (i, tx) in txs.into_iter().enumerate() {
+                        let _ = tx.try_send(i);
+                        futures_lite::future::yield_now().await;
+                    }
+                });
+                let out = futures::future::join_all(
+                    rxs.into_iter()
+                        .map(|rx| async move { rx.recv().await.unwrap() }),
+                )
+                .await;
+                assert_eq!(out.len(), N);
+                firing.await;
+            })
+        },
+    );
+    compare(
+        "gather 100k (join_all)",
+        || {
+            rts.weave.block_on(async {
+                let (txs, rxs): (Vec<_>, Vec<_>) =
+                    (0..N).map(|_| weave::sync::oneshot::<usize>()).unzip();
+                let firing = weave::spawn(async move {
+                    for (i, tx) in txs.into_iter().enumerate() {
+                        let _ = tx.send(i);
+                        weave::yield_now().await;
+                    }
+                });
+                let out =
+                    weave::gather(rxs.into_iter().map(|rx| async move { rx.await.unwrap() })).await;
+                assert_eq!(out.len(), N);
+                firing.await.unwrap();
+            })
+        },
+        || {
+            rts.tokio.block_on(async {
+                let (txs, rxs): (Vec<_>, Vec<_>) = (0..N)
+                    .map(|_| tokio::sync::oneshot::channel::<usize>())
+                    .unzip();
+                let firing = tokio::spawn(async move {
+                    for (i, tx) in txs.into_iter().enumerate() {
+                        let _ = tx.send(i);
+                        tokio::task::yield_now().await;
+                    }
+                });
+                let out = futures::future::join_all(
+                    rxs.into_iter().map(|rx| async move { rx.await.unwrap() }),
+                )
+                .await;
+                assert_eq!(out.len(), N);
+                firing.await.unwrap();
+            })
+        },
+        || {
+            let ex = rts.smol.ex.clone();
+            rts.smol.block_on(async move {
+                let (txs, rxs): (Vec<_>, Vec<_>) =
+                    (0..N).map(|_| async_channel::bounded::<usize>(1)).unzip();
+                let firing = ex.spawn(async move {
+                    for (i, tx) in txs.into_iter().enumerate() {
+                        let _ = tx.try_send(i);
+                        futures_lite::future::yield_now().await;
+                    }
+                });
+                let out = futures::future::join_all(
+                    rxs.into_iter()
+                        .map(|rx| async move { rx.recv().await.unwrap() }),
+                )
+                .await;
+                assert_eq!(out.len(), N);
+                firing.await;
+            })
+        },
+    );
+}
