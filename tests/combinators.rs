@@ -241,3 +241,45 @@ async fn as_completed_is_a_stream() {
     got.sort();
     assert_eq!(got, [1, 2]);
 }
+
+// ---- gather! ----
+
+#[weave::test]
+async fn gather_macro_runs_different_futures_concurrently() {
+    // All three meet at a barrier: only possible if they run at once.
+    let barrier = weave::sync::Barrier::new(3);
+    let (b1, b2, b3) = (barrier.clone(), barrier.clone(), barrier);
+    let (n, s, v) = weave::gather!(
+        async move {
+            b1.wait().await;
+            1u8
+        },
+        async move {
+            weave::sleep(Duration::from_millis(5)).await;
+            b2.wait().await;
+            "two"
+        },
+        async move {
+            b3.wait().await;
+            vec![3]
+        },
+    )
+    .await;
+    assert_eq!((n, s, v), (1, "two", vec![3]));
+}
+
+#[weave::test]
+async fn gather_macro_of_eight() {
+    let out = weave::gather!(
+        async { 1 },
+        async { 2 },
+        async { 3 },
+        async { 4 },
+        async { 5 },
+        async { 6 },
+        async { 7 },
+        async { 8 }
+    )
+    .await;
+    assert_eq!(out, (1, 2, 3, 4, 5, 6, 7, 8));
+}

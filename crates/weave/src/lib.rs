@@ -26,7 +26,9 @@
 //! workers), `weave_timer`, `weave_sync` and `weave_reactor`.
 
 mod call_soon;
-mod combinators;
+pub(crate) mod combinators;
+#[doc(hidden)]
+pub use combinators::join as __join;
 mod driver;
 mod entry;
 pub mod net;

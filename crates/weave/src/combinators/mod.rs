@@ -1,10 +1,12 @@
 //! Combinators over futures (asyncio's `gather`, `wait`, ...). So far:
 //! [`gather`], [`try_gather`], [`as_completed`], [`race`] and its
-//! [`Either`], and [`TaskGroup`].
+//! [`Either`], [`TaskGroup`], and `gather!` for futures of different types.
 
 mod as_completed;
 mod children;
 mod gather;
+#[doc(hidden)]
+pub mod join;
 mod race;
 mod task_group;
 
