@@ -88,7 +88,7 @@ join_type!(Join8; A a, B b, C c, D d, E e, F f, G g, H h);
 /// Runs up to eight futures of different types concurrently (inside the
 /// calling task) and finishes with the tuple of their outputs, in argument
 /// order (asyncio's `gather(a, b, c)`). For many futures of one type, use
-/// [`gather`](crate::gather).
+/// [`gather`](fn@crate::gather).
 ///
 /// ```
 /// weave::run(async {
