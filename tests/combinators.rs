@@ -283,3 +283,72 @@ async fn gather_macro_of_eight() {
     .await;
     assert_eq!(out, (1, 2, 3, 4, 5, 6, 7, 8));
 }
+
+// ---- wait ----
+
+use weave::ReturnWhen;
+
+fn after(ms: u64, fail: bool) -> weave::JoinHandle<u64> {
+    weave::spawn(async move {
+        weave::sleep(Duration::from_millis(ms)).await;
+        if fail {
+            panic!("task of {ms} ms failed");
+        }
+        ms
+    })
+}
+
+#[weave::test]
+async fn wait_first_completed_returns_the_early_one_and_keeps_outputs() {
+    let handles = vec![after(60_000, false), after(5, false), after(60_000, false)];
+    let (done, pending) = weave::wait(handles, ReturnWhen::FirstCompleted).await;
+    assert_eq!((done.len(), pending.len()), (1, 2));
+    for h in done {
+        assert_eq!(
+            h.await.unwrap(),
+            5,
+            "the output must still be in the handle"
+        );
+    }
+    for h in pending {
+        assert!(h.cancel());
+    }
+}
+
+#[weave::test]
+async fn wait_first_exception_returns_on_the_first_failure() {
+    let handles = vec![after(5, false), after(10, true), after(60_000, false)];
+    let (done, pending) = weave::wait(handles, ReturnWhen::FirstException).await;
+    assert_eq!((done.len(), pending.len()), (2, 1));
+    let mut outcomes = Vec::new();
+    for h in done {
+        outcomes.push(h.await.map_err(|e| e.is_panic()));
+    }
+    assert_eq!(outcomes, vec![Ok(5), Err(true)]);
+    pending.into_iter().for_each(|h| {
+        h.cancel();
+    });
+}
+
+#[weave::test]
+async fn wait_first_exception_without_failures_waits_for_all() {
+    let handles = vec![after(5, false), after(10, false)];
+    let (done, pending) = weave::wait(handles, ReturnWhen::FirstException).await;
+    assert_eq!((done.len(), pending.len()), (2, 0));
+}
+
+#[weave::test]
+async fn wait_all_completed_and_empty_input() {
+    let (done, pending) = weave::wait(
+        vec![after(1, false), after(3, true), after(2, false)],
+        ReturnWhen::AllCompleted,
+    )
+    .await;
+    assert_eq!((done.len(), pending.len()), (3, 0));
+    let (done, pending) = weave::wait(
+        Vec::<weave::JoinHandle<()>>::new(),
+        ReturnWhen::AllCompleted,
+    )
+    .await;
+    assert!(done.is_empty() && pending.is_empty());
+}

@@ -39,7 +39,8 @@ pub mod time;
 
 pub use call_soon::call_soon;
 pub use combinators::{
-    as_completed, gather, race, try_gather, AsCompleted, Either, Gather, Race, TaskGroup, TryGather,
+    as_completed, gather, race, try_gather, wait, AsCompleted, Either, Gather, Race, ReturnWhen,
+    TaskGroup, TryGather,
 };
 pub use entry::run;
 pub use runtime::{Builder, Handle, Runtime};

@@ -25,6 +25,7 @@ pub(crate) fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
         schedule: schedule::<F, S>,
         dealloc: dealloc::<F, S>,
         try_read_output: try_read_output::<F, S>,
+        poll_finished: poll_finished::<F, S>,
         drop_join_handle: drop_join_handle::<F, S>,
         cancel: cancel::<F, S>,
     }
@@ -240,6 +241,23 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// # Safety
     /// - The caller is the `JoinHandle`; `dst` is a
     ///   `*mut Poll<Result<F::Output, JoinError>>`.
+    /// # Safety
+    /// - The caller is the `JoinHandle`, not reading the output at the
+    ///   same time.
+    unsafe fn poll_finished(self, waker: &Waker) -> Option<bool> {
+        if !self.can_read_output(waker) {
+            return None;
+        }
+        // SAFETY: `COMPLETE` with join interest: the stage belongs to the
+        // `JoinHandle`, our caller, which is not touching it meanwhile; if
+        // it already took the output, this reads `Consumed`.
+        let failed = self
+            .cell()
+            .stage
+            .with(|ptr| matches!(unsafe { &*ptr }, Stage::Finished(Err(_))));
+        Some(failed)
+    }
+
     unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
         if !self.can_read_output(waker) {
             return;
@@ -351,6 +369,15 @@ unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: as in `poll`; the caller dropped the last reference.
     unsafe { Harness::<F, S>::from_raw(ptr).dealloc() }
+}
+
+unsafe fn poll_finished<F: Future, S: Schedule>(
+    ptr: NonNull<Header>,
+    waker: &Waker,
+) -> Option<bool> {
+    // SAFETY: the vtable is only reached through a header of this type;
+    // the caller's contract is forwarded.
+    unsafe { Harness::<F, S>::from_raw(ptr).poll_finished(waker) }
 }
 
 unsafe fn try_read_output<F: Future, S: Schedule>(

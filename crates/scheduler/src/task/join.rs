@@ -77,6 +77,31 @@ impl<T> JoinHandle<T> {
     }
 }
 
+impl<T> JoinHandle<T> {
+    /// Whether the task has finished, without taking its output (the
+    /// handle can still be awaited for it): `Ready(false)` if it finished
+    /// with its output, `Ready(true)` if it panicked or was cancelled,
+    /// `Pending` (with `cx`'s waker registered) while it runs. For
+    /// combinators such as asyncio's `wait`.
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// let rt = weave_scheduler::Runtime::builder().worker_threads(1).build().unwrap();
+    /// let mut handle = rt.spawn(async { 5 });
+    /// let failed = rt.block_on(poll_fn(|cx| handle.poll_finished(cx)));
+    /// assert!(!failed);
+    /// assert_eq!(rt.block_on(handle).unwrap(), 5); // the output is still there
+    /// ```
+    pub fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
+        // SAFETY: we are this task's `JoinHandle`, and `&mut self` excludes
+        // a concurrent read of the output by this same handle.
+        match unsafe { self.raw.poll_finished(cx.waker()) } {
+            Some(failed) => Poll::Ready(failed),
+            None => Poll::Pending,
+        }
+    }
+}
+
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 

@@ -47,6 +47,9 @@ pub(crate) struct Vtable {
     /// Moves the output into `*dst` (a `Poll<Result<T, JoinError>>`) if
     /// it is ready, else registers the waker.
     pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// Whether the task finished, without taking the output: `None` (and
+    /// the waker registered) while it runs, `Some(failed)` once complete.
+    pub(crate) poll_finished: unsafe fn(NonNull<Header>, &Waker) -> Option<bool>,
     /// The `JoinHandle` is dropped.
     pub(crate) drop_join_handle: unsafe fn(NonNull<Header>),
     /// Drops the future and completes the task as cancelled; the caller
@@ -176,6 +179,14 @@ impl RawTask {
     /// # Safety
     /// - The caller is the `JoinHandle` of this task, and `dst` points to a
     ///   `Poll<Result<T, JoinError>>` with `T` the task's output type.
+    /// # Safety
+    /// - The caller is the task's `JoinHandle`, not reading the output at
+    ///   the same time.
+    pub(crate) unsafe fn poll_finished(self, waker: &Waker) -> Option<bool> {
+        // SAFETY: forwarded contract.
+        unsafe { (self.header().vtable.poll_finished)(self.ptr, waker) }
+    }
+
     pub(crate) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
         // SAFETY: forwarded contract.
         unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) }

@@ -9,8 +9,10 @@ mod gather;
 pub mod join;
 mod race;
 mod task_group;
+mod wait;
 
 pub use as_completed::{as_completed, AsCompleted};
 pub use gather::{gather, try_gather, Gather, TryGather};
 pub use race::{race, Either, Race};
 pub use task_group::TaskGroup;
+pub use wait::{wait, ReturnWhen};
