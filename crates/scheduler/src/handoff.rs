@@ -5,10 +5,11 @@
 //! also poke the poller (`Poller::notify`). To poke only when needed, the
 //! sleeper publishes its index in [`PollerHandoff`] and then checks its
 //! wake flag; a waker raises the flag and then reads the published index
-//! (each side with a `SeqCst` fence between its write and its read). In every interleaving one of them sees the other: either
-//! the sleeper finds the flag and does not wait, or the waker finds the
-//! sleeper and notifies the poller (a notification before the wait makes
-//! the wait return at once). `tests/loom_handoff.rs` checks this, including
+//! (each side with a `SeqCst` fence between its write and its read). In
+//! every interleaving one of them sees the other: either the sleeper finds
+//! the flag and does not wait, or the waker finds the sleeper and notifies
+//! the poller (a notification before the wait makes the wait return at
+//! once). `tests/loom_handoff.rs` checks this, including
 //! a busy worker polling the same poller without blocking.
 
 use crate::loom::{fence, AtomicUsize, Ordering::SeqCst};

@@ -52,9 +52,7 @@ impl ThreadPark {
     pub fn new() -> ThreadPark {
         ThreadPark::default()
     }
-}
 
-impl ThreadPark {
     /// Consumes a pending wake-up without blocking; true if there was one.
     /// For a driver that sleeps elsewhere (e.g. in an I/O poller) and uses
     /// this parker only as the flag that records `unpark` calls.
@@ -67,11 +65,7 @@ impl ThreadPark {
 
 impl Park for ThreadPark {
     fn park(&self, timeout: Option<Duration>) {
-        if self
-            .state
-            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-            .is_ok()
-        {
+        if self.take_unpark() {
             return;
         }
         if timeout == Some(Duration::ZERO) {
@@ -94,11 +88,7 @@ impl Park for ThreadPark {
                     false
                 }
             };
-            if self
-                .state
-                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-                .is_ok()
-            {
+            if self.take_unpark() {
                 return;
             }
             if timed_out {

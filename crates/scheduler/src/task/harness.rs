@@ -239,25 +239,23 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     }
 
     /// # Safety
-    /// - The caller is the `JoinHandle`; `dst` is a
-    ///   `*mut Poll<Result<F::Output, JoinError>>`.
-    /// # Safety
     /// - The caller is the `JoinHandle`, not reading the output at the
     ///   same time.
     unsafe fn poll_finished(self, waker: &Waker) -> Option<bool> {
         if !self.can_read_output(waker) {
             return None;
         }
-        // SAFETY: `COMPLETE` with join interest: the stage belongs to the
-        // `JoinHandle`, our caller, which is not touching it meanwhile; if
-        // it already took the output, this reads `Consumed`.
-        let failed = self
-            .cell()
-            .stage
-            .with(|ptr| matches!(unsafe { &*ptr }, Stage::Finished(Err(_))));
+        let failed = self.cell().stage.with(|ptr| {
+            // SAFETY: `COMPLETE` with join interest: the stage is the
+            // caller's (the `JoinHandle`), untouched meanwhile.
+            matches!(unsafe { &*ptr }, Stage::Finished(Err(_)))
+        });
         Some(failed)
     }
 
+    /// # Safety
+    /// - The caller is the `JoinHandle`; `dst` is a
+    ///   `*mut Poll<Result<F::Output, JoinError>>`.
     unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
         if !self.can_read_output(waker) {
             return;
@@ -312,11 +310,11 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         waker: &Waker,
     ) -> Result<super::state::Snapshot, super::state::Snapshot> {
         let header = self.header();
-        // SAFETY: `JOIN_WAKER` and `COMPLETE` are clear: the `JoinHandle`
-        // (us) owns the slot.
-        header
-            .join_waker
-            .with_mut(|ptr| unsafe { *ptr = Some(waker.clone()) });
+        header.join_waker.with_mut(|ptr| {
+            // SAFETY: `JOIN_WAKER` and `COMPLETE` are clear: the slot is
+            // the `JoinHandle`'s (ours).
+            unsafe { *ptr = Some(waker.clone()) }
+        });
         let result = header.state.set_join_waker();
         if result.is_err() {
             // Completed meanwhile: the completer never saw the waker.

@@ -75,9 +75,7 @@ impl<T> JoinHandle<T> {
     pub fn name(&self) -> Option<std::sync::Arc<str>> {
         self.raw.header().name()
     }
-}
 
-impl<T> JoinHandle<T> {
     /// Whether the task has finished, without taking its output (the
     /// handle can still be awaited for it): `Ready(false)` if it finished
     /// with its output, `Ready(true)` if it panicked or was cancelled,

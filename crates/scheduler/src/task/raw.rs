@@ -177,9 +177,6 @@ impl RawTask {
     }
 
     /// # Safety
-    /// - The caller is the `JoinHandle` of this task, and `dst` points to a
-    ///   `Poll<Result<T, JoinError>>` with `T` the task's output type.
-    /// # Safety
     /// - The caller is the task's `JoinHandle`, not reading the output at
     ///   the same time.
     pub(crate) unsafe fn poll_finished(self, waker: &Waker) -> Option<bool> {
@@ -187,6 +184,9 @@ impl RawTask {
         unsafe { (self.header().vtable.poll_finished)(self.ptr, waker) }
     }
 
+    /// # Safety
+    /// - The caller is the `JoinHandle` of this task, and `dst` points to a
+    ///   `Poll<Result<T, JoinError>>` with `T` the task's output type.
     pub(crate) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
         // SAFETY: forwarded contract.
         unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) }
