@@ -195,7 +195,7 @@ impl<T: AsRawFd> Async<T> {
             let tick = Ready {
                 source: &self.source,
                 dir,
-                slot: None,
+                key: None,
             }
             .await;
             if let Some(result) = self.settle(dir, tick, op(self.get_ref()), &drained) {
@@ -246,31 +246,26 @@ impl<T: AsRawFd> Async<T> {
     }
 
     /// Waits for the readiness flag, then confirms it with a zero-timeout
-    /// `poll(2)` so that a caller doing its own I/O between calls never
-    /// spins on a stale flag.
+    /// `poll(2)` (a stale flag counts as `WouldBlock` and is cleared), so
+    /// that a caller doing its own I/O between calls never spins on it.
     async fn ready(&self, dir: Direction) -> io::Result<()> {
-        loop {
-            let tick = Ready {
-                source: &self.source,
-                dir,
-                slot: None,
-            }
-            .await;
-            let flags = match dir {
-                Direction::Read => PollFlags::IN,
-                Direction::Write => PollFlags::OUT,
-            };
-            let fd = self.as_fd();
+        let flags = match dir {
+            Direction::Read => PollFlags::IN,
+            Direction::Write => PollFlags::OUT,
+        };
+        let zero = Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        let check = |io: &T| {
+            let fd = borrow(io);
             let mut fds = [PollFd::new(&fd, flags)];
-            let zero = Timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            };
-            if rustix::event::poll(&mut fds, Some(&zero))? > 0 {
-                return Ok(());
+            match rustix::event::poll(&mut fds, Some(&zero))? {
+                0 => Err(io::ErrorKind::WouldBlock.into()),
+                _ => Ok(()),
             }
-            self.source.clear(dir, tick);
-        }
+        };
+        self.io_with(dir, check, |_| false).await
     }
 }
 
@@ -282,7 +277,7 @@ impl<T: AsRawFd> AsFd for Async<T> {
 
 impl<T: AsRawFd> AsRawFd for Async<T> {
     fn as_raw_fd(&self) -> RawFd {
-        self.source.fd
+        self.get_ref().as_raw_fd()
     }
 }
 

@@ -28,7 +28,6 @@ use std::time::Duration;
 struct Sources {
     slots: Vec<Option<Arc<Source>>>,
     free: Vec<usize>,
-    live: usize,
 }
 
 /// What `poll` reuses from call to call.
@@ -50,8 +49,8 @@ struct Buffers {
 pub struct Reactor {
     poller: Poller,
     sources: Mutex<Sources>,
-    /// Sources registered now (as `Sources::live`, readable without the
-    /// lock): a non-blocking poll with nothing registered is skipped.
+    /// Sources registered now: a non-blocking poll with nothing registered
+    /// is skipped.
     live: AtomicUsize,
     buffers: Mutex<Buffers>,
 }
@@ -92,7 +91,7 @@ impl Reactor {
                 sources.slots.len() - 1
             }
         };
-        let source = Arc::new(Source::new(fd.as_raw_fd(), key));
+        let source = Arc::new(Source::new(key));
         // SAFETY: `polling` requires the fd to be deleted from the poller
         // before it is closed. Every source is owned by an `Async`, whose
         // `Drop` calls `deregister` (which deletes it) before it drops (and
@@ -106,8 +105,8 @@ impl Reactor {
             return Err(e);
         }
         sources.slots[key] = Some(source.clone());
-        sources.live += 1;
-        self.live.store(sources.live, Relaxed);
+        // Under the sources lock: every change of the count is serialized.
+        self.live.fetch_add(1, Relaxed);
         Ok(source)
     }
 
@@ -119,8 +118,7 @@ impl Reactor {
         let mut sources = self.sources.lock();
         if sources.slots[source.key].take().is_some() {
             sources.free.push(source.key);
-            sources.live -= 1;
-            self.live.store(sources.live, Relaxed);
+            self.live.fetch_sub(1, Relaxed);
         }
     }
 
@@ -173,7 +171,7 @@ impl Reactor {
 
     /// Sources registered now.
     pub fn registered(&self) -> usize {
-        self.sources.lock().live
+        self.live.load(Relaxed)
     }
 }
 

@@ -4,32 +4,6 @@ use crate::reactor::run_blocking;
 use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
-
-/// The result slot shared with the resolving thread.
-struct Slot {
-    result: Option<io::Result<Vec<SocketAddr>>>,
-    waker: Option<Waker>,
-}
-
-struct Resolve(Arc<Mutex<Slot>>);
-
-impl Future for Resolve {
-    type Output = io::Result<Vec<SocketAddr>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        match slot.result.take() {
-            Some(result) => Poll::Ready(result),
-            None => {
-                slot.waker = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
-    }
-}
 
 /// Resolves `addr` to socket addresses. Literal addresses resolve at once;
 /// anything that may need a name lookup runs on the blocking pool (or a
@@ -40,23 +14,13 @@ pub(crate) async fn resolve<A: ToSocketAddrs + Send + 'static>(
     if let Some(literal) = literal(&addr) {
         return Ok(vec![literal]);
     }
-    let slot = Arc::new(Mutex::new(Slot {
-        result: None,
-        waker: None,
-    }));
-    let shared = slot.clone();
+    let (tx, rx) = weave_sync::oneshot();
     run_blocking(Box::new(move || {
-        let result = addr.to_socket_addrs().map(Iterator::collect);
-        let waker = {
-            let mut slot = shared.lock().unwrap_or_else(|e| e.into_inner());
-            slot.result = Some(result);
-            slot.waker.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        let _ = tx.send(addr.to_socket_addrs().map(Iterator::collect));
     }));
-    let addrs = Resolve(slot).await?;
+    let addrs: Vec<SocketAddr> = rx
+        .await
+        .map_err(|_| io::Error::other("the name resolution job was dropped"))??;
     if addrs.is_empty() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,

@@ -16,10 +16,10 @@
 
 use parking_lot::Mutex;
 use std::future::Future;
-use std::os::fd::RawFd;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+use weave_sync::wait_list::{WaitKey, WaitList};
 
 /// Read or write.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -28,57 +28,41 @@ pub(crate) enum Direction {
     Write = 1,
 }
 
-/// Waiters of one direction in a small slab: a waiting future owns a slot
-/// until it completes or is dropped.
+/// One direction of a source: its readiness and its waiters (in the FIFO
+/// waiter list every weave primitive uses; a waiting future holds its key
+/// until it completes or is dropped).
 #[derive(Default)]
 struct Dir {
     ready: bool,
     tick: u64,
-    slots: Vec<Option<Waker>>,
-    free: Vec<usize>,
+    waiters: WaitList<Waker>,
     /// The waker of the `poll_*` interface (one task at a time, as the
     /// `AsyncRead` / `AsyncWrite` traits take `&mut self`).
     poller: Option<Waker>,
 }
 
 impl Dir {
-    fn insert(&mut self, waker: Waker) -> usize {
-        match self.free.pop() {
-            Some(i) => {
-                self.slots[i] = Some(waker);
-                i
-            }
-            None => {
-                self.slots.push(Some(waker));
-                self.slots.len() - 1
-            }
-        }
-    }
-
-    fn release(&mut self, slot: usize) {
-        self.slots[slot] = None;
-        self.free.push(slot);
-    }
-
+    /// An event: ready, a new tick, and every waiter handed over for
+    /// waking (each leaves the list; its future finds its key gone).
     fn set_ready(&mut self, wakers: &mut Vec<Waker>) {
         self.ready = true;
         self.tick = self.tick.wrapping_add(1);
-        wakers.extend(self.slots.iter_mut().filter_map(Option::take));
+        while let Some(waker) = self.waiters.pop_front() {
+            wakers.push(waker);
+        }
         wakers.extend(self.poller.take());
     }
 }
 
 /// A file descriptor registered with a reactor.
 pub(crate) struct Source {
-    pub(crate) fd: RawFd,
     pub(crate) key: usize,
     dirs: Mutex<[Dir; 2]>,
 }
 
 impl Source {
-    pub(crate) fn new(fd: RawFd, key: usize) -> Source {
+    pub(crate) fn new(key: usize) -> Source {
         Source {
-            fd,
             key,
             dirs: Mutex::new([
                 Dir {
@@ -142,20 +126,16 @@ impl Source {
     #[cfg(test)]
     pub(crate) fn waiters(&self, dir: Direction) -> usize {
         let dirs = self.dirs.lock();
-        dirs[dir as usize]
-            .slots
-            .iter()
-            .filter(|s| s.is_some())
-            .count()
+        dirs[dir as usize].waiters.len()
     }
 }
 
 /// Waits until `dir` of a source is ready; resolves to the event tick.
-/// Dropping it frees its slot.
+/// Dropping it takes it out of the waiter list.
 pub(crate) struct Ready<'a> {
     pub(crate) source: &'a Arc<Source>,
     pub(crate) dir: Direction,
-    pub(crate) slot: Option<usize>,
+    pub(crate) key: Option<WaitKey>,
 }
 
 impl Future for Ready<'_> {
@@ -166,17 +146,17 @@ impl Future for Ready<'_> {
         let mut dirs = this.source.dirs.lock();
         let d = &mut dirs[this.dir as usize];
         if d.ready {
-            if let Some(slot) = this.slot.take() {
-                d.release(slot);
+            if let Some(key) = this.key.take() {
+                d.waiters.remove(key);
             }
             return Poll::Ready(d.tick);
         }
-        match this.slot {
-            Some(slot) => match &mut d.slots[slot] {
-                Some(w) if w.will_wake(cx.waker()) => {}
-                w => *w = Some(cx.waker().clone()),
-            },
-            None => this.slot = Some(d.insert(cx.waker().clone())),
+        match this.key.and_then(|key| d.waiters.get_mut(key)) {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            Some(w) => *w = cx.waker().clone(),
+            // First poll, or woken by an event whose readiness another
+            // waiter has already used up: wait for the next one.
+            None => this.key = Some(d.waiters.push_back(cx.waker().clone())),
         }
         Poll::Pending
     }
@@ -184,8 +164,10 @@ impl Future for Ready<'_> {
 
 impl Drop for Ready<'_> {
     fn drop(&mut self) {
-        if let Some(slot) = self.slot.take() {
-            self.source.dirs.lock()[self.dir as usize].release(slot);
+        if let Some(key) = self.key.take() {
+            self.source.dirs.lock()[self.dir as usize]
+                .waiters
+                .remove(key);
         }
     }
 }
@@ -206,7 +188,7 @@ mod tests {
 
     #[test]
     fn a_clear_after_a_newer_event_keeps_the_readiness() {
-        let source = Arc::new(Source::new(-1, 0));
+        let source = Arc::new(Source::new(0));
         let tick = source.is_ready(Direction::Read).unwrap();
         // An event arrives between the attempt and its `WouldBlock`.
         source.on_event(true, false, &mut Vec::new());
@@ -223,7 +205,7 @@ mod tests {
 
     #[test]
     fn every_waiter_of_a_direction_wakes_and_dropped_ones_free_their_slot() {
-        let source = Arc::new(Source::new(-1, 0));
+        let source = Arc::new(Source::new(0));
         source.clear(Direction::Read, source.is_ready(Direction::Read).unwrap());
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let waker = Waker::from(count.clone());
@@ -233,7 +215,7 @@ mod tests {
                 Box::pin(Ready {
                     source: &source,
                     dir: Direction::Read,
-                    slot: None,
+                    key: None,
                 })
             })
             .collect();
@@ -255,7 +237,7 @@ mod tests {
         let mut late = pin!(Ready {
             source: &source,
             dir: Direction::Read,
-            slot: None
+            key: None
         });
         assert!(
             late.as_mut().poll(&mut cx).is_ready(),
@@ -299,7 +281,7 @@ mod prop {
     proptest! {
         #[test]
         fn readiness_is_never_lost(ops in proptest::collection::vec(op(), 1..200)) {
-            let source = Source::new(-1, 0);
+            let source = Source::new(0);
             // The model: is there data / room now, per direction?
             let mut available = [true, true];
             // Reader r works on direction r % 2; mid-attempt it holds the

@@ -54,7 +54,8 @@ mod oneshot;
 pub mod queue;
 mod rwlock;
 mod semaphore;
-mod wait_list;
+#[doc(hidden)]
+pub mod wait_list;
 mod wake_list;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};

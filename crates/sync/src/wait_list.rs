@@ -9,13 +9,15 @@
 //!
 //! The list is always used under its primitive's mutex; a primitive grants
 //! a waiter by removing it (its future then finds its key gone) or by
-//! writing into it (`front_mut`).
+//! writing into it (`front_mut`). The I/O reactor (`weave-reactor`) keeps
+//! its per-socket waiters in it too, which is why it is public (hidden
+//! from the docs: it is not part of the user-facing API).
 
 use std::collections::VecDeque;
 
 /// A waiter's place in a [`WaitList`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) struct WaitKey {
+pub struct WaitKey {
     index: u32,
     generation: u32,
 }
@@ -26,7 +28,7 @@ enum Slot<W> {
 }
 
 /// Waiters of type `W` in arrival order.
-pub(crate) struct WaitList<W> {
+pub struct WaitList<W> {
     slots: Vec<Slot<W>>,
     free: Option<u32>,
     order: VecDeque<WaitKey>,
@@ -40,7 +42,8 @@ impl<W> Default for WaitList<W> {
 }
 
 impl<W> WaitList<W> {
-    pub(crate) const fn new() -> WaitList<W> {
+    /// An empty list.
+    pub const fn new() -> WaitList<W> {
         WaitList {
             slots: Vec::new(),
             free: None,
@@ -50,16 +53,17 @@ impl<W> WaitList<W> {
     }
 
     /// Waiters in the list.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.live
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
+    /// True if nobody waits.
+    pub fn is_empty(&self) -> bool {
         self.live == 0
     }
 
     /// Appends a waiter; returns its key.
-    pub(crate) fn push_back(&mut self, waiter: W) -> WaitKey {
+    pub fn push_back(&mut self, waiter: W) -> WaitKey {
         let key = match self.free {
             Some(index) => {
                 let Slot::Free { generation, next } = self.slots[index as usize] else {
@@ -91,7 +95,7 @@ impl<W> WaitList<W> {
     }
 
     /// The waiter behind `key`, if it is still in the list.
-    pub(crate) fn get_mut(&mut self, key: WaitKey) -> Option<&mut W> {
+    pub fn get_mut(&mut self, key: WaitKey) -> Option<&mut W> {
         match self.slots.get_mut(key.index as usize) {
             Some(Slot::Live { generation, waiter }) if *generation == key.generation => {
                 Some(waiter)
@@ -101,7 +105,7 @@ impl<W> WaitList<W> {
     }
 
     /// Takes the waiter behind `key` out of the list, if it is still there.
-    pub(crate) fn remove(&mut self, key: WaitKey) -> Option<W> {
+    pub fn remove(&mut self, key: WaitKey) -> Option<W> {
         if !self.is_live(key) {
             return None;
         }
@@ -140,14 +144,14 @@ impl<W> WaitList<W> {
     }
 
     /// The first waiter and its key.
-    pub(crate) fn front_mut(&mut self) -> Option<(WaitKey, &mut W)> {
+    pub fn front_mut(&mut self) -> Option<(WaitKey, &mut W)> {
         self.skip_dead();
         let key = *self.order.front()?;
         self.get_mut(key).map(|w| (key, w))
     }
 
     /// Takes the first waiter out of the list.
-    pub(crate) fn pop_front(&mut self) -> Option<W> {
+    pub fn pop_front(&mut self) -> Option<W> {
         self.skip_dead();
         let key = self.order.pop_front()?;
         self.remove(key)
