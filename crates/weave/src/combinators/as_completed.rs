@@ -1,7 +1,6 @@
 //! `as_completed`: the outputs of several futures in the order they finish.
 
 use super::children::Children;
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -11,7 +10,6 @@ use std::task::{Context, Poll};
 #[must_use = "streams do nothing unless polled"]
 pub struct AsCompleted<F: Future> {
     children: Children<F>,
-    finished: VecDeque<F::Output>,
 }
 
 /// Runs the futures concurrently (inside the calling task) and yields each
@@ -40,7 +38,6 @@ where
 {
     AsCompleted {
         children: Children::new(futures),
-        finished: VecDeque::new(),
     }
 }
 
@@ -54,19 +51,9 @@ impl<F: Future> AsCompleted<F> {
     }
 
     fn poll_next_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<F::Output>> {
-        if let Some(out) = self.finished.pop_front() {
-            return Poll::Ready(Some(out));
-        }
-        let finished = &mut self.finished;
-        let all_done = self.children.poll(cx, |_, out| {
-            finished.push_back(out);
-            true
-        });
-        match self.finished.pop_front() {
-            Some(out) => Poll::Ready(Some(out)),
-            None if all_done.is_ready() => Poll::Ready(None),
-            None => Poll::Pending,
-        }
+        self.children
+            .poll_next(cx, |_| {})
+            .map(|next| next.map(|(_, output)| output))
     }
 }
 

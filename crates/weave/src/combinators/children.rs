@@ -4,19 +4,21 @@
 //! poll is O(wakes), not O(N)).
 
 use parking_lot::Mutex;
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-/// What the children's wakers share with the parent.
+/// What the children's wakers share with the parent, under one lock: a
+/// wake costs one lock.
 #[derive(Default)]
-struct Shared {
+struct Woken {
     /// Indices of woken children, in wake order.
-    ready: Mutex<Vec<usize>>,
+    ready: Vec<usize>,
     /// The waker of the task that polls the parent.
-    parent: Mutex<Option<Waker>>,
+    parent: Option<Waker>,
 }
 
 /// The waker of child `index`.
@@ -24,7 +26,7 @@ struct ChildWaker {
     index: usize,
     /// True while the child sits in `ready` (a second wake adds nothing).
     queued: AtomicBool,
-    shared: Arc<Shared>,
+    shared: Arc<Mutex<Woken>>,
 }
 
 impl Wake for ChildWaker {
@@ -36,8 +38,11 @@ impl Wake for ChildWaker {
         if self.queued.swap(true, Ordering::AcqRel) {
             return;
         }
-        self.shared.ready.lock().push(self.index);
-        let parent = self.shared.parent.lock().clone();
+        let parent = {
+            let mut woken = self.shared.lock();
+            woken.ready.push(self.index);
+            woken.parent.clone()
+        };
         if let Some(parent) = parent {
             parent.wake();
         }
@@ -56,7 +61,11 @@ enum Slot<F: Future> {
 /// A fixed set of child futures.
 pub(crate) struct Children<F: Future> {
     slots: Vec<Slot<F>>,
-    shared: Arc<Shared>,
+    shared: Arc<Mutex<Woken>>,
+    /// The indices polled in one `poll`, kept to reuse its buffer.
+    batch: Vec<usize>,
+    /// Outputs finished and not yet handed out by `poll_next`.
+    finished: VecDeque<(usize, F::Output)>,
     remaining: usize,
     /// Children not polled yet (all of them at first, then those pushed).
     fresh: Vec<usize>,
@@ -66,7 +75,9 @@ impl<F: Future> Children<F> {
     pub(crate) fn new(futures: impl IntoIterator<Item = F>) -> Children<F> {
         let mut children = Children {
             slots: Vec::new(),
-            shared: Arc::new(Shared::default()),
+            shared: Arc::new(Mutex::new(Woken::default())),
+            batch: Vec::new(),
+            finished: VecDeque::new(),
             remaining: 0,
             fresh: Vec::new(),
         };
@@ -115,8 +126,9 @@ impl<F: Future> Children<F> {
     }
 
     /// Polls the children that need it: those never polled yet (in the
-    /// order they were added), then those woken since the last poll. Each output goes to
-    /// `done(index, output)`; returning `false` from it stops at once.
+    /// order they were added), then those woken since the last poll. Each
+    /// output goes to `done(index, output)`; returning `false` from it
+    /// stops at once.
     /// `Ready(true)` when every child finished, `Ready(false)` when `done`
     /// stopped early.
     pub(crate) fn poll(
@@ -124,16 +136,18 @@ impl<F: Future> Children<F> {
         cx: &mut Context<'_>,
         mut done: impl FnMut(usize, F::Output) -> bool,
     ) -> Poll<bool> {
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.clear();
+        batch.append(&mut self.fresh);
         {
-            let mut parent = self.shared.parent.lock();
-            match &*parent {
+            let mut woken = self.shared.lock();
+            match &woken.parent {
                 Some(w) if w.will_wake(cx.waker()) => {}
-                _ => *parent = Some(cx.waker().clone()),
+                _ => woken.parent = Some(cx.waker().clone()),
             }
+            batch.append(&mut woken.ready);
         }
-        let mut batch = std::mem::take(&mut self.fresh);
-        batch.append(&mut self.shared.ready.lock());
-        for index in batch {
+        for &index in &batch {
             let Slot::Pending {
                 future,
                 flag,
@@ -152,10 +166,41 @@ impl<F: Future> Children<F> {
                 }
             }
         }
+        self.batch = batch;
         if self.remaining == 0 {
             Poll::Ready(true)
         } else {
             Poll::Pending
         }
+    }
+
+    /// The next child to finish, with its index, in finish order; `None`
+    /// once every child has been handed out. `arrived` sees each output as
+    /// it comes in (before it waits its turn to be handed out).
+    pub(crate) fn poll_next(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut arrived: impl FnMut(&F::Output),
+    ) -> Poll<Option<(usize, F::Output)>> {
+        if let Some(next) = self.finished.pop_front() {
+            return Poll::Ready(Some(next));
+        }
+        let mut finished = std::mem::take(&mut self.finished);
+        let all_done = self.poll(cx, |index, output| {
+            arrived(&output);
+            finished.push_back((index, output));
+            true
+        });
+        self.finished = finished;
+        match self.finished.pop_front() {
+            Some(next) => Poll::Ready(Some(next)),
+            None if all_done.is_ready() => Poll::Ready(None),
+            None => Poll::Pending,
+        }
+    }
+
+    /// Children finished and not yet handed out by `poll_next`.
+    pub(crate) fn finished_len(&self) -> usize {
+        self.finished.len()
     }
 }

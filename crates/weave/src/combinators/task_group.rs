@@ -3,9 +3,7 @@
 
 use super::children::Children;
 use crate::{JoinError, JoinHandle};
-use std::collections::VecDeque;
 use std::future::Future;
-use std::task::Poll;
 
 /// A set of tasks that live and die together (asyncio's `TaskGroup`).
 ///
@@ -29,8 +27,6 @@ use std::task::Poll;
 /// ```
 pub struct TaskGroup<T> {
     children: Children<JoinHandle<T>>,
-    /// Finished and not yet handed out: (spawn index, result).
-    finished: VecDeque<(usize, Result<T, JoinError>)>,
     /// Set once a member failed and the rest were cancelled.
     failed: bool,
 }
@@ -46,7 +42,6 @@ impl<T: Send + 'static> TaskGroup<T> {
     pub fn new() -> Self {
         TaskGroup {
             children: Children::new(std::iter::empty()),
-            finished: VecDeque::new(),
             failed: false,
         }
     }
@@ -70,7 +65,7 @@ impl<T: Send + 'static> TaskGroup<T> {
 
     /// Tasks spawned and not yet handed out by `join_next` / `join_all`.
     pub fn len(&self) -> usize {
-        self.children.remaining() + self.finished.len()
+        self.children.remaining() + self.children.finished_len()
     }
 
     /// True if no task is left to join.
@@ -86,25 +81,15 @@ impl<T: Send + 'static> TaskGroup<T> {
 
     async fn join_next_indexed(&mut self) -> Option<(usize, Result<T, JoinError>)> {
         std::future::poll_fn(|cx| {
-            if let Some(next) = self.finished.pop_front() {
-                return Poll::Ready(Some(next));
-            }
-            let finished = &mut self.finished;
             let mut failure = false;
-            let all_done = self.children.poll(cx, |index, result| {
-                failure |= result.is_err();
-                finished.push_back((index, result));
-                true
-            });
+            let next = self
+                .children
+                .poll_next(cx, |result| failure |= result.is_err());
             if failure && !self.failed {
                 self.failed = true;
                 self.cancel_all();
             }
-            match self.finished.pop_front() {
-                Some(next) => Poll::Ready(Some(next)),
-                None if all_done.is_ready() => Poll::Ready(None),
-                None => Poll::Pending,
-            }
+            next
         })
         .await
     }
@@ -140,7 +125,10 @@ impl<T: Send + 'static> TaskGroup<T> {
                 .collect()),
         }
     }
+}
 
+impl<T> TaskGroup<T> {
+    /// Cancels every member still running.
     fn cancel_all(&mut self) {
         self.children.for_each_pending(|handle| {
             handle.cancel();
@@ -151,9 +139,7 @@ impl<T: Send + 'static> TaskGroup<T> {
 impl<T> Drop for TaskGroup<T> {
     /// Cancels every task still in the group.
     fn drop(&mut self) {
-        self.children.for_each_pending(|handle| {
-            handle.cancel();
-        });
+        self.cancel_all();
     }
 }
 
@@ -161,7 +147,7 @@ impl<T> std::fmt::Debug for TaskGroup<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TaskGroup")
             .field("running", &self.children.remaining())
-            .field("finished", &self.finished.len())
+            .field("finished", &self.children.finished_len())
             .finish()
     }
 }
