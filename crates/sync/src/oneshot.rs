@@ -115,10 +115,6 @@ impl<T> Sender<T> {
     /// If the receiver is gone: the value comes back.
     pub fn send(mut self, value: T) -> Result<(), T> {
         let inner = self.inner.take().expect("a sender sends once");
-        if inner.state.load(Acquire) & RX_GONE != 0 {
-            inner.finish_sender(0);
-            return Err(value);
-        }
         // SAFETY: `VALUE` is not set yet, so the value cell is the sender's.
         inner.value.with_mut(|v| unsafe { *v = Some(value) });
         let prev = inner.finish_sender(VALUE);
