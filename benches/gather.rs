@@ -20,6 +20,44 @@ use harness::{compare, Row, Runtimes};
 
 const N: usize = 100_000;
 
+/// weave's side of both rows: `weave::gather` of the receivers.
+fn weave_gather(rt: &weave::Runtime) {
+    rt.block_on(async {
+        let (txs, rxs): (Vec<_>, Vec<_>) = (0..N).map(|_| weave::sync::oneshot::<usize>()).unzip();
+        let firing = weave::spawn(async move {
+            for (i, tx) in txs.into_iter().enumerate() {
+                let _ = tx.send(i);
+                weave::yield_now().await;
+            }
+        });
+        let out = weave::gather(rxs.into_iter().map(|rx| async move { rx.await.unwrap() })).await;
+        assert_eq!(out.len(), N);
+        firing.await.unwrap();
+    })
+}
+
+/// smol's side of both rows: `futures::future::join_all` of the receivers.
+fn smol_join_all(smol: &harness::Smol) {
+    let ex = smol.ex.clone();
+    smol.block_on(async move {
+        let (txs, rxs): (Vec<_>, Vec<_>) =
+            (0..N).map(|_| async_channel::bounded::<usize>(1)).unzip();
+        let firing = ex.spawn(async move {
+            for (i, tx) in txs.into_iter().enumerate() {
+                let _ = tx.try_send(i);
+                futures_lite::future::yield_now().await;
+            }
+        });
+        let out = futures::future::join_all(
+            rxs.into_iter()
+                .map(|rx| async move { rx.recv().await.unwrap() }),
+        )
+        .await;
+        assert_eq!(out.len(), N);
+        firing.await;
+    })
+}
+
 fn main() {
     println!(
         "gather benchmarks: {} workers each, median of {} rounds\n",
@@ -30,22 +68,7 @@ fn main() {
     let rts = Runtimes::new();
     compare(
         "gather 100k (JoinSet)",
-        || {
-            rts.weave.block_on(async {
-                let (txs, rxs): (Vec<_>, Vec<_>) =
-                    (0..N).map(|_| weave::sync::oneshot::<usize>()).unzip();
-                let firing = weave::spawn(async move {
-                    for (i, tx) in txs.into_iter().enumerate() {
-                        let _ = tx.send(i);
-                        weave::yield_now().await;
-                    }
-                });
-                let out =
-                    weave::gather(rxs.into_iter().map(|rx| async move { rx.await.unwrap() })).await;
-                assert_eq!(out.len(), N);
-                firing.await.unwrap();
-            })
-        },
+        || weave_gather(&rts.weave),
         || {
             rts.tokio.block_on(async {
                 let (txs, rxs): (Vec<_>, Vec<_>) = (0..N)
@@ -70,45 +93,11 @@ fn main() {
                 firing.await.unwrap();
             })
         },
-        || {
-            let ex = rts.smol.ex.clone();
-            rts.smol.block_on(async move {
-                let (txs, rxs): (Vec<_>, Vec<_>) =
-                    (0..N).map(|_| async_channel::bounded::<usize>(1)).unzip();
-                let firing = ex.spawn(async move {
-                    for (i, tx) in txs.into_iter().enumerate() {
-                        let _ = tx.try_send(i);
-                        futures_lite::future::yield_now().await;
-                    }
-                });
-                let out = futures::future::join_all(
-                    rxs.into_iter()
-                        .map(|rx| async move { rx.recv().await.unwrap() }),
-                )
-                .await;
-                assert_eq!(out.len(), N);
-                firing.await;
-            })
-        },
+        || smol_join_all(&rts.smol),
     );
     compare(
         "gather 100k (join_all)",
-        || {
-            rts.weave.block_on(async {
-                let (txs, rxs): (Vec<_>, Vec<_>) =
-                    (0..N).map(|_| weave::sync::oneshot::<usize>()).unzip();
-                let firing = weave::spawn(async move {
-                    for (i, tx) in txs.into_iter().enumerate() {
-                        let _ = tx.send(i);
-                        weave::yield_now().await;
-                    }
-                });
-                let out =
-                    weave::gather(rxs.into_iter().map(|rx| async move { rx.await.unwrap() })).await;
-                assert_eq!(out.len(), N);
-                firing.await.unwrap();
-            })
-        },
+        || weave_gather(&rts.weave),
         || {
             rts.tokio.block_on(async {
                 let (txs, rxs): (Vec<_>, Vec<_>) = (0..N)
@@ -128,25 +117,6 @@ fn main() {
                 firing.await.unwrap();
             })
         },
-        || {
-            let ex = rts.smol.ex.clone();
-            rts.smol.block_on(async move {
-                let (txs, rxs): (Vec<_>, Vec<_>) =
-                    (0..N).map(|_| async_channel::bounded::<usize>(1)).unzip();
-                let firing = ex.spawn(async move {
-                    for (i, tx) in txs.into_iter().enumerate() {
-                        let _ = tx.try_send(i);
-                        futures_lite::future::yield_now().await;
-                    }
-                });
-                let out = futures::future::join_all(
-                    rxs.into_iter()
-                        .map(|rx| async move { rx.recv().await.unwrap() }),
-                )
-                .await;
-                assert_eq!(out.len(), N);
-                firing.await;
-            })
-        },
+        || smol_join_all(&rts.smol),
     );
 }

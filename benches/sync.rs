@@ -194,6 +194,52 @@ fn share(p: usize, producers: usize) -> impl Iterator<Item = u64> {
     (p..QUEUE_ITEMS).step_by(producers).map(|i| i as u64)
 }
 
+/// The queue workload on `async-channel`, with tasks started by `spawn`
+/// (which must start the task at once and return its output's future):
+/// the tokio and smol columns differ only in `spawn`.
+async fn async_channel_queue<H>(
+    producers: usize,
+    consumers: usize,
+    spawn: impl Fn(std::pin::Pin<Box<dyn std::future::Future<Output = u64> + Send>>) -> H,
+) -> u64
+where
+    H: std::future::Future<Output = u64>,
+{
+    let (tx, rx) = async_channel::bounded(QUEUE_CAP);
+    let cons: Vec<_> = (0..consumers)
+        .map(|_| {
+            let rx = rx.clone();
+            spawn(Box::pin(async move {
+                let mut sum = 0u64;
+                while let Ok(v) = rx.recv().await {
+                    sum += v;
+                }
+                sum
+            }))
+        })
+        .collect();
+    let prods: Vec<_> = (0..producers)
+        .map(|p| {
+            let tx = tx.clone();
+            spawn(Box::pin(async move {
+                for v in share(p, producers) {
+                    tx.send(v).await.unwrap();
+                }
+                0
+            }))
+        })
+        .collect();
+    for p in prods {
+        p.await;
+    }
+    drop(tx);
+    let mut sum = 0;
+    for c in cons {
+        sum += c.await;
+    }
+    sum
+}
+
 fn queue(rts: &Runtimes, name: &str, producers: usize, consumers: usize) -> Row {
     compare(
         name,
@@ -261,76 +307,18 @@ fn queue(rts: &Runtimes, name: &str, producers: usize, consumers: usize) -> Row 
                     drop(tx);
                     return con.await.unwrap();
                 }
-                let (tx, rx) = async_channel::bounded(QUEUE_CAP);
-                let cons: Vec<_> = (0..consumers)
-                    .map(|_| {
-                        let rx = rx.clone();
-                        tokio::spawn(async move {
-                            let mut sum = 0u64;
-                            while let Ok(v) = rx.recv().await {
-                                sum += v;
-                            }
-                            sum
-                        })
-                    })
-                    .collect();
-                fan_out!(
-                    tokio::spawn,
-                    producers,
-                    |p| {
-                        let tx = tx.clone();
-                        async move {
-                            for v in share(p, producers) {
-                                tx.send(v).await.unwrap();
-                            }
-                        }
-                    },
-                    |h| h.await.unwrap()
-                );
-                drop(tx);
-                let mut sum = 0;
-                for c in cons {
-                    sum += c.await.unwrap();
-                }
-                sum
+                async_channel_queue(producers, consumers, |f| {
+                    let task = tokio::spawn(f);
+                    async move { task.await.unwrap() }
+                })
+                .await
             });
             assert_eq!(sum, queue_sum());
         },
         || {
             let ex = rts.smol.ex.clone();
             let sum = rts.smol.block_on(async move {
-                let (tx, rx) = async_channel::bounded(QUEUE_CAP);
-                let cons: Vec<_> = (0..consumers)
-                    .map(|_| {
-                        let rx = rx.clone();
-                        ex.spawn(async move {
-                            let mut sum = 0u64;
-                            while let Ok(v) = rx.recv().await {
-                                sum += v;
-                            }
-                            sum
-                        })
-                    })
-                    .collect();
-                fan_out!(
-                    |f| ex.spawn(f),
-                    producers,
-                    |p| {
-                        let tx = tx.clone();
-                        async move {
-                            for v in share(p, producers) {
-                                tx.send(v).await.unwrap();
-                            }
-                        }
-                    },
-                    |h| h.await
-                );
-                drop(tx);
-                let mut sum = 0;
-                for c in cons {
-                    sum += c.await;
-                }
-                sum
+                async_channel_queue(producers, consumers, |f| ex.spawn(f)).await
             });
             assert_eq!(sum, queue_sum());
         },

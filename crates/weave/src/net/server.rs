@@ -53,7 +53,7 @@ impl Drop for Connection {
 
 /// A running server (asyncio's `Server`).
 pub struct Server {
-    local_addr: io::Result<SocketAddr>,
+    local_addr: SocketAddr,
     accept: Mutex<Option<JoinHandle<()>>>,
     shared: Arc<Shared>,
 }
@@ -63,7 +63,7 @@ pub struct Server {
 /// `start_server`). See the [module example](crate::net).
 ///
 /// # Errors
-/// If `addr` cannot be resolved or bound.
+/// If `addr` cannot be resolved or bound, or the bound address not read.
 ///
 /// # Panics
 /// Outside a runtime.
@@ -82,7 +82,7 @@ where
         finished: Event::new(),
         closed: Event::new(),
     });
-    let local_addr = listener.local_addr();
+    let local_addr = listener.local_addr()?;
     let accept = crate::spawn(accept_loop(listener, handler, shared.clone()));
     Ok(Server {
         local_addr,
@@ -144,12 +144,10 @@ impl Server {
     /// The address the server listens on.
     ///
     /// # Errors
-    /// As `getsockname` at bind time.
+    /// Never: the address is read when the server starts (the signature
+    /// is asyncio's, which may fail).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        match &self.local_addr {
-            Ok(addr) => Ok(*addr),
-            Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
-        }
+        Ok(self.local_addr)
     }
 
     /// Stops accepting and closes the listening socket; connections already
