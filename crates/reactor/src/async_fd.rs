@@ -44,10 +44,9 @@ pub struct Async<T: AsRawFd> {
 
 /// The descriptor of `io`, borrowed for as long as `io` is.
 fn borrow<T: AsRawFd>(io: &T) -> BorrowedFd<'_> {
-    // SAFETY: `Async` requires (see its docs) that `T` keeps open the
-    // descriptor its `AsRawFd` reports for as long as `T` lives, as every
-    // std I/O type does; the returned borrow cannot outlive `io`, so the
-    // descriptor stays open for the borrow's whole life.
+    // `Async` requires (see its docs) that `T` keeps its descriptor open
+    // while it lives, as every std I/O type does.
+    // SAFETY: the borrow cannot outlive `io`, whose descriptor stays open.
     unsafe { BorrowedFd::borrow_raw(io.as_raw_fd()) }
 }
 

@@ -92,10 +92,9 @@ impl Reactor {
             }
         };
         let source = Arc::new(Source::new(key));
-        // SAFETY: `polling` requires the fd to be deleted from the poller
-        // before it is closed. Every source is owned by an `Async`, whose
-        // `Drop` calls `deregister` (which deletes it) before it drops (and
-        // closes) the I/O object.
+        // `polling` requires the fd to leave the poller before it is closed.
+        // SAFETY: every source is owned by an `Async`, whose `Drop` calls
+        // `deregister` (deleting the fd) before it drops the I/O object.
         let added = unsafe {
             self.poller
                 .add_with_mode(fd.as_raw_fd(), Event::all(key), PollMode::Edge)
