@@ -326,7 +326,7 @@ fn queue(rts: &Runtimes, name: &str, producers: usize, consumers: usize) -> Row 
 }
 
 /// The ball of the ping-pong game: the sender on which to send it back.
-struct WeaveBall(weave::sync::oneshot_channel::Sender<WeaveBall>);
+struct WeaveBall(weave::sync::oneshot::Sender<WeaveBall>);
 struct TokioBall(tokio::sync::oneshot::Sender<TokioBall>);
 struct SmolBall(async_channel::Sender<SmolBall>);
 

@@ -111,10 +111,7 @@ async fn gather_runs_children_concurrently_and_keeps_input_order() {
 }
 
 /// Counts the polls of the oneshot receiver it wraps.
-struct CountPolls(
-    weave::sync::oneshot_channel::Receiver<usize>,
-    Arc<AtomicUsize>,
-);
+struct CountPolls(weave::sync::oneshot::Receiver<usize>, Arc<AtomicUsize>);
 
 impl std::future::Future for CountPolls {
     type Output = usize;

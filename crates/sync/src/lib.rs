@@ -15,7 +15,7 @@
 //! | `Condition` | [`Condition<T>`] |
 //! | `Barrier` | [`Barrier`] |
 //! | `Queue`, `PriorityQueue`, `LifoQueue` | [`Queue`], [`PriorityQueue`], [`LifoQueue`] |
-//! | `Future` | [`oneshot`] |
+//! | `Future` | [`oneshot`](fn@oneshot) |
 //! | — | [`channel`] (mpmc) |
 //!
 //! Shared design: one FIFO waiter list under each primitive's mutex.
@@ -50,7 +50,7 @@ mod event;
 mod lock;
 mod loom;
 mod notify;
-mod oneshot;
+pub mod oneshot;
 pub mod queue;
 mod rwlock;
 mod semaphore;
@@ -69,10 +69,9 @@ pub use queue::{
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use semaphore::{BoundedSemaphore, BoundedSemaphoreError, Permit, Semaphore, MAX_PERMITS};
 
-/// asyncio's `Future`: a value sent once.
-pub mod oneshot_channel {
-    pub use crate::oneshot::{oneshot, Receiver, RecvError, Sender};
-}
+/// The earlier name of the [`oneshot`](mod@oneshot) module.
+#[doc(hidden)]
+pub use oneshot as oneshot_channel;
 pub use oneshot::oneshot;
 
 /// Blocks the thread on a future (for the doc examples).
