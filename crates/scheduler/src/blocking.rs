@@ -14,7 +14,7 @@
 //! 3. wait (up to a timeout) for the running jobs' threads to exit.
 
 use crate::runtime::Handle;
-use crate::task::{self, JoinHandle, Notified, Schedule, Task, TaskId};
+use crate::task::{self, JoinHandle, Notified, Schedule, SpawnInfo, Task};
 use crate::{context, coop};
 use parking_lot::{Condvar, Mutex};
 use std::collections::VecDeque;
@@ -106,6 +106,7 @@ impl BlockingPool {
     }
 
     /// Queues `func` to run on a pool thread inside the runtime `handle`.
+    #[track_caller]
     pub(crate) fn spawn<F, R>(&self, handle: &Handle, func: F, name: Option<&str>) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -113,7 +114,7 @@ impl BlockingPool {
     {
         let future = BlockingTask { func: Some(func) };
         let (owner, notified, join) =
-            task::new_task(future, BlockingSchedule, TaskId::next(), name);
+            task::new_task(future, BlockingSchedule, SpawnInfo::here(name));
         let mut state = self.inner.state.lock();
         if state.shutdown {
             drop(state);

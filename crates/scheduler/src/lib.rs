@@ -35,15 +35,18 @@
 //! `src/tests/`.
 
 mod blocking;
+mod clock;
 mod context;
 pub mod coop;
 mod handoff;
 mod idle;
 mod loom;
+mod metrics;
 mod park;
 mod queue;
 mod runtime;
 mod shared;
+mod slow_poll;
 mod task;
 mod task_builder;
 mod worker;
@@ -52,9 +55,10 @@ mod yield_now;
 pub use context::{current_extension, current_task, is_driving};
 pub use coop::unconstrained;
 pub use handoff::{PollerHandoff, WakeFlag};
+pub use metrics::Metrics;
 pub use park::{Park, ThreadPark};
 pub use runtime::{spawn, spawn_blocking, Builder, EnterGuard, Handle, NoRuntime, Runtime};
-pub use task::{JoinError, JoinHandle, TaskId};
+pub use task::{JoinError, JoinHandle, TaskId, TaskInfo, TaskState};
 pub use task_builder::TaskBuilder;
 pub use yield_now::yield_now;
 
@@ -70,4 +74,6 @@ fn _assert_send_sync() {
     send_sync::<JoinHandle<()>>();
     send_sync::<JoinError>();
     send_sync::<TaskId>();
+    send_sync::<Metrics>();
+    send_sync::<TaskInfo>();
 }

@@ -11,15 +11,17 @@
 
 use crate::blocking::{self, BlockingPool};
 use crate::context;
+use crate::metrics::Metrics;
 use crate::park::{Park, ThreadPark};
 use crate::queue::Local;
 use crate::shared::{Remote, Shared};
-use crate::task::{self, JoinHandle, TaskId};
+use crate::task::{self, JoinHandle, SpawnInfo, TaskId, TaskInfo};
 use crate::worker::WorkerContext;
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::panic::Location;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
@@ -49,6 +51,7 @@ pub struct Builder {
     park: Option<ParkFactory>,
     on_thread_start: Option<ThreadHook>,
     extension: Option<Arc<dyn Any + Send + Sync>>,
+    slow_poll: Option<Duration>,
 }
 
 impl Default for Builder {
@@ -70,6 +73,7 @@ impl Builder {
             park: None,
             on_thread_start: None,
             extension: None,
+            slow_poll: None,
         }
     }
 
@@ -126,11 +130,34 @@ impl Builder {
         self
     }
 
+    /// Debug mode: report on stderr every task poll that holds a worker
+    /// for `threshold` or longer, naming the task and where it was spawned
+    /// (asyncio's slow-callback warning). `Duration::ZERO` reports every
+    /// poll. Without this call, the environment variable
+    /// `WEAVE_SLOW_POLL_MS` (whole milliseconds) turns it on; with neither,
+    /// polls are not timed at all.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let rt = weave_scheduler::Runtime::builder()
+    ///     .worker_threads(1)
+    ///     .slow_poll_threshold(Duration::from_millis(100))
+    ///     .build()
+    ///     .unwrap();
+    /// // Prints `weave: slow poll: task N (spawned at src/..:L:C) held worker 0 for 150ms ...`
+    /// rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(150)) })).unwrap();
+    /// ```
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Self {
+        self.slow_poll = Some(threshold);
+        self
+    }
+
     /// Starts the worker threads.
     ///
     /// # Errors
-    /// `InvalidInput` if `worker_threads` or `max_blocking_threads` is 0;
-    /// the OS error if a thread cannot be started.
+    /// `InvalidInput` if `worker_threads` or `max_blocking_threads` is 0,
+    /// or if `WEAVE_SLOW_POLL_MS` is set to something other than whole
+    /// milliseconds; the OS error if a thread cannot be started.
     pub fn build(self) -> io::Result<Runtime> {
         let workers = match self.worker_threads {
             Some(0) => {
@@ -149,6 +176,10 @@ impl Builder {
                 "max_blocking_threads(0): spawn_blocking needs at least one thread; pass 1 or more",
             ));
         }
+        let slow_poll = match self.slow_poll {
+            Some(threshold) => Some(threshold),
+            None => crate::slow_poll::threshold_from_env()?,
+        };
         let park_factory = self
             .park
             .unwrap_or_else(|| Box::new(|_| Box::new(ThreadPark::new())));
@@ -159,6 +190,7 @@ impl Builder {
             .map(|(i, local)| Remote {
                 stealer: local.stealer(),
                 park: park_factory(i),
+                stats: Default::default(),
             })
             .collect();
         let pool = BlockingPool::new(blocking::Config {
@@ -168,7 +200,7 @@ impl Builder {
             on_thread_start: self.on_thread_start.clone(),
         });
         let handle = Handle {
-            shared: Arc::new(Shared::new(remotes, pool, self.extension)),
+            shared: Arc::new(Shared::new(remotes, pool, self.extension, slow_poll)),
         };
         let mut rt = Runtime {
             handle: handle.clone(),
@@ -203,6 +235,7 @@ impl fmt::Debug for Builder {
             .field("worker_threads", &self.worker_threads)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("thread_name", &self.thread_name)
+            .field("slow_poll_threshold", &self.slow_poll)
             .finish_non_exhaustive()
     }
 }
@@ -257,6 +290,7 @@ impl Runtime {
     }
 
     /// Runs `func` on the blocking pool.
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -302,6 +336,11 @@ impl Runtime {
     /// Tasks alive in this runtime (spawned and not yet finished).
     pub fn alive_tasks(&self) -> usize {
         self.handle.alive_tasks()
+    }
+
+    /// A snapshot of the runtime's counters; see [`Metrics`].
+    pub fn metrics(&self) -> Metrics {
+        self.handle.metrics()
     }
 }
 
@@ -390,10 +429,11 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        spawn_on(&self.shared, future, name)
+        spawn_on(&self.shared, future, SpawnInfo::here(name))
     }
 
     /// Runs `func` on the blocking pool, inside this runtime's context.
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -418,6 +458,20 @@ impl Handle {
     /// Tasks alive in this runtime (spawned and not yet finished).
     pub fn alive_tasks(&self) -> usize {
         self.shared.owned.len()
+    }
+
+    /// A snapshot of the runtime's counters; see [`Metrics`].
+    pub fn metrics(&self) -> Metrics {
+        self.shared.metrics()
+    }
+
+    /// Every live task (spawned, not finished), asyncio's `all_tasks()`:
+    /// id, name, state, polls, spawn location and age; see [`TaskInfo`].
+    /// Takes each of the task list's shard locks in turn, so spawns and
+    /// completions wait a moment while it runs; the tasks themselves are
+    /// not disturbed.
+    pub fn dump(&self) -> Vec<TaskInfo> {
+        self.shared.owned.dump()
     }
 
     /// Workers parked right now.
@@ -460,12 +514,13 @@ impl fmt::Debug for Handle {
 }
 
 /// Spawns `future` onto the runtime behind `shared`.
-fn spawn_on<F>(shared: &Arc<Shared>, future: F, name: Option<&str>) -> JoinHandle<F::Output>
+#[inline]
+fn spawn_on<F>(shared: &Arc<Shared>, future: F, spawn: SpawnInfo<'_>) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let (owned, notified, join) = task::new_task(future, shared.clone(), TaskId::next(), name);
+    let (owned, notified, join) = task::new_task(future, shared.clone(), spawn);
     if shared.bind(owned) {
         crate::task::Schedule::schedule(shared, notified, false);
     } else {
@@ -541,9 +596,11 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    // Read here: `#[track_caller]` does not reach into the closure below.
+    let location = Location::caller();
     context::with_current_shared(|shared| {
         match shared {
-        Some(shared) => spawn_on(shared, future, None),
+        Some(shared) => spawn_on(shared, future, SpawnInfo::at(None, location)),
         None => panic!(
             "spawn called outside a runtime: there is no runtime on this thread. \
              Call it from inside `run(...)`, `Runtime::block_on`, a task or a `spawn_blocking` closure, \

@@ -13,18 +13,23 @@ use crate::blocking::BlockingPool;
 use crate::context;
 use crate::idle::Idle;
 use crate::loom::{fence, AtomicBool, Ordering::*};
+use crate::metrics::{Metrics, WorkerStats};
 use crate::park::Park;
 use crate::queue::{Injector, Stealer};
 use crate::task::list::OwnedTasks;
 use crate::task::{Notified, Schedule, Task};
+use crossbeam_utils::CachePadded;
 use std::any::Any;
 use std::ptr;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What other threads may reach of one worker.
 pub(crate) struct Remote {
     pub(crate) stealer: Stealer,
     pub(crate) park: Box<dyn Park>,
+    /// The worker's published counters (it is their only writer).
+    pub(crate) stats: CachePadded<WorkerStats>,
 }
 
 pub(crate) struct Shared {
@@ -35,6 +40,8 @@ pub(crate) struct Shared {
     pub(crate) blocking: BlockingPool,
     /// What the layer above attached to this runtime (its driver).
     pub(crate) extension: Option<Arc<dyn Any + Send + Sync>>,
+    /// Debug mode: polls at least this long are reported (`slow_poll`).
+    pub(crate) slow_poll: Option<Duration>,
     shutdown: AtomicBool,
 }
 
@@ -43,6 +50,7 @@ impl Shared {
         remotes: Box<[Remote]>,
         blocking: BlockingPool,
         extension: Option<Arc<dyn Any + Send + Sync>>,
+        slow_poll: Option<Duration>,
     ) -> Shared {
         Shared {
             injector: Injector::new(),
@@ -51,6 +59,7 @@ impl Shared {
             owned: OwnedTasks::new(),
             blocking,
             extension,
+            slow_poll,
             shutdown: AtomicBool::new(false),
         }
     }
@@ -122,6 +131,22 @@ impl Shared {
         while let Some(task) = self.injector.pop() {
             drop(task);
         }
+    }
+
+    /// A snapshot of the runtime's counters.
+    pub(crate) fn metrics(&self) -> Metrics {
+        let mut metrics = Metrics {
+            workers: self.remotes.len(),
+            spawned_tasks: self.owned.linked_total(),
+            alive_tasks: self.owned.len(),
+            global_queue_depth: self.injector.len(),
+            blocking_threads: self.blocking.num_threads(),
+            ..Metrics::default()
+        };
+        for remote in self.remotes.iter() {
+            metrics.add_worker(&remote.stats);
+        }
+        metrics
     }
 
     /// Links a new task into the owned list, or cancels it at once if the

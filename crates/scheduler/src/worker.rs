@@ -19,8 +19,10 @@
 //! 4. with nothing found, park (see [`crate::idle`] for the protocol).
 
 use crate::context;
+use crate::metrics::LocalStats;
 use crate::queue::Local;
 use crate::shared::Shared;
+use crate::slow_poll;
 use crate::task::Notified;
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
@@ -54,6 +56,8 @@ pub(crate) struct WorkerContext {
     deferred: RefCell<Vec<Notified>>,
     tick: Cell<u32>,
     rng: Cell<u64>,
+    /// Counts for `Metrics`, published at maintenance and before parking.
+    stats: LocalStats,
 }
 
 impl WorkerContext {
@@ -68,6 +72,7 @@ impl WorkerContext {
             searching: Cell::new(false),
             deferred: RefCell::new(Vec::new()),
             tick: Cell::new(0),
+            stats: LocalStats::default(),
             rng: Cell::new(
                 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
             ),
@@ -118,9 +123,14 @@ impl WorkerContext {
     }
 
     fn maintenance(&self) {
+        self.publish_stats();
         self.drive(Some(Duration::ZERO));
         self.share_driven();
         self.wake_deferred();
+    }
+
+    fn publish_stats(&self) {
+        self.stats.publish(&self.shared.remotes[self.index].stats);
     }
 
     /// Runs the driver through `Park::park`; the tasks it wakes are queued
@@ -190,6 +200,7 @@ impl WorkerContext {
                 continue;
             }
             if let Some(task) = remotes[victim].stealer.steal_into(&self.local) {
+                LocalStats::count(&self.stats.steals);
                 return Some(task);
             }
         }
@@ -213,7 +224,7 @@ impl WorkerContext {
             self.shared.notify_parked();
         }
         self.in_task.set(true);
-        task.run();
+        self.poll(task);
         let mut lifo_polls = 0;
         while let Some(next) = self.lifo.take() {
             lifo_polls += 1;
@@ -222,9 +233,18 @@ impl WorkerContext {
                 self.shared.notify_parked();
                 break;
             }
-            next.run();
+            self.poll(next);
         }
         self.in_task.set(false);
+    }
+
+    /// Polls one task, timing it in debug mode (see [`crate::slow_poll`]).
+    fn poll(&self, task: Notified) {
+        LocalStats::count(&self.stats.polls);
+        match self.shared.slow_poll {
+            None => task.run(),
+            Some(threshold) => slow_poll::run_timed(task, threshold, self.index),
+        }
     }
 
     fn park(&self) {
@@ -233,6 +253,8 @@ impl WorkerContext {
             return;
         }
         let shared = &*self.shared;
+        LocalStats::count(&self.stats.parks);
+        self.publish_stats();
         let was_searching = self.searching.replace(false);
         shared.park_worker(self.index, was_searching);
         loop {

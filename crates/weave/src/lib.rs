@@ -52,7 +52,7 @@ pub use time::{
     call_at, call_later, interval, now, sleep, sleep_until, timeout_at, wait_for, Interval, Sleep,
     Timeout, TimeoutError, TimerHandle,
 };
-pub use weave_scheduler::NoRuntime;
+pub use weave_scheduler::{Metrics, NoRuntime, TaskInfo, TaskState};
 
 /// `#[weave::main]` and `#[weave::test]`: run an `async fn` on a fresh
 /// runtime (`worker_threads = N` optional). See the `weave-macros` crate.

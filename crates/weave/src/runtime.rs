@@ -2,7 +2,7 @@
 //! configuration, and the cheap handle any thread may hold.
 
 use crate::driver::{Driver, WorkerPark};
-use crate::JoinHandle;
+use crate::{JoinHandle, Metrics, TaskInfo};
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -63,6 +63,34 @@ impl Builder {
     pub fn thread_name(self, name: impl Into<String>) -> Self {
         Builder {
             inner: self.inner.thread_name(name),
+            ..self
+        }
+    }
+
+    /// Debug mode: report on stderr every task poll that holds a worker
+    /// for `threshold` or longer, with the task's id, name and spawn
+    /// location (asyncio's slow-callback warning in debug mode).
+    /// `Duration::ZERO` reports every poll. Without this call the
+    /// environment variable `WEAVE_SLOW_POLL_MS` (whole milliseconds)
+    /// turns it on; with neither, polls are not timed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = weave::Builder::new()
+    ///     .worker_threads(1)
+    ///     .slow_poll_threshold(Duration::from_millis(50))
+    ///     .build()
+    ///     .unwrap();
+    /// // stderr: weave: slow poll: task N "hog" (spawned at src/main.rs:L:C) held worker 0 for 80ms ...
+    /// rt.block_on(async {
+    ///     let hog = weave::task::Builder::new().name("hog");
+    ///     hog.spawn(async { std::thread::sleep(Duration::from_millis(80)) }).await
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn slow_poll_threshold(self, threshold: Duration) -> Self {
+        Builder {
+            inner: self.inner.slow_poll_threshold(threshold),
             ..self
         }
     }
@@ -166,6 +194,18 @@ impl Runtime {
         self.inner.as_ref().expect("the runtime is shutting down")
     }
 
+    /// A snapshot of the runtime's counters; see [`Metrics`].
+    ///
+    /// ```
+    /// let rt = weave::Builder::new().worker_threads(2).build().unwrap();
+    /// rt.block_on(async { weave::spawn(async {}).await.unwrap() });
+    /// let m = rt.metrics();
+    /// assert_eq!((m.workers(), m.spawned_tasks(), m.alive_tasks()), (2, 1, 0));
+    /// ```
+    pub fn metrics(&self) -> Metrics {
+        self.rt().metrics()
+    }
+
     /// Timers waiting in this runtime's wheel (registered sleeps and
     /// pending `call_later` / `call_at` callbacks).
     pub fn pending_timers(&self) -> usize {
@@ -261,6 +301,35 @@ impl Handle {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.inner.block_on(future)
+    }
+
+    /// A snapshot of the runtime's counters; see [`Metrics`].
+    pub fn metrics(&self) -> Metrics {
+        self.inner.metrics()
+    }
+
+    /// Every live task, asyncio's `all_tasks()`: id, name, state, polls,
+    /// where it was spawned and how long ago; see [`TaskInfo`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// weave::run(async {
+    ///     let sleeper = weave::task::Builder::new()
+    ///         .name("sleeper")
+    ///         .spawn(weave::sleep(Duration::from_secs(60)));
+    ///     weave::sleep(Duration::from_millis(10)).await;
+    ///     for task in weave::Handle::current().dump() {
+    ///         println!("{task}"); // task 3 "sleeper" Idle, 1 polls, spawned at src/main.rs:5:10, 10ms ago
+    ///     }
+    ///     let tasks = weave::Handle::current().dump();
+    ///     let info = tasks.iter().find(|t| t.name() == Some("sleeper")).unwrap();
+    ///     assert_eq!(info.state(), weave::TaskState::Idle);
+    ///     assert_eq!(info.polls(), 1);
+    ///     sleeper.cancel();
+    /// });
+    /// ```
+    pub fn dump(&self) -> Vec<TaskInfo> {
+        self.inner.dump()
     }
 
     /// Runs `callback` on this runtime as soon as possible, after the

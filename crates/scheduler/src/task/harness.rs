@@ -139,6 +139,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             // SAFETY: the last reference was ours.
             ToRunning::Dealloc => return unsafe { self.dealloc() },
         }
+        self.header().count_poll();
         let raw_waker = waker::raw_waker(self.cell.cast());
         // SAFETY: the waker vtable upholds the `RawWaker` contract; the
         // borrowed waker holds no count of its own and lives within this
@@ -186,6 +187,17 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         self.cell()
             .stage
             .with_mut(|ptr| unsafe { ptr.write(Stage::Finished(output)) });
+        // Leave the owner before anyone can see `COMPLETE`: once a
+        // `JoinHandle` reports the task done, it no longer counts as alive.
+        let task = ManuallyDrop::new(Task::from_raw(self.raw()));
+        let released = self.cell().scheduler.release(&task);
+        let refs = match released {
+            Some(owned) => {
+                mem::forget(owned);
+                2
+            }
+            None => 1,
+        };
         let header = self.header();
         let snapshot = header.state.transition_to_complete();
         if !snapshot.is_join_interested() {
@@ -211,15 +223,6 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 header.join_waker.with_mut(|ptr| unsafe { *ptr = None });
             }
         }
-        let task = ManuallyDrop::new(Task::from_raw(self.raw()));
-        let released = self.cell().scheduler.release(&task);
-        let refs = match released {
-            Some(owned) => {
-                mem::forget(owned);
-                2
-            }
-            None => 1,
-        };
         if header.state.ref_dec_by(refs) {
             // SAFETY: that was the last reference.
             unsafe { self.dealloc() }

@@ -34,6 +34,7 @@ pub struct TaskId(NonZeroU64);
 
 impl TaskId {
     /// A fresh id, never handed out before.
+    #[inline]
     pub(crate) fn next() -> TaskId {
         let id = RANGE
             .try_with(|range| {

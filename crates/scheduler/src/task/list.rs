@@ -9,7 +9,7 @@
 //! task is linked.
 
 use super::raw::{Header, Links, RawTask};
-use super::Task;
+use super::{Task, TaskInfo};
 use crate::loom::Mutex;
 use crossbeam_utils::CachePadded;
 use std::mem;
@@ -23,6 +23,8 @@ const SHARDS: usize = 1;
 struct Shard {
     head: Option<NonNull<Header>>,
     len: usize,
+    /// Tasks ever linked here (the runtime's spawn count).
+    linked: u64,
     closed: bool,
 }
 
@@ -42,6 +44,7 @@ impl OwnedTasks {
                 CachePadded::new(Mutex::new(Shard {
                     head: None,
                     len: 0,
+                    linked: 0,
                     closed: false,
                 }))
             })
@@ -74,6 +77,7 @@ impl OwnedTasks {
         }
         shard.head = Some(node);
         shard.len += 1;
+        shard.linked += 1;
         mem::forget(task);
         Ok(())
     }
@@ -126,6 +130,30 @@ impl OwnedTasks {
     /// How many tasks are linked.
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|shard| shard.lock().len).sum()
+    }
+
+    /// How many tasks were ever linked.
+    pub(crate) fn linked_total(&self) -> u64 {
+        self.shards.iter().map(|shard| shard.lock().linked).sum()
+    }
+
+    /// A snapshot of every linked task, taken shard by shard under its
+    /// lock (which keeps each task linked, hence alive, while it is read).
+    pub(crate) fn dump(&self) -> Vec<TaskInfo> {
+        let mut all = Vec::new();
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            all.reserve(shard.len);
+            let mut cursor = shard.head;
+            while let Some(node) = cursor {
+                // SAFETY: a linked task is live (the list holds a reference)
+                // and we hold the shard's lock.
+                all.push(TaskInfo::of(unsafe { node.as_ref() }));
+                // SAFETY: as above.
+                cursor = unsafe { with_links(node, |l| l.next) };
+            }
+        }
+        all
     }
 }
 

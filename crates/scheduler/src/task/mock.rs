@@ -5,7 +5,7 @@
 //! serves both.
 
 use super::list::OwnedTasks;
-use super::{new_task, JoinHandle, Notified, Schedule, Task, TaskId};
+use super::{new_task, JoinHandle, Notified, Schedule, SpawnInfo, Task};
 use crate::loom::{Arc, AtomicUsize, Mutex, Ordering::SeqCst};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -67,7 +67,7 @@ impl MockRt {
         future: F,
         name: Option<&str>,
     ) -> JoinHandle<F::Output> {
-        let (task, notified, join) = new_task(future, self.mock(), TaskId::next(), name);
+        let (task, notified, join) = new_task(future, self.mock(), SpawnInfo::here(name));
         assert!(self.owned.bind(task).is_ok(), "the list is open");
         self.queue.lock().push_back(notified);
         join

@@ -16,6 +16,7 @@
 mod error;
 pub(crate) mod harness;
 mod id;
+mod info;
 mod join;
 pub(crate) mod list;
 mod name;
@@ -25,9 +26,11 @@ mod waker;
 
 pub use error::JoinError;
 pub use id::TaskId;
+pub use info::{TaskInfo, TaskState};
 pub use join::JoinHandle;
 
 use raw::RawTask;
+pub(crate) use raw::SpawnInfo;
 use state::ToCancelled;
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -69,6 +72,13 @@ impl Task {
     }
 }
 
+impl Task {
+    /// A snapshot of the task for introspection.
+    pub(crate) fn info(&self) -> TaskInfo {
+        TaskInfo::of(self.raw.header())
+    }
+}
+
 impl Drop for Task {
     fn drop(&mut self) {
         self.raw.drop_reference();
@@ -84,6 +94,13 @@ impl Notified {
     pub(crate) fn run(self) {
         let raw = ManuallyDrop::new(self).raw;
         raw.poll();
+    }
+
+    /// A counted reference to the same task, which outlives this one's
+    /// run (to report on the task after its poll).
+    pub(crate) fn to_task(&self) -> Task {
+        self.raw.state().ref_inc();
+        Task { raw: self.raw }
     }
 
     /// Cancels a queued task that will never run (its queue is shutting
@@ -128,20 +145,20 @@ fn shutdown(raw: RawTask) {
 
 /// Allocates a task. Returns the owner's `Task`, the first `Notified` and
 /// the `JoinHandle` (the three initial references).
+#[inline]
 pub(crate) fn new_task<F, S>(
     future: F,
     scheduler: S,
-    id: TaskId,
-    name: Option<&str>,
+    spawn: SpawnInfo<'_>,
 ) -> (Task, Notified, JoinHandle<F::Output>)
 where
     F: Future,
     S: Schedule,
 {
-    if let Some(name) = name {
-        name::insert(id, name);
+    if let Some(name) = spawn.name {
+        name::insert(spawn.id, name);
     }
-    let raw = RawTask::new(future, scheduler, id, name.is_some());
+    let raw = RawTask::new(future, scheduler, spawn);
     (Task { raw }, Notified { raw }, JoinHandle::new(raw))
 }
 

@@ -5,7 +5,10 @@
 //!
 //! Ground rules for the fields of [`Header`]:
 //! - `state`: atomic, see [`super::state`];
-//! - `vtable`, `id`: written at allocation, read-only after;
+//! - `vtable`, `id`, `spawned_at`, `spawned`: written at allocation,
+//!   read-only after;
+//! - `polls`: written only by the holder of `RUNNING` (a plain load and
+//!   store, no read-modify-write), read by anyone (introspection);
 //! - `links`: read and written only under the owned-task list's shard lock;
 //! - `join_waker`: see the join-waker rules in [`super::state`].
 //!
@@ -15,9 +18,12 @@
 use super::error::Repr;
 use super::state::State;
 use super::{Schedule, TaskId};
+use crate::clock::Tick;
 use crate::loom::UnsafeCell;
 use std::future::Future;
+use std::panic::Location;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::task::Waker;
 
 /// The intrusive links of the owned-task list.
@@ -34,6 +40,12 @@ pub(crate) struct Header {
     pub(crate) id: TaskId,
     pub(crate) links: UnsafeCell<Links>,
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+    /// Where the task was spawned (`#[track_caller]` of the spawn call).
+    pub(crate) spawned_at: &'static Location<'static>,
+    /// How many times it was polled (saturating).
+    pub(crate) polls: AtomicU32,
+    /// When it was spawned (beside `polls`: the two share one word).
+    pub(crate) spawned: Tick,
 }
 
 /// The typed operations of a task, reached through the header.
@@ -85,21 +97,61 @@ impl Header {
             None
         }
     }
+
+    /// Counts one poll; called by the holder of `RUNNING` only, so a load
+    /// and a store suffice.
+    #[inline]
+    pub(crate) fn count_poll(&self) {
+        let polls = self.polls.load(Relaxed);
+        self.polls.store(polls.saturating_add(1), Relaxed);
+    }
+}
+
+/// What a task records about its spawn.
+#[derive(Clone, Copy)]
+pub(crate) struct SpawnInfo<'a> {
+    pub(crate) id: TaskId,
+    pub(crate) name: Option<&'a str>,
+    pub(crate) location: &'static Location<'static>,
+}
+
+impl<'a> SpawnInfo<'a> {
+    /// A fresh id, `name`, and the location of the caller's caller chain
+    /// (through every `#[track_caller]` frame).
+    #[track_caller]
+    #[inline]
+    pub(crate) fn here(name: Option<&'a str>) -> SpawnInfo<'a> {
+        SpawnInfo::at(name, Location::caller())
+    }
+
+    /// A fresh id, `name`, and `location`.
+    #[inline]
+    pub(crate) fn at(name: Option<&'a str>, location: &'static Location<'static>) -> SpawnInfo<'a> {
+        SpawnInfo {
+            id: TaskId::next(),
+            name,
+            location,
+        }
+    }
 }
 
 impl<F: Future, S: Schedule> Cell<F, S> {
     /// Allocates a task; the state starts as described in `state`.
-    pub(crate) fn allocate(future: F, scheduler: S, id: TaskId, named: bool) -> NonNull<Header> {
+    #[inline]
+    pub(crate) fn allocate(future: F, scheduler: S, spawn: SpawnInfo<'_>) -> NonNull<Header> {
         let cell = Box::new(Cell {
             header: Header {
-                state: State::new(named),
+                state: State::new(spawn.name.is_some()),
                 vtable: super::harness::vtable::<F, S>(),
-                id,
+                id: spawn.id,
                 links: UnsafeCell::new(Links {
                     prev: None,
                     next: None,
                 }),
                 join_waker: UnsafeCell::new(None),
+                spawned_at: spawn.location,
+                polls: AtomicU32::new(0),
+                spawned: Tick::now(),
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
@@ -123,13 +175,14 @@ unsafe impl Send for RawTask {}
 unsafe impl Sync for RawTask {}
 
 impl RawTask {
-    pub(crate) fn new<F, S>(future: F, scheduler: S, id: TaskId, named: bool) -> RawTask
+    #[inline]
+    pub(crate) fn new<F, S>(future: F, scheduler: S, spawn: SpawnInfo<'_>) -> RawTask
     where
         F: Future,
         S: Schedule,
     {
         RawTask {
-            ptr: Cell::allocate(future, scheduler, id, named),
+            ptr: Cell::allocate(future, scheduler, spawn),
         }
     }
 

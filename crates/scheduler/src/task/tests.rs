@@ -305,7 +305,7 @@ fn shutdown_cancels_idle_and_queued_tasks_exactly_once() {
     assert_eq!(h.future_drops(), 15);
     assert_eq!(h.owned.len(), 0);
     // A task spawned after close is refused by the list.
-    let (task, notified, join) = new_task(std::future::ready(()), h.mock(), TaskId::next(), None);
+    let (task, notified, join) = new_task(std::future::ready(()), h.mock(), SpawnInfo::here(None));
     let task = h.owned.bind(task).expect_err("closed list refuses tasks");
     task.shutdown();
     drop(task);
@@ -324,8 +324,9 @@ fn shutdown_cancels_idle_and_queued_tasks_exactly_once() {
 #[test]
 fn a_name_lives_exactly_as_long_as_its_task() {
     let h = MockRt::new();
-    let id = TaskId::next();
-    let (task, notified, join) = new_task(std::future::ready(3), h.mock(), id, Some("fetch-42"));
+    let spawn = SpawnInfo::here(Some("fetch-42"));
+    let id = spawn.id;
+    let (task, notified, join) = new_task(std::future::ready(3), h.mock(), spawn);
     h.owned.bind(task).ok().expect("list open");
     assert_eq!(join.name().as_deref(), Some("fetch-42"));
     notified.run();

@@ -7,7 +7,7 @@ use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering::SeqCst};
 use crate::park::Park;
 use crate::queue::Local;
 use crate::shared::{Remote, Shared};
-use crate::task::{new_task, Notified, Schedule, Task, TaskId};
+use crate::task::{new_task, Notified, Schedule, SpawnInfo, Task};
 use loom::thread;
 use std::time::Duration;
 
@@ -40,6 +40,7 @@ fn shared_with(flags: &[Arc<AtomicBool>]) -> (std::sync::Arc<Shared>, Vec<Local>
         .map(|(local, flag)| Remote {
             stealer: local.stealer(),
             park: Box::new(FlagPark(flag.clone())),
+            stats: Default::default(),
         })
         .collect();
     let pool = BlockingPool::new(Config {
@@ -49,7 +50,7 @@ fn shared_with(flags: &[Arc<AtomicBool>]) -> (std::sync::Arc<Shared>, Vec<Local>
         on_thread_start: None,
     });
     (
-        std::sync::Arc::new(Shared::new(remotes, pool, None)),
+        std::sync::Arc::new(Shared::new(remotes, pool, None, None)),
         locals,
     )
 }
@@ -72,8 +73,7 @@ fn loom_no_lost_wakeup_when_the_last_searcher_parks() {
                 let (task, notified, join) = new_task(
                     std::future::ready(()),
                     Inert(Arc::new(AtomicUsize::new(0))),
-                    TaskId::next(),
-                    None,
+                    SpawnInfo::here(None),
                 );
                 drop(task);
                 drop(join);
