@@ -11,10 +11,9 @@
 //! request in it (pipelined requests too), write the answers in one go.
 //! Ctrl-C stops the server once the open connections are done.
 
-#[path = "support/http.rs"]
-mod http;
+#[path = "support/hello_server.rs"]
+mod hello_server;
 
-use http::{respond, Next};
 use weave::net::TcpListener;
 
 fn main() {
@@ -24,32 +23,7 @@ fn main() {
     weave::run(async move {
         let listener = TcpListener::bind(addr).await.expect("bind");
         println!("listening on http://{}", listener.local_addr().unwrap());
-        let accept = weave::spawn(async move {
-            loop {
-                let Ok((mut stream, _)) = listener.accept().await else {
-                    weave::sleep(std::time::Duration::from_millis(10)).await;
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
-                drop(weave::spawn(async move {
-                    let (mut input, mut output) =
-                        (Vec::with_capacity(4096), Vec::with_capacity(4096));
-                    let mut buf = [0u8; 4096];
-                    loop {
-                        let n = match stream.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => n,
-                        };
-                        input.extend_from_slice(&buf[..n]);
-                        let next = respond(&mut input, &mut output);
-                        if stream.write_all(&output).await.is_err() || next == Next::Close {
-                            return;
-                        }
-                        output.clear();
-                    }
-                }));
-            }
-        });
+        let accept = weave::spawn(hello_server::serve(listener, hello_server::no_delay));
         weave::signal::ctrl_c().await.expect("listening for Ctrl-C");
         accept.cancel();
         println!("stopped");

@@ -101,3 +101,222 @@ fn http_hello_answers_keep_alive_and_pipelined_requests() {
     child.kill().unwrap();
     let _ = child.wait();
 }
+
+/// The number after `prefix` in `text` (e.g. "executed in 0.31 seconds").
+fn number_after(text: &str, prefix: &str) -> f64 {
+    let start = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix:?} in {text}"))
+        + prefix.len();
+    let digits: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after {prefix:?} in {text}"))
+}
+
+#[test]
+fn count_runs_three_sleeps_concurrently() {
+    let out = run("count", &["--seconds", "0.3"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[..6],
+        ["One", "One", "One", "Two", "Two", "Two"],
+        "{out}"
+    );
+    let took = number_after(&out, "count executed in ");
+    assert!(
+        (0.29..0.6).contains(&took),
+        "three 0.3 s sleeps took {took} s together"
+    );
+}
+
+#[test]
+fn count_sync_runs_them_one_after_another() {
+    let out = run("count_sync", &["--seconds", "0.1"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[..6],
+        ["One", "Two", "One", "Two", "One", "Two"],
+        "{out}"
+    );
+    assert!(
+        number_after(&out, "count_sync executed in ") >= 0.29,
+        "{out}"
+    );
+}
+
+#[test]
+fn chained_overlaps_the_chains() {
+    let out = run(
+        "chained",
+        &["9", "6", "3", "--scale", "0.01", "--seed", "7"],
+    );
+    let mut longest: f64 = 0.0;
+    let mut sum = 0.0;
+    for n in [9, 6, 3] {
+        assert!(
+            out.contains(&format!("Returning part1({n}) == result{n}-1.")),
+            "{out}"
+        );
+        let took = number_after(
+            &out,
+            &format!("result{n}-2 derived from result{n}-1 (took "),
+        );
+        longest = longest.max(took);
+        sum += took;
+    }
+    let total = number_after(&out, "Program finished in ");
+    assert!(total >= longest - 0.5, "{out}");
+    assert!(total < sum, "the chains ran one after another: {out}");
+}
+
+#[test]
+fn asyncq_consumes_every_item_then_cancels_the_consumers() {
+    let out = run(
+        "asyncq",
+        &["-p", "3", "-c", "4", "--scale", "0.001", "--seed", "5"],
+    );
+    let added = out.matches(" to queue.").count();
+    let got = out.matches(" got element <").count();
+    assert!(added > 0, "{out}");
+    assert_eq!(added, got, "every item put was taken: {out}");
+    assert!(
+        out.contains(&format!(
+            "{added} items produced and consumed; 4 consumers cancelled."
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn exhibition_async_beats_sync_by_the_expected_factor() {
+    let out = run(
+        "exhibition",
+        &["--speedup", "20000", "--boards", "6", "--moves", "4"],
+    );
+    assert_eq!(out.matches("done after 4 moves").count(), 12, "{out}");
+    let sync = number_after(&out, "Synchronous exhibition: ");
+    let concurrent = number_after(&out, "Asynchronous exhibition: ");
+    // 6 boards x 4 x 60 s = 1440 s vs 4 x max(6 x 5, 5 + 55) = 240 s: 6x.
+    assert!(
+        sync > 2.5 * concurrent,
+        "sync {sync} s vs async {concurrent} s:\n{out}"
+    );
+    assert!(out.contains("Concurrency made it"), "{out}");
+}
+
+#[test]
+fn fetch_many_limits_concurrency_and_times_out_the_slow_requests() {
+    let out = run(
+        "fetch_many",
+        &[
+            "--requests",
+            "40",
+            "--limit",
+            "5",
+            "--timeout-ms",
+            "200",
+            "--seed",
+            "11",
+        ],
+    );
+    let slow = out
+        .matches("GET /delay/400 -> timed out after 200 ms")
+        .count();
+    let fast = out.matches("-> HTTP/1.1 200 OK \"Hello, world!\"").count();
+    assert_eq!(slow + fast, 40, "{out}");
+    assert!(slow > 0 && fast > 0, "{out}");
+    assert!(
+        !out.contains("/delay/400 -> HTTP"),
+        "a slow request beat its deadline: {out}"
+    );
+    assert!(
+        out.contains(&format!("{fast} ok, {slow} timed out, 0 failed")),
+        "{out}"
+    );
+    let most = number_after(&out, "at most ");
+    assert!(
+        (1.0..=5.0).contains(&most),
+        "the semaphore let {most} in flight:\n{out}"
+    );
+}
+
+#[test]
+fn to_thread_keeps_the_ticker_going_and_a_blocking_task_stops_it() {
+    let out = run("to_thread", &["--n", "30000000", "--tick-ms", "1"]);
+    let during_to_thread = number_after(&out, "the ticker ticked ");
+    assert!(during_to_thread >= 1.0, "{out}");
+    let blocked = out.lines().find(|l| l.starts_with("in a task:")).unwrap();
+    assert!(
+        blocked.ends_with("the ticker ticked 0 times meanwhile"),
+        "{out}"
+    );
+}
+
+#[test]
+fn scheduling_runs_callbacks_in_deadline_order_and_skips_the_cancelled() {
+    let out = run("scheduling", &["--unit-ms", "20"]);
+    let at = |what: &str| {
+        out.find(what)
+            .unwrap_or_else(|| panic!("no {what:?} in {out}"))
+    };
+    assert!(at("call_soon ") < at("call_at(t0 + 0.2)"), "{out}");
+    assert!(at("call_later(0) ") < at("call_at(t0 + 0.2)"), "{out}");
+    assert!(at("call_at(t0 + 0.2)") < at("call_later(0.3)"), "{out}");
+    assert!(out.contains("cancelled before it fired: true"), "{out}");
+    assert!(!out.contains("never"), "{out}");
+    let fired_at = number_after(&out, "call_later(0.3)        ran at t0 + ");
+    assert!(fired_at >= 0.3, "{out}");
+}
+
+#[test]
+fn graceful_shutdown_finishes_in_flight_requests_on_sigterm() {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = Command::new(built("graceful_shutdown"))
+        .arg("127.0.0.1:0")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let busy = std::net::TcpStream::connect(&addr).unwrap();
+    let idle = std::net::TcpStream::connect(&addr).unwrap();
+    (&busy).write_all(b"work 400\n").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let mut reply = String::new();
+    BufReader::new(&busy).read_line(&mut reply).unwrap();
+    assert_eq!(reply, "done 400\n", "the in-flight request is answered");
+    let mut rest = String::new();
+    assert_eq!(
+        BufReader::new(&idle).read_line(&mut rest).unwrap(),
+        0,
+        "the idle one is closed"
+    );
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut out, &mut log).unwrap();
+    assert!(
+        log.contains("SIGTERM: no new connections; finishing 1 request(s) in flight"),
+        "{log}"
+    );
+    assert!(
+        log.contains("shut down cleanly: 1 request(s) served"),
+        "{log}"
+    );
+    assert!(
+        std::net::TcpStream::connect(&addr).is_err(),
+        "still accepting after shutdown"
+    );
+}

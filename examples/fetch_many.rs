@@ -1,0 +1,167 @@
+//! Many HTTP requests at once, the asyncio way: a `Semaphore` caps how
+//! many are in flight, `as_completed` hands back each answer as it
+//! arrives, and `wait_for` gives every request a deadline.
+//!
+//! ```text
+//! cargo run --release --example fetch_many
+//! cargo run --release --example fetch_many -- --requests 200 --limit 20 --timeout-ms 100
+//! ```
+//!
+//! The program starts the `http_hello` server in-process on a free port,
+//! with a twist: a request for `/delay/<ms>` is answered after `<ms>`
+//! milliseconds. It then requests `--requests` random delays; about one in
+//! five is slower than `--timeout-ms` and is abandoned by `wait_for` (its
+//! future, connection included, is dropped). In asyncio terms:
+//!
+//! ```python
+//! sem = asyncio.Semaphore(limit)
+//! async def fetch(path):
+//!     async with sem:
+//!         return await asyncio.wait_for(get(path), timeout)
+//! for next_done in asyncio.as_completed([fetch(p) for p in paths]):
+//!     print(await next_done)
+//! ```
+
+#[path = "support/hello_server.rs"]
+mod hello_server;
+#[path = "support/rng.rs"]
+mod rng;
+
+use clap::Parser;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use weave::net::{open_connection, TcpListener};
+use weave::sync::Semaphore;
+
+/// Fetch many URLs concurrently from an in-process server.
+#[derive(Parser)]
+struct Args {
+    /// Number of requests.
+    #[arg(long, default_value_t = 50)]
+    requests: usize,
+    /// At most this many requests in flight.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    /// Deadline of each request, in milliseconds.
+    #[arg(long, default_value_t = 300)]
+    timeout_ms: u64,
+    /// Seed for the random delays (default: from the clock).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+/// `/delay/<ms>` waits that long; anything else is answered at once.
+fn path_delay(path: &str) -> Duration {
+    path.strip_prefix("/delay/")
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_millis)
+}
+
+/// One GET over a fresh connection: the status line and the body.
+async fn get(addr: SocketAddr, path: &str) -> std::io::Result<(String, String)> {
+    let (mut reader, mut writer) = open_connection(addr).await?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    writer.write_all(request.as_bytes()).await?;
+    let mut status = String::new();
+    reader.read_line(&mut status).await?;
+    let mut length = 0;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).await?;
+        if header.trim().is_empty() {
+            break;
+        }
+        if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).await?;
+    Ok((
+        status.trim().to_owned(),
+        String::from_utf8_lossy(&body).into_owned(),
+    ))
+}
+
+/// What became of one request.
+enum Outcome {
+    Ok { status: String, body: String },
+    TimedOut,
+    Failed(std::io::Error),
+}
+
+fn main() {
+    let args = Args::parse();
+    assert!(
+        args.limit > 0,
+        "--limit must be at least 1 (requests in flight)"
+    );
+    let mut rng = args.seed.map_or_else(rng::Rng::from_time, rng::Rng::new);
+    let timeout = Duration::from_millis(args.timeout_ms);
+    // Fast (under half the deadline) or slow (twice the deadline): which
+    // requests time out is decided here, not by scheduling noise.
+    let delays: Vec<u64> = (0..args.requests)
+        .map(|_| match rng.randint(0, 4) {
+            0 => 2 * args.timeout_ms,
+            _ => rng.randint(0, args.timeout_ms / 2),
+        })
+        .collect();
+    weave::run(async move {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let server = weave::spawn(hello_server::serve(listener, path_delay));
+        println!(
+            "server on http://{addr}; {} requests, at most {} at once, {} ms deadline each",
+            args.requests, args.limit, args.timeout_ms
+        );
+
+        let sem = Semaphore::new(args.limit);
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let most_in_flight = Arc::new(AtomicUsize::new(0));
+        let start = Instant::now();
+        let fetches = delays.iter().map(|&ms| {
+            let (sem, in_flight, most) = (sem.clone(), in_flight.clone(), most_in_flight.clone());
+            async move {
+                let path = format!("/delay/{ms}");
+                let _permit = sem.acquire().await;
+                let now = in_flight.fetch_add(1, SeqCst) + 1;
+                most.fetch_max(now, SeqCst);
+                let began = Instant::now();
+                let outcome = match weave::wait_for(get(addr, &path), timeout).await {
+                    Ok(Ok((status, body))) => Outcome::Ok { status, body },
+                    Ok(Err(err)) => Outcome::Failed(err),
+                    Err(_) => Outcome::TimedOut,
+                };
+                in_flight.fetch_sub(1, SeqCst);
+                (path, outcome, began.elapsed())
+            }
+        });
+        let (mut ok, mut timed_out, mut failed) = (0, 0, 0);
+        let mut done = weave::as_completed(fetches);
+        while let Some((path, outcome, took)) = done.next().await {
+            match outcome {
+                Outcome::Ok { status, body } => {
+                    ok += 1;
+                    println!("GET {path} -> {status} {body:?} in {} ms", took.as_millis());
+                }
+                Outcome::TimedOut => {
+                    timed_out += 1;
+                    println!("GET {path} -> timed out after {} ms", args.timeout_ms);
+                }
+                Outcome::Failed(err) => {
+                    failed += 1;
+                    println!("GET {path} -> failed: {err}");
+                }
+            }
+        }
+        server.cancel();
+        println!(
+            "{ok} ok, {timed_out} timed out, {failed} failed in {:.2} s; at most {} in flight (limit {})",
+            start.elapsed().as_secs_f64(),
+            most_in_flight.load(SeqCst),
+            args.limit
+        );
+    });
+}
