@@ -70,10 +70,10 @@ fn main() {
             ticks.load(SeqCst) - before
         );
 
-        let before = ticks.load(SeqCst);
         let start = Instant::now();
         // Spawned, so it runs on the worker (the block_on thread is not one).
         let total = weave::spawn(async move {
+            let before = ticks.load(SeqCst);
             let total = blocking_sum(args.n);
             (total, ticks.load(SeqCst) - before)
         })
