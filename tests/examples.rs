@@ -320,3 +320,66 @@ fn graceful_shutdown_finishes_in_flight_requests_on_sigterm() {
         "still accepting after shutdown"
     );
 }
+
+#[test]
+fn bench_report_draws_a_chart_per_bench_and_an_overview() {
+    let dir = std::env::temp_dir().join(format!("weave-bench-report-{}", std::process::id()));
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(
+        input.join("scheduler.csv"),
+        "workload,unit,weave,tokio,smol\nspawn_many,ms,10,40,20\nidle <memory>,B/task,100,300,50\n",
+    )
+    .unwrap();
+    std::fs::write(
+        input.join("net.csv"),
+        "workload,unit,weave,tokio,smol\necho,/s,200,100,400\n",
+    )
+    .unwrap();
+    let out_dir = dir.join("out");
+    let out = run(
+        "bench_report",
+        &[
+            "--input",
+            input.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.contains("| spawn_many | 10.00 ms | 40.00 ms | 20.00 ms | 0.25 | 0.50 |"),
+        "{out}"
+    );
+    // Presentation order: scheduler before net.
+    assert!(
+        out.find("## scheduler").unwrap() < out.find("## net").unwrap(),
+        "{out}"
+    );
+    let chart = std::fs::read_to_string(out_dir.join("img/bench-scheduler.svg")).unwrap();
+    assert!(chart.starts_with("<svg") && chart.trim_end().ends_with("</svg>"));
+    // tokio 4x slower, smol 2x slower; memory: 3x better than tokio, 2x worse than smol.
+    for label in ["4.00×", "2.00×", "3.00×", "0.50×"] {
+        assert!(
+            chart.contains(&format!(">{label}</text>")),
+            "{label} missing"
+        );
+    }
+    assert!(chart.contains("idle &lt;memory&gt;"), "labels are escaped");
+    let overview = std::fs::read_to_string(out_dir.join("img/benchmarks.svg")).unwrap();
+    // Throughput: weave/other, so 2x better than tokio and half of smol.
+    assert!(
+        overview.contains("net: echo")
+            && overview.contains(">2.00×<")
+            && overview.contains(">0.50×<")
+    );
+    assert_eq!(
+        overview.matches("<rect x=").count(),
+        2 + 3 * 2,
+        "legend + two bars per row"
+    );
+    assert!(
+        out_dir.join("results/net.csv").exists(),
+        "the data is kept beside the charts"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

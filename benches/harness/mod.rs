@@ -7,6 +7,11 @@
 //! `WEAVE_BENCH_WORKERS` (default 2), `WEAVE_BENCH_ONLY` (`weave`, `tokio`
 //! or `smol`: run only that runtime, for profiling). Positional arguments
 //! filter the workloads by substring.
+//!
+//! Every printed row is also recorded in `target/weave-bench/<bench>.csv`
+//! (rewritten by each run of that bench), which `cargo run -p weave-suite
+//! --example bench_report` turns into the charts and tables of
+//! docs/benchmarks.md.
 #![allow(dead_code)]
 
 use std::future::Future;
@@ -136,6 +141,7 @@ impl Row {
     }
 
     pub fn print(&self) {
+        self.record();
         let fmt = |v: f64| match self.unit {
             "ms" => format!("{v:.2} ms"),
             "µs" => format!("{v:.1} µs"),
@@ -266,4 +272,35 @@ pub fn in_child(arg: &str) -> f64 {
 /// The child-process argument, if this run is a child.
 pub fn child_arg() -> Option<String> {
     std::env::var("WEAVE_BENCH_CHILD").ok()
+}
+
+/// The CSV header of the recorded rows.
+pub const CSV_HEADER: &str = "workload,unit,weave,tokio,smol";
+
+impl Row {
+    /// Appends this row to the bench's CSV (started fresh by the first
+    /// row of the run). Recording is best-effort: a read-only target
+    /// directory only loses the record, never the run.
+    fn record(&self) {
+        use std::io::Write;
+        use std::sync::Once;
+        static FRESH: Once = Once::new();
+        let exe = std::env::current_exe().unwrap_or_default();
+        let stem = exe.file_stem().and_then(|s| s.to_str()).unwrap_or("bench");
+        // Cargo names bench binaries `<bench>-<hash>`.
+        let bench = stem.rsplit_once('-').map_or(stem, |(name, _)| name);
+        let dir = std::path::Path::new("target/weave-bench");
+        let path = dir.join(format!("{bench}.csv"));
+        FRESH.call_once(|| {
+            let _ = std::fs::create_dir_all(dir);
+            let _ = std::fs::write(&path, format!("{CSV_HEADER}\n"));
+        });
+        let line = format!(
+            "{},{},{},{},{}\n",
+            self.name, self.unit, self.weave, self.tokio, self.smol
+        );
+        if let Ok(mut file) = std::fs::OpenOptions::new().append(true).open(&path) {
+            let _ = file.write_all(line.as_bytes());
+        }
+    }
 }

@@ -63,3 +63,8 @@ pub use weave_macros::{main, test};
 /// `PriorityQueue`, `LifoQueue`, `channel` and `oneshot` (the
 /// `weave-sync` crate, which works on any executor).
 pub use weave_sync as sync;
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
