@@ -22,6 +22,34 @@
 //! assert_eq!(total, 385);
 //! ```
 //!
+//! ## Where things are
+//!
+//! | asyncio | weave |
+//! |---|---|
+//! | `asyncio.run`, `create_task`, `to_thread` | [`run`], [`spawn`], [`to_thread`], [`task`] |
+//! | `gather`, `as_completed`, `wait`, `TaskGroup` | [`gather()`], [`gather!`], [`as_completed`], [`wait`], [`TaskGroup`] |
+//! | `sleep`, `wait_for`, `call_later`, `loop.time` | [`sleep`], [`wait_for`], [`call_later`], [`now`], [`time`] |
+//! | `Lock`, `Semaphore`, `Event`, `Queue` | [`sync`] |
+//! | `open_connection`, `start_server`, signals | [`net`], [`signal`] |
+//! | `all_tasks()`, debug mode | [`Handle::dump`], [`Runtime::metrics`], [`Builder::slow_poll_threshold`] |
+//!
+//! The guide in the repository's `docs/guide.md` maps every asyncio name
+//! of the tutorials to its weave spelling and lists where the semantics
+//! differ (several worker threads, cancellation by drop, `Send` bounds).
+//!
+//! Concurrency inside one task, and a deadline:
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! let (sum, late) = weave::run(async {
+//!     let sum: u32 = weave::gather((1..=3).map(|i| async move { i * 10 })).await.iter().sum();
+//!     let late = weave::wait_for(weave::sleep(Duration::from_secs(5)), Duration::from_millis(10)).await;
+//!     (sum, late.is_err())
+//! });
+//! assert_eq!((sum, late), (60, true));
+//! ```
+//!
 //! The lower crates are usable on their own: `weave_scheduler` (tasks and
 //! workers), `weave_timer`, `weave_sync` and `weave_reactor`.
 
