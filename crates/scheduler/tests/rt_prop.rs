@@ -1,7 +1,8 @@
 //! Property test: random task graphs (spawn trees of random depth and
 //! fan-out, random yields, wakes from foreign threads, cancels, panics and
 //! detached tasks) on 1, 2 and 4 workers. Every output is delivered exactly
-//! once, every future is dropped exactly once, and the runtime shuts down.
+//! once, every future is dropped exactly once, the runtime's counters match
+//! the graph, and the runtime shuts down.
 
 mod support;
 
@@ -218,6 +219,18 @@ fn check(root: Node, workers: usize) -> Result<(), TestCaseError> {
     let rt = Runtime::builder().worker_threads(workers).build().unwrap();
     let root_out = rt.block_on(rt.spawn(node(plan.clone(), 0, counters.clone())));
     prop_assert_eq!(root_out.ok(), Some(0));
+    if !plan.kinds.contains(&Kind::Detach) {
+        // Every task was awaited: introspection must agree with the graph.
+        let metrics = rt.metrics();
+        let spawned: usize = counters.spawns.iter().map(|c| c.load(SeqCst)).sum();
+        prop_assert_eq!(
+            metrics.spawned_tasks(),
+            spawned as u64 + 1,
+            "the root counts too"
+        );
+        prop_assert_eq!(metrics.alive_tasks(), 0);
+        prop_assert!(rt.handle().dump().is_empty());
+    }
     drop(rt); // cancels detached tasks still pending; must return
     counters.spawns[0].store(1, SeqCst);
     let (spawned, detached) = expectations(&plan);
