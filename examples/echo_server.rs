@@ -9,12 +9,22 @@
 //! With `--demo` it also connects a few clients to itself, prints what they
 //! get back, and exits (this is what the test suite runs).
 
+use clap::Parser;
 use weave::net::{open_connection, start_server};
 
+/// An echo server.
+#[derive(Parser)]
+struct Args {
+    /// Address to listen on.
+    #[arg(default_value = "127.0.0.1:7000")]
+    addr: String,
+    /// Connect a few clients to ourselves, print their echoes, and exit.
+    #[arg(long)]
+    demo: bool,
+}
+
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let addr = args.next().unwrap_or_else(|| "127.0.0.1:7000".into());
-    let demo = args.any(|a| a == "--demo");
+    let Args { addr, demo } = Args::parse();
     weave::run(async move {
         let server = start_server(addr, |mut reader, mut writer| async move {
             let peer = reader.peer_addr().ok();

@@ -14,12 +14,19 @@
 #[path = "support/hello_server.rs"]
 mod hello_server;
 
+use clap::Parser;
 use weave::net::TcpListener;
 
+/// A minimal HTTP/1.1 server.
+#[derive(Parser)]
+struct Args {
+    /// Address to listen on.
+    #[arg(default_value = "127.0.0.1:8080")]
+    addr: String,
+}
+
 fn main() {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let Args { addr } = Args::parse();
     weave::run(async move {
         let listener = TcpListener::bind(addr).await.expect("bind");
         println!("listening on http://{}", listener.local_addr().unwrap());

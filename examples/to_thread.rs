@@ -20,8 +20,7 @@
 
 use clap::Parser;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Compare `to_thread` with blocking a worker.
@@ -47,7 +46,20 @@ fn main() {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let ticks = Arc::new(AtomicU64::new(0));
+        // When each tick happened: a tick counts for a phase if it falls
+        // inside the phase's time window.
+        let ticks: Arc<Mutex<Vec<Instant>>> = Arc::default();
+        let ticks_between = {
+            let ticks = ticks.clone();
+            move |from: Instant, to: Instant| {
+                ticks
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .filter(|t| **t > from && **t < to)
+                    .count()
+            }
+        };
         let ticker = {
             let ticks = ticks.clone();
             let period = Duration::from_millis(args.tick_ms);
@@ -55,35 +67,33 @@ fn main() {
                 let mut interval = weave::interval(period);
                 loop {
                     interval.tick().await;
-                    ticks.fetch_add(1, SeqCst);
+                    ticks.lock().unwrap().push(Instant::now());
                 }
             })
         };
         weave::sleep(Duration::from_millis(args.tick_ms)).await;
 
-        let before = ticks.load(SeqCst);
         let start = Instant::now();
         let total = weave::to_thread(move || blocking_sum(args.n)).await;
+        let end = Instant::now();
         println!(
             "to_thread: sum = {total} in {:.2} s; the ticker ticked {} times meanwhile",
-            start.elapsed().as_secs_f64(),
-            ticks.load(SeqCst) - before
+            (end - start).as_secs_f64(),
+            ticks_between(start, end)
         );
 
-        let start = Instant::now();
         // Spawned, so it runs on the worker (the block_on thread is not one).
-        let total = weave::spawn(async move {
-            let before = ticks.load(SeqCst);
+        let (total, start, end) = weave::spawn(async move {
+            let start = Instant::now();
             let total = blocking_sum(args.n);
-            (total, ticks.load(SeqCst) - before)
+            (total, start, Instant::now())
         })
         .await
         .unwrap();
         println!(
-            "in a task: sum = {} in {:.2} s; the ticker ticked {} times meanwhile",
-            total.0,
-            start.elapsed().as_secs_f64(),
-            total.1
+            "in a task: sum = {total} in {:.2} s; the ticker ticked {} times meanwhile",
+            (end - start).as_secs_f64(),
+            ticks_between(start, end)
         );
         ticker.cancel();
     });
