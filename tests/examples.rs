@@ -14,18 +14,26 @@ fn example(name: &str) -> PathBuf {
     dir.join("examples").join(name)
 }
 
-/// The built example, building it first if a filtered run did not.
+/// The example, built (or found up to date) by cargo first: a filtered
+/// `cargo test --test examples` does not rebuild examples, and running a
+/// stale binary would test old code.
 fn built(name: &str) -> PathBuf {
-    let path = example(name);
-    if !path.exists() {
-        // `cargo test` builds the examples, but a filtered run may not have.
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--example", name])
-            .status()
-            .expect("running cargo");
+    static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap();
+    if !built.iter().any(|b| b == name) {
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo.args(["build", "--quiet", "--example", name]);
+        if example(name)
+            .components()
+            .any(|c| c.as_os_str() == "release")
+        {
+            cargo.arg("--release");
+        }
+        let status = cargo.status().expect("running cargo");
         assert!(status.success(), "building example {name}");
+        built.push(name.to_owned());
     }
-    path
+    example(name)
 }
 
 fn run(name: &str, args: &[&str]) -> String {
