@@ -36,7 +36,11 @@ pub(crate) fn poll_notified(
 }
 
 /// Notifies up to `n` waiters, oldest first.
+#[inline]
 pub(crate) fn notify(waiters: &mut Waiters, n: usize, wake: &mut WakeList) -> usize {
+    if waiters.is_empty() {
+        return 0;
+    }
     let mut done = 0;
     while done < n {
         match waiters.pop_front() {

@@ -16,10 +16,12 @@ pub(crate) struct WakeList {
 }
 
 impl WakeList {
+    #[inline]
     pub(crate) fn new() -> WakeList {
         WakeList::default()
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, waker: Option<Waker>) {
         let Some(waker) = waker else { return };
         if self.first.is_none() {
@@ -30,14 +32,23 @@ impl WakeList {
     }
 
     /// Wakes them all, in the order they were pushed. Call with no lock
-    /// held.
+    /// held. Inlined: on the common paths the list is empty or holds one.
+    #[inline]
     pub(crate) fn wake_all(self) {
         if let Some(first) = self.first {
             first.wake();
         }
-        for waker in self.rest {
-            waker.wake();
+        if !self.rest.is_empty() {
+            wake_each(self.rest);
         }
+    }
+}
+
+/// The broadcast case, kept out of line.
+#[cold]
+fn wake_each(wakers: Vec<Waker>) {
+    for waker in wakers {
+        waker.wake();
     }
 }
 
