@@ -9,7 +9,7 @@
 //! filter the workloads by substring.
 //!
 //! Every printed row is also recorded in `target/weave-bench/<bench>.csv`
-//! (rewritten by each run of that bench), which `cargo run -p weave-suite
+//! (replacing that workload's earlier row), which `cargo run -p weave-suite
 //! --example bench_report` turns into the charts and tables of
 //! docs/benchmarks.md.
 #![allow(dead_code)]
@@ -278,29 +278,33 @@ pub fn child_arg() -> Option<String> {
 pub const CSV_HEADER: &str = "workload,unit,weave,tokio,smol";
 
 impl Row {
-    /// Appends this row to the bench's CSV (started fresh by the first
-    /// row of the run). Recording is best-effort: a read-only target
-    /// directory only loses the record, never the run.
+    /// Records this row in the bench's CSV, replacing an earlier row of
+    /// the same workload (so a filtered run updates its rows and keeps the
+    /// others). Runs of one runtime (`WEAVE_BENCH_ONLY`) are not recorded.
+    /// Best-effort: a read-only target directory loses the record, never
+    /// the run.
     fn record(&self) {
-        use std::io::Write;
-        use std::sync::Once;
-        static FRESH: Once = Once::new();
+        if std::env::var_os("WEAVE_BENCH_ONLY").is_some() {
+            return;
+        }
         let exe = std::env::current_exe().unwrap_or_default();
         let stem = exe.file_stem().and_then(|s| s.to_str()).unwrap_or("bench");
         // Cargo names bench binaries `<bench>-<hash>`.
         let bench = stem.rsplit_once('-').map_or(stem, |(name, _)| name);
         let dir = std::path::Path::new("target/weave-bench");
         let path = dir.join(format!("{bench}.csv"));
-        FRESH.call_once(|| {
-            let _ = std::fs::create_dir_all(dir);
-            let _ = std::fs::write(&path, format!("{CSV_HEADER}\n"));
-        });
-        let line = format!(
-            "{},{},{},{},{}\n",
+        let old = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut lines: Vec<String> = old
+            .lines()
+            .skip(1)
+            .filter(|line| line.split(',').next() != Some(self.name.as_str()))
+            .map(str::to_owned)
+            .collect();
+        lines.push(format!(
+            "{},{},{},{},{}",
             self.name, self.unit, self.weave, self.tokio, self.smol
-        );
-        if let Ok(mut file) = std::fs::OpenOptions::new().append(true).open(&path) {
-            let _ = file.write_all(line.as_bytes());
-        }
+        ));
+        let _ = std::fs::create_dir_all(dir);
+        let _ = std::fs::write(&path, format!("{CSV_HEADER}\n{}\n", lines.join("\n")));
     }
 }
