@@ -58,6 +58,7 @@ impl<W> WaitList<W> {
     }
 
     /// True if nobody waits.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.live == 0
     }
@@ -106,20 +107,28 @@ impl<W> WaitList<W> {
 
     /// Takes the waiter behind `key` out of the list, if it is still there.
     pub fn remove(&mut self, key: WaitKey) -> Option<W> {
-        if !self.is_live(key) {
-            return None;
+        let waiter = self.take(key)?;
+        self.sweep_if_sparse();
+        Some(waiter)
+    }
+
+    /// Frees the slot of `key` and returns its waiter, if `key` is live.
+    /// Leaves the key in the order queue (a tombstone there, if it was).
+    fn take(&mut self, key: WaitKey) -> Option<W> {
+        let slot = self.slots.get_mut(key.index as usize)?;
+        match slot {
+            Slot::Live { generation, .. } if *generation == key.generation => {}
+            _ => return None,
         }
-        let next = self.free;
-        let generation = key.generation.wrapping_add(1);
-        let Slot::Live { waiter, .. } = std::mem::replace(
-            &mut self.slots[key.index as usize],
-            Slot::Free { generation, next },
-        ) else {
-            unreachable!()
+        let freed = Slot::Free {
+            generation: key.generation.wrapping_add(1),
+            next: self.free,
+        };
+        let Slot::Live { waiter, .. } = std::mem::replace(slot, freed) else {
+            unreachable!("checked live above")
         };
         self.free = Some(key.index);
         self.live -= 1;
-        self.sweep_if_sparse();
         Some(waiter)
     }
 
@@ -152,9 +161,13 @@ impl<W> WaitList<W> {
 
     /// Takes the first waiter out of the list.
     pub fn pop_front(&mut self) -> Option<W> {
-        self.skip_dead();
-        let key = self.order.pop_front()?;
-        self.remove(key)
+        // Popping from the front leaves no tombstone behind, so no sweep.
+        while let Some(key) = self.order.pop_front() {
+            if let Some(waiter) = self.take(key) {
+                return Some(waiter);
+            }
+        }
+        None
     }
 }
 
