@@ -63,6 +63,7 @@ async fn handle(state: Arc<State>, mut reader: StreamReader, mut writer: StreamW
         let reply = match line.trim().strip_prefix("work ").map(str::parse::<u64>) {
             Some(Ok(ms)) => {
                 state.in_flight.fetch_add(1, SeqCst);
+                println!("working on `work {ms}`");
                 weave::sleep(Duration::from_millis(ms)).await;
                 state.in_flight.fetch_sub(1, SeqCst);
                 state.served.fetch_add(1, SeqCst);

@@ -203,7 +203,7 @@ fn asyncq_consumes_every_item_then_cancels_the_consumers() {
 fn exhibition_async_beats_sync_by_the_expected_factor() {
     let out = run(
         "exhibition",
-        &["--speedup", "20000", "--boards", "6", "--moves", "4"],
+        &["--speedup", "5000", "--boards", "6", "--moves", "4"],
     );
     assert_eq!(out.matches("done after 4 moves").count(), 12, "{out}");
     let sync = number_after(&out, "Synchronous exhibition: ");
@@ -226,19 +226,19 @@ fn fetch_many_limits_concurrency_and_times_out_the_slow_requests() {
             "--limit",
             "5",
             "--timeout-ms",
-            "200",
+            "300",
             "--seed",
             "11",
         ],
     );
     let slow = out
-        .matches("GET /delay/400 -> timed out after 200 ms")
+        .matches("GET /delay/600 -> timed out after 300 ms")
         .count();
     let fast = out.matches("-> HTTP/1.1 200 OK \"Hello, world!\"").count();
     assert_eq!(slow + fast, 40, "{out}");
     assert!(slow > 0 && fast > 0, "{out}");
     assert!(
-        !out.contains("/delay/400 -> HTTP"),
+        !out.contains("/delay/600 -> HTTP"),
         "a slow request beat its deadline: {out}"
     );
     assert!(
@@ -299,7 +299,10 @@ fn graceful_shutdown_finishes_in_flight_requests_on_sigterm() {
     let busy = std::net::TcpStream::connect(&addr).unwrap();
     let idle = std::net::TcpStream::connect(&addr).unwrap();
     (&busy).write_all(b"work 400\n").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(100));
+    // Signal only once the server has the request in hand.
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "working on `work 400`\n");
     let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
     rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
     let mut reply = String::new();
