@@ -135,10 +135,11 @@ impl Shared {
 
     /// A snapshot of the runtime's counters.
     pub(crate) fn metrics(&self) -> Metrics {
+        let (alive_tasks, spawned_tasks) = self.owned.counts();
         let mut metrics = Metrics {
             workers: self.remotes.len(),
-            spawned_tasks: self.owned.linked_total(),
-            alive_tasks: self.owned.len(),
+            spawned_tasks,
+            alive_tasks,
             global_queue_depth: self.injector.len(),
             blocking_threads: self.blocking.num_threads(),
             ..Metrics::default()

@@ -129,12 +129,16 @@ impl OwnedTasks {
 
     /// How many tasks are linked.
     pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|shard| shard.lock().len).sum()
+        self.counts().0
     }
 
-    /// How many tasks were ever linked.
-    pub(crate) fn linked_total(&self) -> u64 {
-        self.shards.iter().map(|shard| shard.lock().linked).sum()
+    /// How many tasks are linked now, and how many ever were; one lock per
+    /// shard.
+    pub(crate) fn counts(&self) -> (usize, u64) {
+        self.shards.iter().fold((0, 0), |(len, linked), shard| {
+            let shard = shard.lock();
+            (len + shard.len, linked + shard.linked)
+        })
     }
 
     /// A snapshot of every linked task, taken shard by shard under its

@@ -70,9 +70,7 @@ impl Task {
     pub(crate) fn shutdown(&self) {
         shutdown(self.raw);
     }
-}
 
-impl Task {
     /// A snapshot of the task for introspection.
     pub(crate) fn info(&self) -> TaskInfo {
         TaskInfo::of(self.raw.header())
