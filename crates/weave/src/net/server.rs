@@ -17,23 +17,21 @@ use std::time::Duration;
 use weave_reactor::{split, StreamReader, StreamWriter, TcpListener};
 use weave_sync::Event;
 
-/// Connections still running and whether the server is closed.
-struct State {
-    active: usize,
-    closed: bool,
-}
-
 struct Shared {
-    state: Mutex<State>,
-    /// Set once closed with no connection left.
-    finished: Event,
+    /// Connections whose handler is still running. `closed` is set, and
+    /// `active` changes, only under this lock, so the two are read
+    /// together consistently.
+    active: Mutex<usize>,
     /// Set by `close`.
     closed: Event,
+    /// Set once closed with no connection left.
+    finished: Event,
 }
 
 impl Shared {
-    fn finish_if_done(&self, state: &State) {
-        if state.closed && state.active == 0 {
+    /// Call with the `active` lock held.
+    fn finish_if_done(&self, active: usize) {
+        if active == 0 && self.closed.is_set() {
             self.finished.set();
         }
     }
@@ -45,9 +43,9 @@ struct Connection(Arc<Shared>);
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        let mut state = self.0.state.lock();
-        state.active -= 1;
-        self.0.finish_if_done(&state);
+        let mut active = self.0.active.lock();
+        *active -= 1;
+        self.0.finish_if_done(*active);
     }
 }
 
@@ -75,12 +73,9 @@ where
 {
     let listener = TcpListener::bind(addr).await?;
     let shared = Arc::new(Shared {
-        state: Mutex::new(State {
-            active: 0,
-            closed: false,
-        }),
-        finished: Event::new(),
+        active: Mutex::new(0),
         closed: Event::new(),
+        finished: Event::new(),
     });
     let local_addr = listener.local_addr()?;
     let accept = crate::spawn(accept_loop(listener, handler, shared.clone()));
@@ -109,7 +104,7 @@ where
                 backoff = Duration::ZERO;
                 let _ = stream.set_nodelay(true);
                 let (reader, writer) = split(stream);
-                shared.state.lock().active += 1;
+                *shared.active.lock() += 1;
                 let guard = Connection(shared.clone());
                 let conn = handler(reader, writer);
                 drop(crate::spawn(async move {
@@ -156,15 +151,14 @@ impl Server {
         if let Some(accept) = self.accept.lock().take() {
             accept.cancel();
         }
-        let mut state = self.shared.state.lock();
-        state.closed = true;
+        let active = self.shared.active.lock();
         self.shared.closed.set();
-        self.shared.finish_if_done(&state);
+        self.shared.finish_if_done(*active);
     }
 
     /// True until [`close`](Self::close) is called.
     pub fn is_serving(&self) -> bool {
-        !self.shared.state.lock().closed
+        !self.shared.closed.is_set()
     }
 
     /// Serves until [`close`](Self::close) is called (accepting already
@@ -181,7 +175,7 @@ impl Server {
 
     /// Connections whose handler is still running.
     pub fn active_connections(&self) -> usize {
-        self.shared.state.lock().active
+        *self.shared.active.lock()
     }
 }
 
