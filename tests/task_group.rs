@@ -52,6 +52,21 @@ async fn join_all_returns_results_in_spawn_order() {
 }
 
 #[weave::test]
+async fn join_all_after_join_next_returns_the_rest_in_spawn_order() {
+    let mut group = TaskGroup::new();
+    for i in 0..5u64 {
+        group.spawn(async move {
+            // The first spawned finishes first; the others in reverse.
+            let ms = if i == 0 { 1 } else { 10 * (5 - i) };
+            weave::sleep(Duration::from_millis(ms)).await;
+            i
+        });
+    }
+    assert_eq!(group.join_next().await.unwrap().unwrap(), 0);
+    assert_eq!(group.join_all().await.unwrap(), vec![1, 2, 3, 4]);
+}
+
+#[weave::test]
 async fn join_next_gives_results_as_they_finish() {
     let mut group = TaskGroup::new();
     for ms in [30u64, 10, 20] {

@@ -204,3 +204,16 @@ impl<F: Future> Children<F> {
         self.finished.len()
     }
 }
+
+/// One empty output slot per child, filled by index as children finish.
+pub(crate) fn output_slots<T>(n: usize) -> Vec<Option<T>> {
+    (0..n).map(|_| None).collect()
+}
+
+/// The outputs in child order, once every slot is filled.
+pub(crate) fn in_order<T>(slots: Vec<Option<T>>) -> Vec<T> {
+    slots
+        .into_iter()
+        .map(|o| o.expect("every child finished"))
+        .collect()
+}

@@ -1,7 +1,7 @@
 //! `gather` and `try_gather`: run futures concurrently inside one task and
 //! collect their outputs in input order.
 
-use super::children::Children;
+use super::children::{in_order, output_slots, Children};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -38,7 +38,7 @@ where
     I::Item: Future,
 {
     let children = Children::new(futures);
-    let outputs = (0..children.len()).map(|_| None).collect();
+    let outputs = output_slots(children.len());
     Gather { children, outputs }
 }
 
@@ -54,12 +54,7 @@ impl<F: Future> Future for Gather<F> {
             outputs[i] = Some(out);
             true
         }) {
-            Poll::Ready(_) => Poll::Ready(
-                std::mem::take(&mut this.outputs)
-                    .into_iter()
-                    .map(|o| o.expect("every child finished"))
-                    .collect(),
-            ),
+            Poll::Ready(_) => Poll::Ready(in_order(std::mem::take(&mut this.outputs))),
             Poll::Pending => Poll::Pending,
         }
     }
@@ -90,7 +85,7 @@ where
     I::Item: Future<Output = Result<T, E>>,
 {
     let children = Children::new(futures);
-    let outputs = (0..children.len()).map(|_| None).collect();
+    let outputs = output_slots(children.len());
     TryGather {
         children,
         outputs,
@@ -118,10 +113,7 @@ impl<F: Future<Output = Result<T, E>>, T, E> Future for TryGather<F, T, E> {
         });
         match finished {
             Poll::Pending => Poll::Pending,
-            Poll::Ready(true) => Poll::Ready(Ok(std::mem::take(&mut this.outputs)
-                .into_iter()
-                .map(|o| o.expect("every child finished"))
-                .collect())),
+            Poll::Ready(true) => Poll::Ready(Ok(in_order(std::mem::take(&mut this.outputs)))),
             Poll::Ready(false) => {
                 // Cancel the rest now, not when the caller drops us.
                 this.children = Children::new(std::iter::empty());

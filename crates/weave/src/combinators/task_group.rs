@@ -94,23 +94,20 @@ impl<T: Send + 'static> TaskGroup<T> {
         .await
     }
 
-    /// Waits for every task and returns their outputs in spawn order; the
-    /// first member that panics or is cancelled cancels the rest, and its
-    /// error is returned.
+    /// Waits for every task and returns their outputs in spawn order (those
+    /// already handed out by `join_next` are not repeated); the first
+    /// member that panics or is cancelled cancels the rest, and its error
+    /// is returned.
     ///
     /// # Errors
     /// The `JoinError` of the first member that failed.
     pub async fn join_all(mut self) -> Result<Vec<T>, JoinError> {
-        let mut outputs: Vec<Option<T>> = Vec::new();
+        // Members already handed out by `join_next` are not in here.
+        let mut outputs = Vec::with_capacity(self.len());
         let mut first_error = None;
         while let Some((index, result)) = self.join_next_indexed().await {
             match result {
-                Ok(value) => {
-                    if outputs.len() <= index {
-                        outputs.resize_with(index + 1, || None);
-                    }
-                    outputs[index] = Some(value);
-                }
+                Ok(value) => outputs.push((index, value)),
                 Err(e) => {
                     // The first failure; the cancellations it caused follow.
                     first_error.get_or_insert(e);
@@ -119,10 +116,10 @@ impl<T: Send + 'static> TaskGroup<T> {
         }
         match first_error {
             Some(e) => Err(e),
-            None => Ok(outputs
-                .into_iter()
-                .map(|o| o.expect("every member finished"))
-                .collect()),
+            None => {
+                outputs.sort_unstable_by_key(|&(index, _)| index);
+                Ok(outputs.into_iter().map(|(_, value)| value).collect())
+            }
         }
     }
 }
