@@ -58,6 +58,33 @@ fn smol_join_all(smol: &harness::Smol) {
     })
 }
 
+/// tokio's side: `N` oneshot receivers and a task firing their senders
+/// one at a time; `collect` gathers the receivers (the part a row varies).
+/// It is called before the firing starts, so any tasks it spawns exist by
+/// then.
+fn tokio_rows<Fut>(rt: &tokio::runtime::Runtime, collect: impl FnOnce(Vec<Oneshot>) -> Fut)
+where
+    Fut: std::future::Future<Output = usize>,
+{
+    rt.block_on(async {
+        let (txs, rxs): (Vec<_>, Vec<_>) = (0..N)
+            .map(|_| tokio::sync::oneshot::channel::<usize>())
+            .unzip();
+        // Set up before the firing starts (the JoinSet row spawns here).
+        let collecting = collect(rxs);
+        let firing = tokio::spawn(async move {
+            for (i, tx) in txs.into_iter().enumerate() {
+                let _ = tx.send(i);
+                tokio::task::yield_now().await;
+            }
+        });
+        assert_eq!(collecting.await, N);
+        firing.await.unwrap();
+    })
+}
+
+type Oneshot = tokio::sync::oneshot::Receiver<usize>;
+
 fn main() {
     println!(
         "gather benchmarks: {} workers each, median of {} rounds\n",
@@ -70,27 +97,19 @@ fn main() {
         "gather 100k (JoinSet)",
         || weave_gather(&rts.weave),
         || {
-            rts.tokio.block_on(async {
-                let (txs, rxs): (Vec<_>, Vec<_>) = (0..N)
-                    .map(|_| tokio::sync::oneshot::channel::<usize>())
-                    .unzip();
+            tokio_rows(&rts.tokio, |rxs| {
                 let mut set = tokio::task::JoinSet::new();
                 for rx in rxs {
                     set.spawn(async move { rx.await.unwrap() });
                 }
-                let firing = tokio::spawn(async move {
-                    for (i, tx) in txs.into_iter().enumerate() {
-                        let _ = tx.send(i);
-                        tokio::task::yield_now().await;
+                async move {
+                    let mut n = 0;
+                    while let Some(r) = set.join_next().await {
+                        r.unwrap();
+                        n += 1;
                     }
-                });
-                let mut n = 0;
-                while let Some(r) = set.join_next().await {
-                    r.unwrap();
-                    n += 1;
+                    n
                 }
-                assert_eq!(n, N);
-                firing.await.unwrap();
             })
         },
         || smol_join_all(&rts.smol),
@@ -99,22 +118,12 @@ fn main() {
         "gather 100k (join_all)",
         || weave_gather(&rts.weave),
         || {
-            rts.tokio.block_on(async {
-                let (txs, rxs): (Vec<_>, Vec<_>) = (0..N)
-                    .map(|_| tokio::sync::oneshot::channel::<usize>())
-                    .unzip();
-                let firing = tokio::spawn(async move {
-                    for (i, tx) in txs.into_iter().enumerate() {
-                        let _ = tx.send(i);
-                        tokio::task::yield_now().await;
-                    }
-                });
-                let out = futures::future::join_all(
+            tokio_rows(&rts.tokio, |rxs| async move {
+                futures::future::join_all(
                     rxs.into_iter().map(|rx| async move { rx.await.unwrap() }),
                 )
-                .await;
-                assert_eq!(out.len(), N);
-                firing.await.unwrap();
+                .await
+                .len()
             })
         },
         || smol_join_all(&rts.smol),

@@ -28,6 +28,35 @@ const CONNS: usize = 64;
 const TRIPS: usize = 2_000;
 const MSG: usize = 64;
 
+/// The server side of one connection: echo until EOF or an error. The
+/// same text for every runtime (each brings its own `read` / `write_all`).
+macro_rules! echo_back {
+    ($s:ident) => {
+        let mut buf = [0u8; MSG];
+        while let Ok(n @ 1..) = $s.read(&mut buf).await {
+            if $s.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+    };
+}
+
+/// A client's `TRIPS` round trips on stream `$s`; evaluates to their
+/// latencies in µs. The same text for every runtime.
+macro_rules! round_trips {
+    ($s:ident) => {{
+        let (msg, mut back) = ([7u8; MSG], [0u8; MSG]);
+        let mut lat = Vec::with_capacity(TRIPS);
+        for _ in 0..TRIPS {
+            let t = Instant::now();
+            $s.write_all(&msg).await.unwrap();
+            $s.read_exact(&mut back).await.unwrap();
+            lat.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        lat
+    }};
+}
+
 /// One round's result: round trips per second and every latency (µs).
 struct Echo {
     per_sec: f64,
@@ -51,12 +80,7 @@ fn weave_echo(rt: &weave::Runtime) -> Echo {
                 let (mut s, _) = listener.accept().await.unwrap();
                 s.set_nodelay(true).unwrap();
                 drop(weave::spawn(async move {
-                    let mut buf = [0u8; MSG];
-                    while let Ok(n @ 1..) = s.read(&mut buf).await {
-                        if s.write_all(&buf[..n]).await.is_err() {
-                            break;
-                        }
-                    }
+                    echo_back!(s);
                 }));
             }
         });
@@ -66,15 +90,7 @@ fn weave_echo(rt: &weave::Runtime) -> Echo {
                 weave::spawn(async move {
                     let mut s = weave::net::TcpStream::connect(addr).await.unwrap();
                     s.set_nodelay(true).unwrap();
-                    let (msg, mut back) = ([7u8; MSG], [0u8; MSG]);
-                    let mut lat = Vec::with_capacity(TRIPS);
-                    for _ in 0..TRIPS {
-                        let t = Instant::now();
-                        s.write_all(&msg).await.unwrap();
-                        s.read_exact(&mut back).await.unwrap();
-                        lat.push(t.elapsed().as_secs_f64() * 1e6);
-                    }
-                    lat
+                    round_trips!(s)
                 })
             })
             .collect();
@@ -98,12 +114,7 @@ fn tokio_echo(rt: &tokio::runtime::Runtime) -> Echo {
                 let (mut s, _) = listener.accept().await.unwrap();
                 s.set_nodelay(true).unwrap();
                 tokio::spawn(async move {
-                    let mut buf = [0u8; MSG];
-                    while let Ok(n @ 1..) = s.read(&mut buf).await {
-                        if s.write_all(&buf[..n]).await.is_err() {
-                            break;
-                        }
-                    }
+                    echo_back!(s);
                 });
             }
         });
@@ -113,15 +124,7 @@ fn tokio_echo(rt: &tokio::runtime::Runtime) -> Echo {
                 tokio::spawn(async move {
                     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
                     s.set_nodelay(true).unwrap();
-                    let (msg, mut back) = ([7u8; MSG], [0u8; MSG]);
-                    let mut lat = Vec::with_capacity(TRIPS);
-                    for _ in 0..TRIPS {
-                        let t = Instant::now();
-                        s.write_all(&msg).await.unwrap();
-                        s.read_exact(&mut back).await.unwrap();
-                        lat.push(t.elapsed().as_secs_f64() * 1e6);
-                    }
-                    lat
+                    round_trips!(s)
                 })
             })
             .collect();
@@ -149,12 +152,7 @@ fn smol_echo(smol: &harness::Smol) -> Echo {
                     let (mut s, _) = listener.accept().await.unwrap();
                     s.get_ref().set_nodelay(true).unwrap();
                     ex.spawn(async move {
-                        let mut buf = [0u8; MSG];
-                        while let Ok(n @ 1..) = s.read(&mut buf).await {
-                            if s.write_all(&buf[..n]).await.is_err() {
-                                break;
-                            }
-                        }
+                        echo_back!(s);
                     })
                     .detach();
                 }
@@ -166,15 +164,7 @@ fn smol_echo(smol: &harness::Smol) -> Echo {
                 ex.spawn(async move {
                     let mut s = Async::<TcpStream>::connect(addr).await.unwrap();
                     s.get_ref().set_nodelay(true).unwrap();
-                    let (msg, mut back) = ([7u8; MSG], [0u8; MSG]);
-                    let mut lat = Vec::with_capacity(TRIPS);
-                    for _ in 0..TRIPS {
-                        let t = Instant::now();
-                        s.write_all(&msg).await.unwrap();
-                        s.read_exact(&mut back).await.unwrap();
-                        lat.push(t.elapsed().as_secs_f64() * 1e6);
-                    }
-                    lat
+                    round_trips!(s)
                 })
             })
             .collect();
