@@ -77,6 +77,15 @@ impl Plan {
             format!("{:.1} min", secs / 60.0)
         }
     }
+
+    /// The closing line of one version's run.
+    fn report(&self, version: &str, took: Duration) {
+        println!(
+            "{version} exhibition: {:.2} s here, {} at real speed",
+            took.as_secs_f64(),
+            self.simulated(took)
+        );
+    }
 }
 
 fn play_sync(plan: &Plan, boards: u32) -> Duration {
@@ -161,21 +170,13 @@ fn main() {
     if args.mode != Mode::Async {
         println!("Synchronous: one board after another");
         let took = play_sync(&plan, args.boards);
-        println!(
-            "Synchronous exhibition: {:.2} s here, {} at real speed",
-            took.as_secs_f64(),
-            plan.simulated(took)
-        );
+        plan.report("Synchronous", took);
         sync_time = Some(took);
     }
     if args.mode != Mode::Sync {
         println!("Asynchronous: she moves on while each opponent thinks");
         let took = play_async(&plan, args.boards);
-        println!(
-            "Asynchronous exhibition: {:.2} s here, {} at real speed",
-            took.as_secs_f64(),
-            plan.simulated(took)
-        );
+        plan.report("Asynchronous", took);
         if let Some(sync_time) = sync_time {
             println!(
                 "Concurrency made it {:.1}x faster.",

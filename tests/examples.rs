@@ -76,23 +76,37 @@ fn echo_server_demo() {
     assert!(out.ends_with("server closed\n"), "{out}");
 }
 
-#[test]
-fn http_hello_answers_keep_alive_and_pipelined_requests() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let mut child = Command::new(built("http_hello"))
+/// Starts server example `name` on a free port; returns the child, its
+/// stdout, and the address from its first line, `{banner}ADDR`.
+fn start_server(
+    name: &str,
+    banner: &str,
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStdout>,
+    String,
+) {
+    use std::io::BufRead;
+    let mut child = Command::new(built(name))
         .arg("127.0.0.1:0")
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    out.read_line(&mut line).unwrap();
     let addr = line
         .trim()
-        .strip_prefix("listening on http://")
-        .unwrap()
+        .strip_prefix(banner)
+        .unwrap_or_else(|| panic!("{name} printed {line:?}, not {banner:?}ADDR"))
         .to_owned();
+    (child, out, addr)
+}
+
+#[test]
+fn http_hello_answers_keep_alive_and_pipelined_requests() {
+    use std::io::{Read, Write};
+    let (mut child, _out, addr) = start_server("http_hello", "listening on http://");
     let mut conn = std::net::TcpStream::connect(&addr).unwrap();
     let request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
     // Two requests in one write (pipelined), then a third on the same
@@ -283,19 +297,8 @@ fn scheduling_runs_callbacks_in_deadline_order_and_skips_the_cancelled() {
 #[test]
 fn graceful_shutdown_finishes_in_flight_requests_on_sigterm() {
     use std::io::{BufRead, BufReader, Write};
-    let mut child = Command::new(built("graceful_shutdown"))
-        .arg("127.0.0.1:0")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (mut child, mut out, addr) = start_server("graceful_shutdown", "listening on ");
     let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
     let busy = std::net::TcpStream::connect(&addr).unwrap();
     let idle = std::net::TcpStream::connect(&addr).unwrap();
     (&busy).write_all(b"work 400\n").unwrap();
