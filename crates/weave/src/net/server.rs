@@ -86,10 +86,16 @@ where
     })
 }
 
-/// True for accept errors that mean "out of resources, try later".
+/// True for accept errors that mean "out of resources, try later":
+/// EMFILE (24), ENFILE (23), ENOMEM (12) everywhere, and ENOBUFS, whose
+/// number differs between Linux (105) and the BSDs (55).
 fn exhausted(e: &io::Error) -> bool {
-    // EMFILE, ENFILE, ENOBUFS, ENOMEM on Linux and the BSDs alike.
-    matches!(e.raw_os_error(), Some(24 | 23 | 105 | 55 | 12))
+    const ENOBUFS: i32 = if cfg!(any(target_os = "linux", target_os = "android")) {
+        105
+    } else {
+        55
+    };
+    matches!(e.raw_os_error(), Some(24 | 23 | 12)) || e.raw_os_error() == Some(ENOBUFS)
 }
 
 async fn accept_loop<H, Fut>(listener: TcpListener, handler: H, shared: Arc<Shared>)
