@@ -63,8 +63,12 @@ impl BatchSemaphore {
         }
     }
 
-    /// Takes `n` permits now, if nobody waits and they are free.
+    /// Takes `n` permits now, if nobody waits and they are free. Zero
+    /// permits are always there: nobody is passed by taking nothing.
     pub(crate) fn try_acquire(&self, n: usize) -> bool {
+        if n == 0 {
+            return true;
+        }
         let mut state = self.state.lock();
         if state.waiters.is_empty() && state.permits >= n {
             state.permits -= n;
@@ -77,13 +81,18 @@ impl BatchSemaphore {
 
     /// Polls an acquisition of `n` permits; `key` is the future's place in
     /// line (`None` before the first poll and after it completed). On
-    /// `Ready`, the caller owns `n` permits (counted in `held`).
+    /// `Ready`, the caller owns `n` permits (counted in `held`). A request
+    /// for zero permits needs nothing and never queues, not even behind
+    /// other waiters.
     pub(crate) fn poll_acquire(
         &self,
         n: usize,
         key: &mut Option<WaitKey>,
         cx: &mut Context<'_>,
     ) -> Poll<()> {
+        if n == 0 && key.is_none() {
+            return Poll::Ready(());
+        }
         let mut state = self.state.lock();
         match *key {
             None => {

@@ -14,8 +14,14 @@ use std::task::{Context, Poll};
 /// (asyncio's `Condition`). A cheap `Clone` handle.
 ///
 /// # Cancel safety
-/// Dropping a pending `wait` future re-sends a notification it had
-/// received but not seen, so no notification is lost (as Python 3.13 does).
+/// A notification is consumed only by a `wait` that returns its guard.
+/// Dropping a `wait` future after it was notified — before it saw the
+/// notification, or while it was re-taking the lock — sends the
+/// notification on to the next waiter (Python 3.13 re-notifies on any
+/// exception in `wait`), so `notify(n)` always reaches `n` live waiters
+/// when there are that many. The exhaustive tests in
+/// `tests/sync_exhaustive.rs` check this over every order of notify,
+/// poll, lock release and drop of two and three waiters.
 ///
 /// ```
 /// use weave_sync::{Condition, Lock};
@@ -67,14 +73,19 @@ impl<T> Condition<T> {
         );
         // Registered before the lock is released, so no notification sent
         // after the release can be missed.
-        let wait = CondWait {
+        let mut wait = CondWait {
             key: Some(self.waiters.lock().push_back(None)),
             waiters: self.waiters.clone(),
-            done: false,
+            notified: false,
+            consumed: false,
         };
         drop(guard);
-        wait.await;
-        self.lock.lock().await
+        (&mut wait).await;
+        // Still held while the lock is re-taken: dropped here (cancelled),
+        // it passes the notification on.
+        let guard = self.lock.lock().await;
+        wait.consumed = true;
+        guard
     }
 
     /// Waits until `predicate` holds, re-checking it after each
@@ -103,10 +114,15 @@ impl<T> Condition<T> {
     }
 }
 
+/// One waiter's place in the condition's list. Ground rules: `key` is
+/// `Some` while it waits; `notified` once its poll saw the notification;
+/// `consumed` once `wait` re-took the lock and returns. Dropped notified
+/// (seen or not) and not consumed, it notifies the next waiter.
 struct CondWait {
     waiters: Arc<Mutex<Waiters>>,
     key: Option<WaitKey>,
-    done: bool,
+    notified: bool,
+    consumed: bool,
 }
 
 impl Future for CondWait {
@@ -114,9 +130,12 @@ impl Future for CondWait {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
+        if this.notified {
+            return Poll::Ready(());
+        }
         let ready = poll_notified(&mut this.waiters.lock(), &mut this.key, cx);
         if ready.is_ready() {
-            this.done = true;
+            this.notified = true;
         }
         ready
     }
@@ -124,15 +143,20 @@ impl Future for CondWait {
 
 impl Drop for CondWait {
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else { return };
-        if self.done {
+        if self.consumed {
             return;
         }
         let mut wake = WakeList::new();
         {
             let mut waiters = self.waiters.lock();
-            if waiters.remove(key).is_none() {
-                // Notified but never saw it: hand the notification on.
+            let notified = match self.key.take() {
+                // Still in the list: never notified, leave quietly.
+                Some(key) => waiters.remove(key).is_none(),
+                None => self.notified,
+            };
+            if notified {
+                // Notified, but the notification never reached the caller
+                // (unseen, or cancelled while re-taking the lock): pass it on.
                 notify(&mut waiters, 1, &mut wake);
             }
         }

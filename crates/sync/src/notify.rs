@@ -53,3 +53,12 @@ pub(crate) fn notify(waiters: &mut Waiters, n: usize, wake: &mut WakeList) -> us
     }
     done
 }
+
+/// Wakes every waiter but leaves each in the list: a broadcast (such as a
+/// queue's shutdown) that grants nothing, so a woken waiter's future can
+/// still tell it was not handed anything (its key is still there).
+pub(crate) fn wake_in_place(waiters: &mut Waiters, wake: &mut WakeList) {
+    for slot in waiters.iter_mut() {
+        wake.push(slot.take());
+    }
+}

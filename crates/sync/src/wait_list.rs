@@ -159,6 +159,15 @@ impl<W> WaitList<W> {
         self.get_mut(key).map(|w| (key, w))
     }
 
+    /// Every waiter still in the list, in no particular order (for a
+    /// broadcast that leaves the waiters where they are).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut W> {
+        self.slots.iter_mut().filter_map(|slot| match slot {
+            Slot::Live { waiter, .. } => Some(waiter),
+            Slot::Free { .. } => None,
+        })
+    }
+
     /// Takes the first waiter out of the list.
     pub fn pop_front(&mut self) -> Option<W> {
         // Popping from the front leaves no tombstone behind, so no sweep.

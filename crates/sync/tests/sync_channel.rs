@@ -69,3 +69,17 @@ fn oneshot_from_another_thread() {
     std::thread::spawn(move || tx.send(String::from("done")).unwrap());
     assert_eq!(block_on(rx).unwrap(), "done");
 }
+
+#[test]
+fn a_receiver_woken_by_the_last_sender_leaving_steals_no_message() {
+    let (tx, rx) = weave_sync::channel(0);
+    let mut r1 = spawn(rx.recv());
+    let mut r2 = spawn(rx.recv());
+    r1.pending();
+    r2.pending();
+    tx.try_send(5).unwrap();
+    drop(tx); // closes: wakes r2 too
+    drop(r2);
+    assert_eq!(r1.ready(), Ok(5));
+    assert!(rx.try_recv().is_err());
+}

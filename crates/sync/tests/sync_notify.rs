@@ -126,3 +126,34 @@ fn a_dropped_barrier_waiter_withdraws() {
     assert!(spawn(barrier.wait()).ready().is_leader());
     assert!(!b.ready().is_leader());
 }
+
+#[test]
+fn a_waiter_cancelled_while_retaking_the_lock_passes_its_notification_on() {
+    let lock = Lock::new(0);
+    let cond = Condition::new(lock.clone());
+    let mut a = spawn({
+        let cond = cond.clone();
+        async move {
+            let g = cond.lock().await;
+            drop(cond.wait(g).await);
+        }
+    });
+    let mut b = spawn({
+        let cond = cond.clone();
+        async move {
+            let g = cond.lock().await;
+            drop(cond.wait(g).await);
+        }
+    });
+    a.pending();
+    b.pending();
+    // The usual pattern: notify while holding the lock.
+    let held = block_on(lock.lock());
+    cond.notify(1);
+    assert!(a.is_woken());
+    a.pending(); // saw the notification, now waits for the lock
+    drop(a); // cancelled while re-taking the lock
+    assert!(b.is_woken(), "the notification was lost with a");
+    drop(held);
+    b.ready();
+}

@@ -203,3 +203,58 @@ fn blocking_producers_and_consumers_on_threads() {
         .sum();
     assert_eq!(total, want);
 }
+
+#[test]
+fn a_getter_woken_by_shutdown_and_dropped_keeps_no_reservation_of_another() {
+    // G1 is handed 7; shutdown wakes G2, which is dropped unpolled. G1 must
+    // still get 7: a shutdown wake is not a grant.
+    let q = Queue::new(0);
+    let mut g1 = spawn(q.get());
+    let mut g2 = spawn(q.get());
+    g1.pending();
+    g2.pending();
+    q.put_nowait(7).unwrap();
+    q.shutdown(false);
+    assert!(g2.is_woken(), "shutdown wakes every getter");
+    drop(g2);
+    assert_eq!(
+        g1.ready().ok(),
+        Some(7),
+        "the item reserved for g1 was lost"
+    );
+    assert_eq!(q.qsize(), 0);
+    q.task_done().unwrap();
+    block_on(q.join());
+}
+
+#[test]
+fn a_putter_woken_by_shutdown_and_dropped_frees_no_slot_of_another() {
+    let q = Queue::new(1);
+    q.put_nowait(1).unwrap();
+    let mut p1 = spawn(q.put(2));
+    let mut p2 = spawn(q.put(3));
+    p1.pending();
+    p2.pending();
+    assert_eq!(q.get_nowait().unwrap(), 1); // a slot is kept for p1
+    q.shutdown(false);
+    drop(p2);
+    assert_eq!(
+        p1.ready().map_err(|e| e.into_inner()),
+        Err(2),
+        "puts fail after shutdown, item back"
+    );
+    assert_eq!(q.get_nowait(), Err(GetError::ShutDown));
+}
+
+#[test]
+fn a_shutdown_getter_still_waiting_fails_and_a_granted_one_takes_its_item() {
+    let q = Queue::new(0);
+    let mut g1 = spawn(q.get());
+    let mut g2 = spawn(q.get());
+    g1.pending();
+    g2.pending();
+    q.put_nowait("x").unwrap();
+    q.shutdown(false);
+    assert!(g2.ready().is_err(), "nothing was kept for g2");
+    assert_eq!(g1.ready().ok(), Some("x"));
+}

@@ -145,3 +145,17 @@ fn blocking_acquire_from_threads() {
     });
     assert_eq!(sem.available_permits(), 1);
 }
+
+#[test]
+fn acquiring_zero_permits_never_waits_even_behind_a_waiter() {
+    let sem = Semaphore::new(0);
+    let mut waiter = spawn(sem.acquire());
+    waiter.pending();
+    let mut zero = spawn(sem.acquire_many(0));
+    let permit = zero.ready();
+    assert_eq!(permit.num_permits(), 0);
+    drop(permit);
+    waiter.pending();
+    sem.release();
+    waiter.ready();
+}

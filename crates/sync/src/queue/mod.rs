@@ -17,7 +17,10 @@
 //! - **Shutdown** (Python 3.13): `put` fails at once, handing its item
 //!   back; `get` drains what is left, then fails; `immediate` also empties
 //!   the queue, counting each removed item as done. Waiting getters and
-//!   putters are woken (their nodes stay, and their next poll sees the flag).
+//!   putters are woken in place: their nodes stay, so a woken waiter can
+//!   tell "granted" (its node is gone, a reservation is counted for it)
+//!   from "woken by shutdown" (its node is still there, nothing is kept
+//!   for it). A reservation made before the shutdown is honoured.
 
 mod error;
 mod store;
@@ -27,7 +30,7 @@ pub use store::{Fifo, Lifo, Priority, Store};
 
 use crate::block_on::block_on;
 use crate::loom::{Arc, Mutex};
-use crate::notify::{notify, poll_notified, Waiters};
+use crate::notify::{notify, poll_notified, wake_in_place, Waiters};
 use crate::wait_list::WaitKey;
 use crate::wake_list::WakeList;
 use std::fmt;
@@ -70,7 +73,11 @@ impl<T, S: Store<T>> State<T, S> {
     /// putter waits and there is room now, reserves it a slot.
     fn pop(&mut self, wake: &mut WakeList) -> T {
         let item = self.store.pop().expect("an item is available");
-        if !self.putters.is_empty() && self.has_room() && notify(&mut self.putters, 1, wake) == 1 {
+        if !self.shutdown
+            && !self.putters.is_empty()
+            && self.has_room()
+            && notify(&mut self.putters, 1, wake) == 1
+        {
             self.slots_reserved += 1;
         }
         item
@@ -309,7 +316,6 @@ impl<T, S: Store<T>> BaseQueue<T, S> {
         {
             let mut state = self.state.lock();
             state.shutdown = true;
-            state.slots_reserved = 0;
             if immediate {
                 while let Some(item) = state.store.pop() {
                     discarded.push(item);
@@ -320,8 +326,12 @@ impl<T, S: Store<T>> BaseQueue<T, S> {
                     notify(&mut state.joiners, usize::MAX, &mut wake);
                 }
             }
-            notify(&mut state.getters, usize::MAX, &mut wake);
-            notify(&mut state.putters, usize::MAX, &mut wake);
+            // Woken in place, not granted: a waiter still in its list was
+            // handed nothing, so dropping it passes nothing on, and a
+            // getter or putter woken earlier for an item or a slot keeps
+            // its reservation.
+            wake_in_place(&mut state.getters, &mut wake);
+            wake_in_place(&mut state.putters, &mut wake);
         }
         wake.wake_all();
         drop(discarded);
@@ -378,11 +388,17 @@ impl<T, S: Store<T>> Future for Put<'_, T, S> {
                     state.push(item(), &mut wake);
                     Poll::Ready(Ok(()))
                 }
+                // Still waiting when the queue shut down: nothing was kept
+                // for us.
+                Some(key) if state.shutdown && state.putters.remove(key).is_some() => {
+                    this.key = None;
+                    Poll::Ready(Err(QueueShutDown(item())))
+                }
                 _ => match poll_notified(&mut state.putters, &mut this.key, cx) {
                     Poll::Pending => Poll::Pending,
                     // Woken: a slot was kept for us, or the queue shut down.
                     Poll::Ready(()) => {
-                        state.slots_reserved = state.slots_reserved.saturating_sub(1);
+                        state.slots_reserved -= 1;
                         if state.shutdown {
                             Poll::Ready(Err(QueueShutDown(item())))
                         } else {
@@ -430,6 +446,16 @@ impl<T, S: Store<T>> Future for Get<'_, T, S> {
             match this.key {
                 None if state.unreserved_items() > 0 => Poll::Ready(Ok(state.pop(&mut wake))),
                 None if state.shutdown => Poll::Ready(Err(QueueShutDown(()))),
+                // Still waiting when the queue shut down: no item was kept
+                // for us (a waiting getter means every item was reserved).
+                Some(key) if state.shutdown && state.getters.remove(key).is_some() => {
+                    this.key = None;
+                    if state.unreserved_items() > 0 {
+                        Poll::Ready(Ok(state.pop(&mut wake)))
+                    } else {
+                        Poll::Ready(Err(QueueShutDown(())))
+                    }
+                }
                 _ => match poll_notified(&mut state.getters, &mut this.key, cx) {
                     Poll::Pending => Poll::Pending,
                     Poll::Ready(()) => Poll::Ready(state.take_reserved(&mut wake)),
