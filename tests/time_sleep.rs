@@ -160,3 +160,72 @@ fn an_earlier_timer_wakes_a_driver_sleeping_until_a_later_one() {
 fn sleep_outside_a_runtime_panics() {
     drop(sleep(Duration::from_millis(1)));
 }
+
+/// Polls `future` once with the task's own waker.
+async fn poll_once<F: std::future::Future + Unpin>(future: &mut F) -> std::task::Poll<F::Output> {
+    std::future::poll_fn(|cx| std::task::Poll::Ready(std::pin::Pin::new(&mut *future).poll(cx)))
+        .await
+}
+
+#[test]
+fn zero_and_past_deadlines_complete_on_the_first_poll_after_the_timers_went_quiet() {
+    let rt = rt(1);
+    rt.block_on(async {
+        // The driver last read the clock for this sleep; then nothing uses
+        // timers for a while, so its reading goes stale.
+        sleep(Duration::from_millis(1)).await;
+        std::thread::sleep(Duration::from_millis(10));
+        let mut zero = sleep(Duration::ZERO);
+        assert!(
+            poll_once(&mut zero).await.is_ready(),
+            "sleep(ZERO) was pending"
+        );
+        let mut past = sleep_until(Instant::now() - Duration::from_millis(1));
+        assert!(
+            poll_once(&mut past).await.is_ready(),
+            "sleep_until(past) was pending"
+        );
+        let mut timeout = Box::pin(wait_for(std::future::pending::<()>(), Duration::ZERO));
+        let polled = poll_once(&mut timeout).await;
+        assert!(
+            matches!(polled, std::task::Poll::Ready(Err(_))),
+            "wait_for(pending, ZERO) did not time out at once"
+        );
+    });
+}
+
+/// A `Sleep` of a dropped runtime: its poll panics with a message that
+/// says why; it never completes (that would be early) and never hangs.
+fn poll_orphan(mut sleep: weave::time::Sleep) -> String {
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        std::future::Future::poll(std::pin::Pin::new(&mut sleep), &mut cx)
+    }));
+    match polled {
+        Ok(poll) => panic!("a sleep of a dropped runtime returned {poll:?}"),
+        Err(payload) => payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default(),
+    }
+}
+
+#[test]
+fn a_sleep_that_outlives_its_runtime_never_fires_early() {
+    let rt = rt(1);
+    let (registered, unpolled) = rt.block_on(async {
+        let mut registered = sleep(Duration::from_secs(30));
+        assert!(poll_once(&mut registered).await.is_pending());
+        (registered, sleep(Duration::from_secs(30)))
+    });
+    drop(rt);
+    for orphan in [registered, unpolled] {
+        let msg = poll_orphan(orphan);
+        assert!(
+            msg.contains("after its runtime was dropped"),
+            "unclear message: {msg}"
+        );
+    }
+}

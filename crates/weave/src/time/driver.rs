@@ -22,6 +22,17 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 use weave_timer::{Key, Wheel};
 
+/// What [`TimeDriver::with_entry`] found behind a key.
+pub(crate) enum Lookup<R> {
+    /// Still waiting: the closure ran on it.
+    Waiting(R),
+    /// Fired (or cancelled).
+    Fired,
+    /// The runtime is gone: the entry was dropped unfired, and will never
+    /// fire.
+    ShutDown,
+}
+
 /// What waits in the wheel.
 pub(crate) enum Entry {
     /// A `Sleep`: wake its task.
@@ -109,10 +120,16 @@ impl TimeDriver {
         Some(key)
     }
 
-    /// Calls `f` on the entry of `key` if it has not fired; `None` if it
-    /// fired (or was cancelled).
-    pub(crate) fn with_entry<R>(&self, key: Key, f: impl FnOnce(&mut Entry) -> R) -> Option<R> {
-        self.inner.lock().wheel.get_mut(key).map(f)
+    /// Calls `f` on the entry of `key` if it has not fired.
+    pub(crate) fn with_entry<R>(&self, key: Key, f: impl FnOnce(&mut Entry) -> R) -> Lookup<R> {
+        let mut inner = self.inner.lock();
+        if inner.shut_down {
+            return Lookup::ShutDown;
+        }
+        match inner.wheel.get_mut(key) {
+            Some(entry) => Lookup::Waiting(f(entry)),
+            None => Lookup::Fired,
+        }
     }
 
     /// Removes the entry of `key`; `None` if it already fired.
@@ -190,7 +207,11 @@ impl TimeDriver {
         self.inner.lock().wheel.len()
     }
 
-    /// Drops every entry (the runtime is gone) and refuses new ones.
+    /// The runtime is gone: refuses new entries, drops every callback
+    /// unrun, and wakes every sleep — not to fire it (a woken `Sleep` sees
+    /// the shutdown and panics, never completes early) but so that one
+    /// awaited outside the workers (`Handle::block_on` on a blocking
+    /// thread, another executor) does not hang.
     pub(crate) fn shutdown(&self) {
         let entries = {
             let mut inner = self.inner.lock();
@@ -199,10 +220,13 @@ impl TimeDriver {
             inner.wheel.advance(u64::MAX, |entry| all.push(entry));
             all
         };
-        // Dropped outside the lock: a waker's drop may free a task whose
-        // future touches the driver.
+        // Outside the lock: a waker's drop may free a task whose future
+        // touches the driver.
         for entry in entries {
-            let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(entry)));
+            let _ = panic::catch_unwind(AssertUnwindSafe(move || match entry {
+                Entry::Wake(waker) => waker.wake(),
+                Entry::Call(callback) => drop(callback),
+            }));
         }
     }
 }

@@ -38,7 +38,7 @@ pub fn interval(period: Duration) -> Interval {
     Interval {
         period,
         next: Some(now),
-        sleep: Sleep::new(Some(now)),
+        sleep: Sleep::new_due(now),
     }
 }
 
@@ -50,6 +50,29 @@ pub struct Interval {
     /// range (the interval then never ticks again).
     next: Option<Instant>,
     sleep: Sleep,
+}
+
+/// `period * periods`, for any number of periods (more than `u32::MAX`
+/// missed periods of a nanosecond period happen in 4.3 s); `None` past
+/// `Duration`'s range.
+fn periods_of(period: Duration, periods: u128) -> Option<Duration> {
+    let nanos = period.as_nanos().checked_mul(periods)?;
+    let secs = u64::try_from(nanos / 1_000_000_000).ok()?;
+    // The remainder is below 10^9: it fits.
+    Some(Duration::new(secs, (nanos % 1_000_000_000) as u32))
+}
+
+/// The tick after the one `scheduled` for, seen at `now`: one period
+/// later, or, if that has passed too, the first point of the grid after
+/// `now` (missed ticks are skipped). `None` past `Instant`'s range.
+fn next_on_grid(scheduled: Instant, period: Duration, now: Instant) -> Option<Instant> {
+    let next = scheduled.checked_add(period)?;
+    if next > now {
+        return Some(next);
+    }
+    let behind = now.duration_since(next).as_nanos();
+    let periods = behind / period.as_nanos() + 1;
+    periods_of(period, periods).and_then(|d| next.checked_add(d))
 }
 
 impl Interval {
@@ -64,19 +87,7 @@ impl Interval {
             return Poll::Pending;
         };
         std::task::ready!(Pin::new(&mut self.sleep).poll(cx));
-        let now = Instant::now();
-        let mut next = scheduled.checked_add(self.period);
-        if let Some(n) = next {
-            if n <= now {
-                // Skip the missed ticks: the next point of the grid after now.
-                let behind = now.duration_since(n).as_nanos();
-                let periods = behind / self.period.as_nanos() + 1;
-                next = u32::try_from(periods)
-                    .ok()
-                    .and_then(|p| self.period.checked_mul(p))
-                    .and_then(|d| n.checked_add(d));
-            }
-        }
+        let next = next_on_grid(scheduled, self.period, Instant::now());
         self.next = next;
         if let Some(next) = next {
             self.sleep.reset(next);
@@ -96,5 +107,38 @@ impl Interval {
         if let Some(next) = next {
             self.sleep.reset(next);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn more_missed_periods_than_u32_holds_stay_on_the_grid() {
+        let start = Instant::now();
+        let period = Duration::from_nanos(1);
+        // 5 s behind a 1 ns grid: 5 * 10^9 missed periods, past u32::MAX.
+        let now = start + Duration::from_secs(5);
+        let next = next_on_grid(start, period, now).expect("the interval stalled");
+        assert!(next > now);
+        assert!(next - now <= period);
+        let odd = Duration::from_nanos(7);
+        let next = next_on_grid(start, odd, now).unwrap();
+        assert_eq!((next - start).as_nanos() % 7, 0, "off the grid");
+        assert!(next > now && next - now <= odd);
+    }
+
+    #[test]
+    fn periods_of_is_exact_and_refuses_overflow() {
+        assert_eq!(
+            periods_of(Duration::from_millis(1500), 3),
+            Some(Duration::from_millis(4500))
+        );
+        assert_eq!(
+            periods_of(Duration::from_nanos(1), u128::from(u32::MAX) + 2),
+            Some(Duration::from_nanos(u64::from(u32::MAX) + 2))
+        );
+        assert_eq!(periods_of(Duration::MAX, 2), None);
     }
 }

@@ -1,6 +1,6 @@
 //! `Sleep`: a future that completes at a deadline (`asyncio.sleep`).
 
-use super::driver::Entry;
+use super::driver::{Entry, Lookup};
 use crate::driver::Driver;
 use std::fmt;
 use std::future::Future;
@@ -30,7 +30,9 @@ use weave_timer::Key;
 /// Outside a runtime.
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    Sleep::new(Instant::now().checked_add(duration))
+    let mut sleep = Sleep::new(Instant::now().checked_add(duration));
+    sleep.due = duration.is_zero();
+    sleep
 }
 
 /// Waits until `deadline` (a deadline in the past completes at once).
@@ -48,7 +50,9 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// Outside a runtime.
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep::new(Some(deadline))
+    let mut sleep = Sleep::new(Some(deadline));
+    sleep.due = deadline <= Instant::now();
+    sleep
 }
 
 /// Deadlines closer than this (in ticks, µs) to the driver's last clock
@@ -63,6 +67,10 @@ pub struct Sleep {
     driver: Arc<Driver>,
     key: Option<Key>,
     done: bool,
+    /// The deadline was known to have passed when it was set (a zero
+    /// sleep, a past deadline): the first poll completes without asking
+    /// the driver, whose last clock reading may be stale.
+    due: bool,
 }
 
 impl Sleep {
@@ -73,7 +81,16 @@ impl Sleep {
             driver: Driver::current("sleep"),
             key: None,
             done: false,
+            due: false,
         }
+    }
+
+    /// A sleep that completes on its first poll (its deadline is now).
+    #[track_caller]
+    pub(crate) fn new_due(deadline: Instant) -> Sleep {
+        let mut sleep = Sleep::new(Some(deadline));
+        sleep.due = true;
+        sleep
     }
 
     /// The deadline; `None` if it is never reached.
@@ -91,6 +108,7 @@ impl Sleep {
         self.unregister();
         self.deadline = Some(deadline);
         self.done = false;
+        self.due = deadline <= Instant::now();
     }
 
     fn unregister(&mut self) {
@@ -104,6 +122,9 @@ impl Sleep {
     /// deadline far ahead of it cannot have passed by much, and registering
     /// it fires it on the driver's next turn, never early.
     fn passed(&self, deadline: Instant) -> bool {
+        if self.due {
+            return true;
+        }
         let tick = self.driver.time.deadline_tick(deadline);
         let seen = self.driver.time.seen_tick();
         if tick <= seen {
@@ -142,6 +163,9 @@ impl Future for Sleep {
                 self.key = driver
                     .time
                     .insert(deadline, entry, |worker| driver.unpark(worker));
+                if self.key.is_none() {
+                    runtime_gone();
+                }
             }
             Some(key) => {
                 let registered = self.driver.time.with_entry(key, |entry| {
@@ -151,16 +175,35 @@ impl Future for Sleep {
                         }
                     }
                 });
-                if registered.is_none() {
+                match registered {
+                    Lookup::Waiting(()) => {}
                     // The timer fired (its entry is gone).
-                    self.key = None;
-                    coop.made_progress();
-                    return self.complete();
+                    Lookup::Fired => {
+                        self.key = None;
+                        coop.made_progress();
+                        return self.complete();
+                    }
+                    Lookup::ShutDown => {
+                        self.key = None;
+                        runtime_gone();
+                    }
                 }
             }
         }
         Poll::Pending
     }
+}
+
+/// A `Sleep` whose runtime was dropped can never fire: completing it would
+/// be early, and waiting would hang, so its poll says so.
+#[cold]
+#[track_caller]
+fn runtime_gone() -> ! {
+    panic!(
+        "a weave Sleep (sleep, wait_for, interval) was polled after its runtime was dropped: \
+         its timer can never fire. Await timers inside the runtime that created them, and drop \
+         the runtime only once they are done"
+    )
 }
 
 impl Drop for Sleep {

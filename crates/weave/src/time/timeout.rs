@@ -118,7 +118,9 @@ impl<F: Future> Future for Timeout<F> {
         };
         // Registered lazily: most futures under a deadline finish in time
         // without ever needing the timer.
-        let sleep = this.sleep.get_or_insert_with(|| Sleep::new(Some(deadline)));
+        let sleep = this
+            .sleep
+            .get_or_insert_with(|| super::sleep::sleep_until(deadline));
         match Pin::new(sleep).poll(cx) {
             Poll::Ready(()) => {
                 // Cancel the inner future: drop it now.
