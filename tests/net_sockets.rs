@@ -244,3 +244,100 @@ async fn async_wraps_any_raw_fd_owner() {
     assert_eq!(&buf[..n], b"raw");
     drop(writer.join().unwrap());
 }
+
+/// Two tasks write 1 MiB each through `AsyncWrite for &UnixStream` while
+/// a plain thread reads all 2 MiB: both must be woken as room appears (a
+/// single waker slot per direction lost one of them).
+#[test]
+fn two_tasks_writing_through_a_shared_stream_are_both_woken() {
+    use futures::io::AsyncWriteExt;
+    const EACH: usize = 1 << 20;
+    for workers in [1, 2] {
+        let rt = rt(workers);
+        let (mine, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+        theirs
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut theirs = theirs;
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut total = 0;
+            while total < 2 * EACH {
+                match std::io::Read::read(&mut theirs, &mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => total += n,
+                    Err(e) => {
+                        panic!("reader gave up after {total} bytes: {e} (a writer was never woken)")
+                    }
+                }
+                // Slow enough that both writers fill the buffer and wait.
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            total
+        });
+        rt.block_on(async move {
+            let stream = Arc::new(UnixStream::from_std(mine).unwrap());
+            let writers: Vec<_> = (0..2u8)
+                .map(|i| {
+                    let stream = stream.clone();
+                    weave::spawn(async move {
+                        let data = vec![i; EACH];
+                        (&mut &*stream).write_all(&data).await.unwrap();
+                    })
+                })
+                .collect();
+            let all = weave::gather(writers);
+            // A watchdog: a lost wake-up fails here instead of hanging.
+            let done = weave::wait_for(all, Duration::from_secs(30)).await;
+            for w in done.expect("a writer was never woken") {
+                w.unwrap();
+            }
+        });
+        assert_eq!(reader.join().unwrap(), 2 * EACH, "{workers} workers");
+    }
+}
+
+/// `UnixStream::connect` to a listener whose backlog is full waits for
+/// room instead of failing with `EAGAIN`.
+#[test]
+fn unix_connect_waits_when_the_backlog_is_full() {
+    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+    let path = std::env::temp_dir().join(format!("weave-backlog-{}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let fd = rustix::net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )
+    .unwrap();
+    rustix::net::bind(&fd, &SocketAddrUnix::new(&path).unwrap()).unwrap();
+    rustix::net::listen(&fd, 1).unwrap();
+    let rt = rt(2);
+    rt.block_on(async {
+        let listener = UnixListener::from_std(std::os::unix::net::UnixListener::from(fd)).unwrap();
+        const N: usize = 8; // far past a backlog of 1
+        let clients: Vec<_> = (0..N)
+            .map(|_| {
+                let path = path.clone();
+                weave::spawn(async move { UnixStream::connect(&path).await })
+            })
+            .collect();
+        // Let every connect reach the kernel before anyone is accepted.
+        weave::sleep(Duration::from_millis(50)).await;
+        let accepted = weave::spawn(async move {
+            let mut held = Vec::new();
+            for _ in 0..N {
+                held.push(listener.accept().await.unwrap().0);
+            }
+            held
+        });
+        for c in clients {
+            c.await
+                .unwrap()
+                .expect("connect to a full backlog failed instead of waiting");
+        }
+        assert_eq!(accepted.await.unwrap().len(), N);
+    });
+    let _ = std::fs::remove_file(&path);
+}

@@ -131,7 +131,8 @@ impl<T: AsRawFd> Async<T> {
     }
 
     /// The `poll` form of [`read_with`](Self::read_with), for
-    /// `AsyncRead`-style code: one task at a time.
+    /// `AsyncRead`-style code. Any number of tasks may wait through it at
+    /// once: each is woken by the next readiness event.
     pub fn poll_read_with<R>(
         &self,
         cx: &mut Context<'_>,
@@ -196,7 +197,7 @@ impl<T: AsRawFd> Async<T> {
                 dir,
                 key: None,
             }
-            .await;
+            .await?;
             if let Some(result) = self.settle(dir, tick, op(self.get_ref()), &drained) {
                 return result;
             }
@@ -212,7 +213,7 @@ impl<T: AsRawFd> Async<T> {
         drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         loop {
-            let tick = ready!(self.source.poll_ready(dir, cx));
+            let tick = ready!(self.source.poll_ready(dir, cx))?;
             if let Some(result) = self.settle(dir, tick, op(self.get_ref()), &drained) {
                 return Poll::Ready(result);
             }

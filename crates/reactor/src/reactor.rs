@@ -28,6 +28,8 @@ use std::time::Duration;
 struct Sources {
     slots: Vec<Option<Arc<Source>>>,
     free: Vec<usize>,
+    /// Set once by [`Reactor::shutdown`]: no source registers after it.
+    shut_down: bool,
 }
 
 /// What `poll` reuses from call to call.
@@ -84,6 +86,9 @@ impl Reactor {
     /// Registers `fd` (edge-triggered, both directions).
     pub(crate) fn register(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<Source>> {
         let mut sources = self.sources.lock();
+        if sources.shut_down {
+            return Err(crate::source::reactor_gone());
+        }
         let key = match sources.free.pop() {
             Some(key) => key,
             None => {
@@ -166,6 +171,24 @@ impl Reactor {
     /// `poll` return at once.
     pub fn notify(&self) {
         let _ = self.poller.notify();
+    }
+
+    /// The runtime that drives this reactor is gone: every task waiting on
+    /// one of its sockets is woken and gets an error, as does every later
+    /// wait and registration (no event would ever come). Idempotent.
+    pub fn shutdown(&self) {
+        let mut wakers = Vec::new();
+        {
+            let mut sources = self.sources.lock();
+            sources.shut_down = true;
+            for source in sources.slots.iter().flatten() {
+                source.close(&mut wakers);
+            }
+        }
+        for waker in wakers {
+            // A foreign waker's panic must not stop the others' wake-ups.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
+        }
     }
 
     /// Sources registered now.

@@ -16,6 +16,7 @@
 
 use parking_lot::Mutex;
 use std::future::Future;
+use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -36,9 +37,12 @@ struct Dir {
     ready: bool,
     tick: u64,
     waiters: WaitList<Waker>,
-    /// The waker of the `poll_*` interface (one task at a time, as the
-    /// `AsyncRead` / `AsyncWrite` traits take `&mut self`).
-    poller: Option<Waker>,
+    /// The wakers of the `poll_*` interface (`AsyncRead` / `AsyncWrite`
+    /// through `&TcpStream`, `poll_read_with`): it has no future to hold a
+    /// key, so each task waiting through it leaves its waker here, once
+    /// (`will_wake` filters repeats), and every one is woken by the next
+    /// event. Any number of tasks may wait this way at once.
+    pollers: Vec<Waker>,
 }
 
 impl Dir {
@@ -47,33 +51,86 @@ impl Dir {
     fn set_ready(&mut self, wakers: &mut Vec<Waker>) {
         self.ready = true;
         self.tick = self.tick.wrapping_add(1);
+        self.wake_all(wakers);
+    }
+
+    /// Hands every waiter's waker over for waking.
+    fn wake_all(&mut self, wakers: &mut Vec<Waker>) {
         while let Some(waker) = self.waiters.pop_front() {
             wakers.push(waker);
         }
-        wakers.extend(self.poller.take());
+        wakers.append(&mut self.pollers);
     }
+
+    /// Registers the waker of a `poll_*` caller.
+    fn add_poller(&mut self, waker: &Waker) {
+        if !self.pollers.iter().any(|w| w.will_wake(waker)) {
+            self.pollers.push(waker.clone());
+        }
+    }
+}
+
+/// The error of an operation on a socket whose runtime was dropped.
+pub(crate) fn reactor_gone() -> io::Error {
+    io::Error::other(
+        "the runtime this socket was registered with was dropped: no reactor will report its \
+         readiness again. Create and use sockets inside the runtime that drives them",
+    )
 }
 
 /// A file descriptor registered with a reactor.
 pub(crate) struct Source {
     pub(crate) key: usize,
-    dirs: Mutex<[Dir; 2]>,
+    dirs: Mutex<Dirs>,
+}
+
+/// Both directions, and whether the reactor behind them is gone.
+struct Dirs {
+    dirs: [Dir; 2],
+    /// Set once when the reactor shuts down: every wait fails from then on.
+    closed: bool,
+}
+
+impl std::ops::Index<Direction> for Dirs {
+    type Output = Dir;
+    fn index(&self, dir: Direction) -> &Dir {
+        &self.dirs[dir as usize]
+    }
+}
+
+impl std::ops::IndexMut<Direction> for Dirs {
+    fn index_mut(&mut self, dir: Direction) -> &mut Dir {
+        &mut self.dirs[dir as usize]
+    }
 }
 
 impl Source {
     pub(crate) fn new(key: usize) -> Source {
         Source {
             key,
-            dirs: Mutex::new([
-                Dir {
-                    ready: true,
-                    ..Dir::default()
-                },
-                Dir {
-                    ready: true,
-                    ..Dir::default()
-                },
-            ]),
+            dirs: Mutex::new(Dirs {
+                dirs: [
+                    Dir {
+                        ready: true,
+                        ..Dir::default()
+                    },
+                    Dir {
+                        ready: true,
+                        ..Dir::default()
+                    },
+                ],
+                closed: false,
+            }),
+        }
+    }
+
+    /// The reactor is gone: every waiter is woken, and every wait fails
+    /// from now on (none would ever be woken again).
+    pub(crate) fn close(&self, wakers: &mut Vec<Waker>) {
+        let mut dirs = self.dirs.lock();
+        dirs.closed = true;
+        for d in &mut dirs.dirs {
+            d.wake_all(wakers);
         }
     }
 
@@ -82,25 +139,26 @@ impl Source {
     pub(crate) fn on_event(&self, readable: bool, writable: bool, wakers: &mut Vec<Waker>) {
         let mut dirs = self.dirs.lock();
         if readable {
-            dirs[Direction::Read as usize].set_ready(wakers);
+            dirs[Direction::Read].set_ready(wakers);
         }
         if writable {
-            dirs[Direction::Write as usize].set_ready(wakers);
+            dirs[Direction::Write].set_ready(wakers);
         }
     }
 
-    /// The `poll_*` interface: `Ready(tick)` if `dir` is ready, else the
-    /// task is registered for the next event.
-    pub(crate) fn poll_ready(&self, dir: Direction, cx: &mut Context<'_>) -> Poll<u64> {
+    /// The `poll_*` interface: `Ready(Ok(tick))` if `dir` is ready, else
+    /// the task is registered for the next event (beside any other task
+    /// waiting so). An error once the reactor is gone.
+    pub(crate) fn poll_ready(&self, dir: Direction, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         let mut dirs = self.dirs.lock();
-        let d = &mut dirs[dir as usize];
+        if dirs.closed {
+            return Poll::Ready(Err(reactor_gone()));
+        }
+        let d = &mut dirs[dir];
         if d.ready {
-            return Poll::Ready(d.tick);
+            return Poll::Ready(Ok(d.tick));
         }
-        match &mut d.poller {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            slot => *slot = Some(cx.waker().clone()),
-        }
+        d.add_poller(cx.waker());
         Poll::Pending
     }
 
@@ -108,7 +166,7 @@ impl Source {
     /// direction is not ready after all, unless a newer event came in.
     pub(crate) fn clear(&self, dir: Direction, tick: u64) {
         let mut dirs = self.dirs.lock();
-        let d = &mut dirs[dir as usize];
+        let d = &mut dirs[dir];
         if d.tick == tick {
             d.ready = false;
         }
@@ -118,7 +176,7 @@ impl Source {
     #[cfg(test)]
     pub(crate) fn is_ready(&self, dir: Direction) -> Option<u64> {
         let dirs = self.dirs.lock();
-        let d = &dirs[dir as usize];
+        let d = &dirs[dir];
         d.ready.then_some(d.tick)
     }
 
@@ -126,12 +184,19 @@ impl Source {
     #[cfg(test)]
     pub(crate) fn waiters(&self, dir: Direction) -> usize {
         let dirs = self.dirs.lock();
-        dirs[dir as usize].waiters.len()
+        dirs[dir].waiters.len()
+    }
+
+    /// Tasks waiting through the `poll_*` interface in `dir`.
+    #[cfg(test)]
+    pub(crate) fn pollers(&self, dir: Direction) -> usize {
+        self.dirs.lock()[dir].pollers.len()
     }
 }
 
-/// Waits until `dir` of a source is ready; resolves to the event tick.
-/// Dropping it takes it out of the waiter list.
+/// Waits until `dir` of a source is ready; resolves to the event tick, or
+/// an error once the reactor is gone. Dropping it takes it out of the
+/// waiter list.
 pub(crate) struct Ready<'a> {
     pub(crate) source: &'a Arc<Source>,
     pub(crate) dir: Direction,
@@ -139,17 +204,22 @@ pub(crate) struct Ready<'a> {
 }
 
 impl Future for Ready<'_> {
-    type Output = u64;
+    type Output = io::Result<u64>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         let this = &mut *self;
         let mut dirs = this.source.dirs.lock();
-        let d = &mut dirs[this.dir as usize];
-        if d.ready {
+        let closed = dirs.closed;
+        let d = &mut dirs[this.dir];
+        if d.ready || closed {
             if let Some(key) = this.key.take() {
                 d.waiters.remove(key);
             }
-            return Poll::Ready(d.tick);
+            return Poll::Ready(if closed {
+                Err(reactor_gone())
+            } else {
+                Ok(d.tick)
+            });
         }
         match this.key.and_then(|key| d.waiters.get_mut(key)) {
             Some(w) if w.will_wake(cx.waker()) => {}
@@ -165,9 +235,7 @@ impl Future for Ready<'_> {
 impl Drop for Ready<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.source.dirs.lock()[self.dir as usize]
-                .waiters
-                .remove(key);
+            self.source.dirs.lock()[self.dir].waiters.remove(key);
         }
     }
 }
@@ -243,6 +311,69 @@ mod tests {
             late.as_mut().poll(&mut cx).is_ready(),
             "still ready until cleared"
         );
+    }
+}
+
+#[cfg(test)]
+mod poll_interface {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::task::Wake;
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    #[test]
+    fn every_task_polling_a_direction_is_woken_once_per_event() {
+        let source = Source::new(0);
+        source.clear(Direction::Write, source.is_ready(Direction::Write).unwrap());
+        let tasks: Vec<_> = (0..3)
+            .map(|_| Arc::new(Count(AtomicUsize::new(0))))
+            .collect();
+        let wakers: Vec<_> = tasks.iter().map(|t| Waker::from(t.clone())).collect();
+        for _ in 0..2 {
+            // Polled twice each: registered once each.
+            for w in &wakers {
+                let mut cx = Context::from_waker(w);
+                assert!(source.poll_ready(Direction::Write, &mut cx).is_pending());
+            }
+        }
+        assert_eq!(source.pollers(Direction::Write), 3);
+        let mut woken = Vec::new();
+        source.on_event(false, true, &mut woken);
+        woken.into_iter().for_each(Waker::wake);
+        for t in &tasks {
+            assert_eq!(t.0.load(SeqCst), 1, "a waiting task was not woken");
+        }
+        assert_eq!(
+            source.pollers(Direction::Write),
+            0,
+            "an event hands every waker over"
+        );
+    }
+
+    #[test]
+    fn a_closed_source_wakes_its_waiters_and_fails_every_wait() {
+        let source = Source::new(0);
+        source.clear(Direction::Read, source.is_ready(Direction::Read).unwrap());
+        let task = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(task.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert!(source.poll_ready(Direction::Read, &mut cx).is_pending());
+        let mut woken = Vec::new();
+        source.close(&mut woken);
+        woken.into_iter().for_each(Waker::wake);
+        assert_eq!(task.0.load(SeqCst), 1);
+        for dir in [Direction::Read, Direction::Write] {
+            match source.poll_ready(dir, &mut cx) {
+                Poll::Ready(Err(e)) => assert!(e.to_string().contains("runtime")),
+                other => panic!("a wait on a closed source: {other:?}"),
+            }
+        }
     }
 }
 

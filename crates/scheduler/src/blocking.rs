@@ -11,7 +11,9 @@
 //! the wake-ups handed to them and not yet taken. Shutdown, in steps:
 //! 1. set `shutdown` and wake every thread;
 //! 2. cancel every queued job that has not started;
-//! 3. wait (up to a timeout) for the running jobs' threads to exit.
+//! 3. wait (up to a timeout) for the running jobs' threads to exit — all
+//!    but the calling thread, when the pool is shut down from one of its
+//!    own jobs (that thread exits once the job returns).
 
 use crate::runtime::Handle;
 use crate::task::{self, JoinHandle, Notified, Schedule, SpawnInfo, Task};
@@ -23,6 +25,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+
+std::thread_local! {
+    /// The pool this thread belongs to (its `Inner`'s address), 0 on other
+    /// threads. Only compared, never dereferenced.
+    static POOL_THREAD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
 
 /// Configuration of the pool.
 #[derive(Clone)]
@@ -144,6 +152,11 @@ impl BlockingPool {
         join
     }
 
+    /// True on one of this pool's threads.
+    fn is_own_thread(&self) -> bool {
+        POOL_THREAD.with(|p| p.get() == Arc::as_ptr(&self.inner) as usize)
+    }
+
     fn start_thread(&self, handle: &Handle, id: usize) -> std::io::Result<()> {
         let pool = self.clone();
         let handle = handle.clone();
@@ -151,6 +164,7 @@ impl BlockingPool {
         std::thread::Builder::new()
             .name(format!("{}-blocking-{id}", self.inner.config.thread_name))
             .spawn(move || {
+                POOL_THREAD.with(|p| p.set(Arc::as_ptr(&pool.inner) as usize));
                 let _enter = context::enter(handle);
                 if let Some(hook) = hook {
                     hook();
@@ -198,7 +212,8 @@ impl BlockingPool {
             }
         }
         state.num_threads -= 1;
-        if state.num_threads == 0 {
+        // A waiter on one of our threads waits for all but itself.
+        if state.num_threads <= 1 {
             inner.exited.notify_all();
         }
     }
@@ -217,13 +232,16 @@ impl BlockingPool {
             job.shutdown();
         }
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        // Shut down from one of our own jobs: that thread cannot exit
+        // before this returns, so it is not waited for.
+        let me = usize::from(self.is_own_thread());
         let mut state = inner.state.lock();
-        while state.num_threads > 0 {
+        while state.num_threads > me {
             match (timeout, deadline) {
                 (None, _) | (Some(_), None) => inner.exited.wait(&mut state),
                 (Some(_), Some(deadline)) => {
                     if inner.exited.wait_until(&mut state, deadline).timed_out() {
-                        return state.num_threads == 0;
+                        return state.num_threads <= me;
                     }
                 }
             }

@@ -4,10 +4,17 @@
 //! Shutdown (on `Drop` or [`Runtime::shutdown_timeout`]), in steps:
 //! 1. set the shutdown flag and unpark every worker;
 //! 2. join the workers (each finishes its current poll, drops its queue);
+//!    with a timeout, a worker still stuck in a poll at the deadline is
+//!    left to exit on its own once the poll returns;
 //! 3. close the owned-task list and cancel every task still in it, dropping
 //!    each future exactly once on the shutting-down thread;
-//! 4. shut the blocking pool down: cancel jobs not started, wait for the
-//!    running ones (bounded by the timeout, if one was given).
+//! 4. run the `on_shutdown` hook: the layer above shuts its drivers down
+//!    there, so a blocking job waiting on a timer or a socket of this
+//!    runtime is woken (and told the runtime is gone) instead of hanging;
+//! 5. shut the blocking pool down: cancel jobs not started, wait for the
+//!    running ones (bounded by what is left of the timeout, if one was
+//!    given). A runtime dropped on one of its own blocking threads does
+//!    not wait for that thread.
 
 use crate::blocking::{self, BlockingPool};
 use crate::context;
@@ -25,7 +32,7 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 type ParkFactory = Box<dyn Fn(usize) -> Box<dyn Park>>;
 type ThreadHook = Arc<dyn Fn() + Send + Sync>;
@@ -50,6 +57,7 @@ pub struct Builder {
     stack_size: Option<usize>,
     park: Option<ParkFactory>,
     on_thread_start: Option<ThreadHook>,
+    on_shutdown: Option<ThreadHook>,
     extension: Option<Arc<dyn Any + Send + Sync>>,
     slow_poll: Option<Duration>,
 }
@@ -72,6 +80,7 @@ impl Builder {
             stack_size: None,
             park: None,
             on_thread_start: None,
+            on_shutdown: None,
             extension: None,
             slow_poll: None,
         }
@@ -119,6 +128,14 @@ impl Builder {
     /// inside the runtime context.
     pub fn on_thread_start(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
         self.on_thread_start = Some(Arc::new(hook));
+        self
+    }
+
+    /// Runs `hook` once during shutdown, after every task was cancelled and
+    /// before the blocking pool is waited for (step 4 of the module docs):
+    /// where the layer above shuts down what its blocking jobs may wait on.
+    pub fn on_shutdown(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
+        self.on_shutdown = Some(Arc::new(hook));
         self
     }
 
@@ -205,10 +222,13 @@ impl Builder {
         let mut rt = Runtime {
             handle: handle.clone(),
             threads: Vec::with_capacity(workers),
+            exits: Arc::new(WorkerExits::default()),
+            on_shutdown: self.on_shutdown.clone(),
         };
         for (index, local) in locals.into_iter().enumerate() {
             let handle = handle.clone();
             let hook = self.on_thread_start.clone();
+            let exits = rt.exits.clone();
             let mut builder =
                 thread::Builder::new().name(format!("{}-worker-{index}", self.thread_name));
             if let Some(size) = self.stack_size {
@@ -216,6 +236,8 @@ impl Builder {
             }
             // On error, `rt` drops here and shuts down the workers started so far.
             let thread = builder.spawn(move || {
+                // Counted on the way out, also when the loop panics.
+                let _exit = WorkerExit(exits);
                 let _enter = context::enter(handle.clone());
                 let _driving = context::enter_driving("block_on");
                 if let Some(hook) = hook {
@@ -261,6 +283,25 @@ impl fmt::Debug for Builder {
 pub struct Runtime {
     handle: Handle,
     threads: Vec<thread::JoinHandle<()>>,
+    exits: Arc<WorkerExits>,
+    on_shutdown: Option<ThreadHook>,
+}
+
+/// Worker threads that have left their loop, for a join with a deadline.
+#[derive(Default)]
+struct WorkerExits {
+    count: parking_lot::Mutex<usize>,
+    changed: parking_lot::Condvar,
+}
+
+/// Counts its worker out when dropped.
+struct WorkerExit(Arc<WorkerExits>);
+
+impl Drop for WorkerExit {
+    fn drop(&mut self) {
+        *self.0.count.lock() += 1;
+        self.0.changed.notify_all();
+    }
 }
 
 impl Runtime {
@@ -309,28 +350,55 @@ impl Runtime {
         self.handle.block_on(future)
     }
 
-    /// Shuts down, waiting at most `timeout` for running blocking jobs
-    /// (tasks are always cancelled and the workers always joined).
+    /// Shuts down, waiting at most `timeout` in all for workers stuck in
+    /// a poll and for running blocking jobs (tasks are always cancelled;
+    /// threads still busy at the deadline are left to finish detached).
     pub fn shutdown_timeout(mut self, timeout: Duration) {
         self.shutdown(Some(timeout));
     }
 
     fn shutdown(&mut self, timeout: Option<Duration>) {
-        let shared = &self.handle.shared;
+        let shared = self.handle.shared.clone();
         if self.threads.is_empty() && shared.is_shutdown() {
             return;
         }
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         shared.begin_shutdown();
+        self.join_workers(deadline);
+        shared.cancel_all_tasks();
+        if let Some(hook) = self.on_shutdown.take() {
+            hook();
+        }
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        shared.blocking.shutdown(left.or(timeout));
+    }
+
+    /// Joins the workers; with a deadline, detaches those still in a poll
+    /// when it passes (each exits once its poll returns).
+    fn join_workers(&mut self, deadline: Option<Instant>) {
         let me = thread::current().id();
+        // A runtime dropped by one of its own tasks cannot join the thread
+        // it runs on; that worker exits once its poll returns.
+        self.threads.retain(|t| t.thread().id() != me);
+        if let Some(deadline) = deadline {
+            let mut exited = self.exits.count.lock();
+            while *exited < self.threads.len() {
+                if self
+                    .exits
+                    .changed
+                    .wait_until(&mut exited, deadline)
+                    .timed_out()
+                {
+                    break;
+                }
+            }
+        }
+        let all_out = *self.exits.count.lock() >= self.threads.len();
         for thread in self.threads.drain(..) {
-            // A runtime dropped by one of its own tasks cannot join the
-            // thread it runs on; that worker exits once its poll returns.
-            if thread.thread().id() != me {
+            if deadline.is_none() || all_out || thread.is_finished() {
                 let _ = thread.join();
             }
         }
-        shared.cancel_all_tasks();
-        shared.blocking.shutdown(timeout);
     }
 
     /// Tasks alive in this runtime (spawned and not yet finished).

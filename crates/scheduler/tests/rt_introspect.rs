@@ -51,7 +51,16 @@ fn spawned_and_alive_count_tasks_and_dump_lists_exactly_the_live_ones() {
         (2, 20, 20)
     );
 
-    let dump = rt.handle().dump();
+    // A task's blocking job can start before the task's first poll has
+    // returned: wait until every task is back to Idle.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let dump = loop {
+        let dump = rt.handle().dump();
+        if dump.iter().all(|t| t.state() == TaskState::Idle) || Instant::now() > deadline {
+            break dump;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
     assert_eq!(dump.len(), 20);
     let mut ids: Vec<_> = dump.iter().map(|t| t.id()).collect();
     ids.sort();

@@ -157,5 +157,5 @@ fn acquiring_zero_permits_never_waits_even_behind_a_waiter() {
     drop(permit);
     waiter.pending();
     sem.release();
-    waiter.ready();
+    drop(waiter.ready());
 }

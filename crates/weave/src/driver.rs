@@ -63,6 +63,15 @@ impl Driver {
         })
     }
 
+    /// The runtime is going away (its tasks are cancelled): callbacks are
+    /// dropped, and every sleep and socket still waited on — by a blocking
+    /// job in `Handle::block_on`, or another executor — is woken to learn
+    /// that its runtime is gone, so none waits forever. Idempotent.
+    pub(crate) fn shutdown(&self) {
+        self.time.shutdown();
+        self.reactor.shutdown();
+    }
+
     /// Wakes worker `index`, wherever it sleeps.
     pub(crate) fn unpark(&self, index: usize) {
         if self.handoff.wake(index, &self.parkers[index]) {

@@ -110,6 +110,7 @@ impl Builder {
             |job| drop(weave_scheduler::spawn_blocking(job)),
         );
         let parks = driver.clone();
+        let drivers = driver.clone();
         let inner = self
             .inner
             .worker_threads(workers)
@@ -118,6 +119,9 @@ impl Builder {
                 index,
             })
             .extension(driver.clone())
+            // After the tasks are cancelled, before blocking jobs are
+            // awaited: a job blocked on a timer or socket then ends.
+            .on_shutdown(move || drivers.shutdown())
             .build()?;
         Ok(Runtime {
             inner: Some(inner),
@@ -212,8 +216,9 @@ impl Runtime {
         self.driver.time.len()
     }
 
-    /// Cancels every task, joins the workers, and waits at most `timeout`
-    /// for blocking jobs still running (they are left to finish detached).
+    /// Cancels every task and waits at most `timeout` in all for workers
+    /// stuck in a poll and for blocking jobs still running (what is still
+    /// busy at the deadline is left to finish detached).
     ///
     /// ```
     /// use std::time::Duration;
@@ -225,7 +230,7 @@ impl Runtime {
         if let Some(inner) = self.inner.take() {
             inner.shutdown_timeout(timeout);
         }
-        self.driver.time.shutdown();
+        self.driver.shutdown();
     }
 }
 
@@ -234,7 +239,7 @@ impl Drop for Runtime {
         // Tasks first (their sleeps leave the wheel as they drop), then the
         // callbacks and wakers still in the wheel.
         drop(self.inner.take());
-        self.driver.time.shutdown();
+        self.driver.shutdown();
     }
 }
 

@@ -88,6 +88,11 @@ impl UnixStream {
         )?;
         match rustix::net::connect(&fd, &SocketAddrUnix::new(path.as_ref())?) {
             Ok(()) | Err(rustix::io::Errno::INPROGRESS) => {}
+            // The listener's backlog is full. A Unix socket does not go on
+            // connecting in the background (no later event says it can
+            // retry): the kernel queues only a blocking connect, so that
+            // one runs off the workers and waits for room.
+            Err(rustix::io::Errno::AGAIN) => return connect_blocking(path.as_ref()).await,
             Err(e) => return Err(e.into()),
         }
         let stream = UnixStream {
@@ -108,6 +113,21 @@ impl UnixStream {
         let (a, b) = std::os::unix::net::UnixStream::pair()?;
         Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
     }
+}
+
+/// Connects with a blocking `connect(2)` on the blocking pool (the kernel
+/// puts it to sleep until the listener's backlog has room), then registers
+/// the connected socket here.
+async fn connect_blocking(path: &Path) -> io::Result<UnixStream> {
+    let path = path.to_path_buf();
+    let (tx, rx) = weave_sync::oneshot();
+    crate::reactor::run_blocking(Box::new(move || {
+        let _ = tx.send(std::os::unix::net::UnixStream::connect(path));
+    }));
+    let stream = rx
+        .await
+        .map_err(|_| io::Error::other("the blocking connect job was dropped"))??;
+    UnixStream::from_std(stream)
 }
 
 byte_stream!(UnixStream, std::os::unix::net::UnixStream, SocketAddr);

@@ -1,0 +1,172 @@
+//! Dropping a runtime from every kind of thread, with work still waiting on
+//! its timers and sockets: it never deadlocks, and what outlives it errors
+//! instead of hanging or completing early. Every scenario runs under a
+//! watchdog, so a regression fails instead of hanging the suite.
+
+use std::io::Write as _;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use weave::Runtime;
+
+/// Runs `f` on its own thread; fails the test if it has not returned
+/// within `limit` (far above a correct run).
+fn within<T: Send + 'static>(
+    limit: Duration,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(v) => v,
+        Err(_) => panic!("{what}: still running after {limit:?} (deadlock)"),
+    }
+}
+
+fn rt(workers: usize) -> Runtime {
+    Runtime::builder().worker_threads(workers).build().unwrap()
+}
+
+#[test]
+fn a_blocking_job_sleeping_in_block_on_does_not_hold_up_the_drop() {
+    within(
+        Duration::from_secs(20),
+        "drop with a blocking job in block_on(sleep)",
+        || {
+            let rt = rt(2);
+            let (started_tx, started) = mpsc::channel();
+            let job = rt.spawn_blocking(move || {
+                let handle = weave::Handle::current();
+                started_tx.send(()).unwrap();
+                handle.block_on(weave::sleep(Duration::from_secs(3600)));
+            });
+            started.recv().unwrap();
+            let start = Instant::now();
+            drop(rt);
+            assert!(start.elapsed() < Duration::from_secs(10));
+            // The job learnt that its runtime is gone (a panic, not an early
+            // wake-up); the handle resolves.
+            let waker = std::task::Waker::noop();
+            let mut job = job;
+            let polled = std::future::Future::poll(
+                std::pin::Pin::new(&mut job),
+                &mut std::task::Context::from_waker(waker),
+            );
+            match polled {
+                std::task::Poll::Ready(Err(e)) => assert!(e.is_panic() || e.is_cancelled(), "{e}"),
+                other => panic!("the blocking job's handle: {other:?}"),
+            }
+        },
+    );
+}
+
+#[test]
+fn a_blocking_job_reading_a_socket_in_block_on_gets_an_error_at_drop() {
+    within(
+        Duration::from_secs(20),
+        "drop with a blocking job reading a socket",
+        || {
+            let rt = rt(2);
+            let (done_tx, done) = mpsc::channel();
+            let (started_tx, started) = mpsc::channel();
+            rt.spawn_blocking(move || {
+                let handle = weave::Handle::current();
+                let result = handle.block_on(async {
+                    let (mut a, _b) = weave::net::UnixStream::pair()?;
+                    started_tx.send(()).unwrap();
+                    let mut buf = [0u8; 8];
+                    a.read(&mut buf).await
+                });
+                done_tx.send(result).unwrap();
+            });
+            started.recv().unwrap();
+            drop(rt);
+            let result = done
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the read never ended");
+            let err = result.expect_err("a read with no data and no runtime succeeded");
+            assert!(err.to_string().contains("runtime"), "unclear error: {err}");
+        },
+    );
+}
+
+#[test]
+fn a_runtime_dropped_on_its_own_blocking_thread_does_not_wait_for_itself() {
+    within(
+        Duration::from_secs(20),
+        "drop on a blocking thread of the runtime",
+        || {
+            let rt = rt(2);
+            let (tx, rx) = mpsc::channel::<Runtime>();
+            let (done_tx, done) = mpsc::channel();
+            rt.spawn_blocking(move || {
+                let rt = rx.recv().unwrap();
+                drop(rt);
+                done_tx.send(()).unwrap();
+            });
+            tx.send(rt).unwrap();
+            done.recv_timeout(Duration::from_secs(10))
+                .expect("the drop deadlocked");
+        },
+    );
+}
+
+#[test]
+fn shutdown_timeout_bounds_the_wait_for_a_worker_stuck_in_a_poll() {
+    within(
+        Duration::from_secs(20),
+        "shutdown_timeout with a stuck worker",
+        || {
+            let rt = rt(2);
+            let (started_tx, started) = mpsc::channel();
+            rt.spawn(async move {
+                started_tx.send(()).unwrap();
+                // Blocks its worker (the misuse shutdown_timeout exists for).
+                std::thread::sleep(Duration::from_secs(3));
+            });
+            started.recv().unwrap();
+            let start = Instant::now();
+            rt.shutdown_timeout(Duration::from_millis(100));
+            let took = start.elapsed();
+            assert!(
+                took < Duration::from_secs(2),
+                "waited {took:?} for the stuck worker"
+            );
+        },
+    );
+}
+
+#[test]
+fn a_socket_that_outlives_its_runtime_errors_instead_of_hanging() {
+    within(
+        Duration::from_secs(20),
+        "a socket of a dropped runtime",
+        || {
+            let rt = rt(1);
+            let (a, mut peer) = rt.block_on(async {
+                let (a, b) = weave::net::UnixStream::pair().unwrap();
+                (a, b)
+            });
+            drop(rt);
+            let mut a = a;
+            let read = weave_sync_free_block_on(async move {
+                let mut buf = [0u8; 4];
+                a.read(&mut buf).await
+            });
+            let err = read.expect_err("a read with no data succeeded");
+            assert!(err.to_string().contains("runtime"), "unclear error: {err}");
+            // Writing from the other side is still an error, not a hang.
+            let err = weave_sync_free_block_on(async move { peer.write_all(&[0; 1 << 20]).await });
+            assert!(err.is_err());
+            let _ = std::io::stderr().flush();
+        },
+    );
+}
+
+/// A minimal executor for a future outside any runtime: polls it on this
+/// thread, parking between polls.
+fn weave_sync_free_block_on<F: std::future::Future>(future: F) -> F::Output {
+    weave::sync::__block_on(future)
+}
