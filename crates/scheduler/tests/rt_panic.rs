@@ -2,6 +2,7 @@
 
 mod support;
 
+use std::future::Future;
 use support::{quiet_planned_panics, rt};
 use weave_scheduler::{spawn, yield_now};
 
@@ -128,4 +129,91 @@ fn panics_in_many_tasks_on_many_workers() {
             }
         }
     });
+}
+
+/// An output whose `Drop` panics.
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("planned: output drop");
+    }
+}
+
+#[test]
+fn dropping_the_handle_of_a_finished_task_swallows_its_outputs_drop_panic() {
+    quiet_planned_panics();
+    let rt = rt(1);
+    let handle = rt.spawn(async { PanicsOnDrop });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !handle.is_finished() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the task never finished"
+        );
+        std::thread::yield_now();
+    }
+    // The user dropped the handle: not interested in the output.
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(handle)));
+    assert!(
+        dropped.is_ok(),
+        "the output's Drop panic reached the dropper"
+    );
+    assert_eq!(rt.block_on(rt.spawn(async { 1 })).unwrap(), 1);
+}
+
+/// A waker that panics when woken.
+struct PanickingWaker;
+
+impl std::task::Wake for PanickingWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        panic!("planned: join waker");
+    }
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        panic!("planned: join waker");
+    }
+}
+
+#[test]
+fn a_panicking_join_waker_does_not_kill_the_worker() {
+    quiet_planned_panics();
+    let rt = rt(1);
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let mut handle = rt.spawn(async move {
+        // Finishes once released, on the worker, which then wakes the
+        // join waker below.
+        weave_scheduler::spawn_blocking(move || rx.recv().unwrap())
+            .await
+            .unwrap();
+        7
+    });
+    let waker = std::task::Waker::from(std::sync::Arc::new(PanickingWaker));
+    let mut cx = std::task::Context::from_waker(&waker);
+    assert!(std::pin::Pin::new(&mut handle).poll(&mut cx).is_pending());
+    tx.send(()).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !handle.is_finished() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the task never finished"
+        );
+        std::thread::yield_now();
+    }
+    // The single worker survived the waker's panic and still runs tasks
+    // (checked without blocking on it, so a dead worker fails the test).
+    let more = rt.spawn(async { 40 + 2 });
+    while !more.is_finished() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker died with the waker's panic"
+        );
+        std::thread::yield_now();
+    }
+    assert_eq!(rt.block_on(more).unwrap(), 42);
+    let noop = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut noop = noop;
+    match std::pin::Pin::new(&mut handle).poll(&mut noop) {
+        std::task::Poll::Ready(Ok(7)) => {}
+        other => panic!("the output: {other:?}"),
+    }
 }

@@ -2,9 +2,12 @@
 //! reading the output and freeing the allocation, reached through the
 //! [`Vtable`] so that the handles can stay type-erased.
 //!
-//! Every drop of user code here (the future, the output) is wrapped in
+//! Every call into user code here (dropping the future or the output,
+//! waking or dropping the `JoinHandle`'s waker) is wrapped in
 //! `catch_unwind`: a panic in a future's `Drop` is reported through the
-//! `JoinHandle` and never unwinds through a worker.
+//! `JoinHandle`; one in an output's `Drop` or in a waker is swallowed (the
+//! handle was dropped, or the waker belongs to code that is not ours), and
+//! none unwinds through a worker or leaves the state word half-updated.
 
 use super::error::Repr;
 use super::raw::{Cell, Header, RawTask, Stage, Vtable};
@@ -209,7 +212,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 // SAFETY: `JOIN_WAKER` is set: the slot is initialized and
                 // the `JoinHandle` does not write it.
                 if let Some(waker) = unsafe { &*ptr } {
-                    waker.wake_by_ref();
+                    // A panicking waker must not unwind through the worker
+                    // or skip the reference count below.
+                    let _ = panic::catch_unwind(AssertUnwindSafe(|| waker.wake_by_ref()));
                 }
             });
             if !header
@@ -220,7 +225,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 // The `JoinHandle` went away meanwhile and left the waker to us.
                 // SAFETY: `JOIN_WAKER` is clear and the task complete: only we
                 // may touch the slot now.
-                header.join_waker.with_mut(|ptr| unsafe { *ptr = None });
+                drop_quietly(header.join_waker.with_mut(|ptr| unsafe { (*ptr).take() }));
             }
         }
         if header.state.ref_dec_by(refs) {
@@ -338,11 +343,13 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         if drop_waker {
             // SAFETY: `JOIN_WAKER` was cleared before completion: the slot
             // is ours.
-            header.join_waker.with_mut(|ptr| unsafe { *ptr = None });
+            drop_quietly(header.join_waker.with_mut(|ptr| unsafe { (*ptr).take() }));
         }
         self.raw().drop_reference();
-        // The output is the user's value, dropped on the user's thread.
-        drop(output);
+        // The output is the user's value, dropped on the user's thread. A
+        // panic in its `Drop` is swallowed, as tokio does: whoever drops the
+        // handle has said it does not want the output.
+        drop_quietly(output);
     }
 
     fn schedule(self) {
