@@ -141,3 +141,50 @@ async fn start_server_serves_until_closed_and_wait_closed_waits_for_handlers() {
     }
     assert_eq!(waiter.await.unwrap(), 10);
 }
+
+/// `close` racing a connection the accept loop has just accepted: once
+/// `wait_closed` returns, no handler runs and none starts later.
+#[test]
+fn wait_closed_never_returns_while_a_handler_runs() {
+    let rt = weave::Builder::new().worker_threads(2).build().unwrap();
+    rt.block_on(async {
+        for _ in 0..100 {
+            let running = Arc::new(AtomicUsize::new(0));
+            let started = Arc::new(AtomicUsize::new(0));
+            let (r, s) = (running.clone(), started.clone());
+            let server = start_server("127.0.0.1:0", move |_reader, _writer| {
+                let (r, s) = (r.clone(), s.clone());
+                async move {
+                    s.fetch_add(1, SeqCst);
+                    r.fetch_add(1, SeqCst);
+                    weave::sleep(std::time::Duration::from_millis(2)).await;
+                    r.fetch_sub(1, SeqCst);
+                }
+            })
+            .await
+            .unwrap();
+            let addr = server.local_addr().unwrap();
+            let clients: Vec<_> = (0..4)
+                .map(|_| weave::spawn(async move { TcpStream::connect(addr).await }))
+                .collect();
+            weave::yield_now().await;
+            server.close();
+            server.wait_closed().await;
+            assert_eq!(
+                running.load(SeqCst),
+                0,
+                "wait_closed returned while a handler ran"
+            );
+            let seen = started.load(SeqCst);
+            for c in clients {
+                let _ = c.await;
+            }
+            weave::sleep(std::time::Duration::from_millis(5)).await;
+            assert_eq!(
+                started.load(SeqCst),
+                seen,
+                "a handler started after wait_closed"
+            );
+        }
+    });
+}

@@ -109,8 +109,19 @@ where
             Ok((stream, _peer)) => {
                 backoff = Duration::ZERO;
                 let _ = stream.set_nodelay(true);
+                {
+                    // Checked and counted under the lock `close` sets the
+                    // flag under: either `close` sees this connection
+                    // counted (and `wait_closed` waits for it), or the
+                    // connection sees the close and is dropped unserved,
+                    // as if the listener had already been closed.
+                    let mut active = shared.active.lock();
+                    if shared.closed.is_set() {
+                        return;
+                    }
+                    *active += 1;
+                }
                 let (reader, writer) = split(stream);
-                *shared.active.lock() += 1;
                 let guard = Connection(shared.clone());
                 let conn = handler(reader, writer);
                 drop(crate::spawn(async move {
