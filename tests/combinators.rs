@@ -349,3 +349,47 @@ async fn wait_all_completed_and_empty_input() {
     .await;
     assert!(done.is_empty() && pending.is_empty());
 }
+
+#[weave::test]
+async fn wait_splits_in_input_order_and_the_pending_ones_still_deliver() {
+    let mut senders = Vec::new();
+    let mut handles = Vec::new();
+    for i in 0..6u32 {
+        let (tx, rx) = weave::sync::oneshot::<u32>();
+        senders.push(tx);
+        handles.push(weave::spawn(async move { rx.await.unwrap() + i }));
+    }
+    // Finish 4 and 1 (out of order); the rest stay pending.
+    let mut senders: Vec<_> = senders.into_iter().map(Some).collect();
+    senders[4].take().unwrap().send(40).unwrap();
+    senders[1].take().unwrap().send(10).unwrap();
+    let (done, pending) = loop {
+        let (done, pending) = weave::wait(handles, weave::ReturnWhen::FirstCompleted).await;
+        if done.len() == 2 {
+            break (done, pending);
+        }
+        handles = done.into_iter().chain(pending).collect();
+        handles.sort_by_key(|h| h.id());
+        weave::yield_now().await;
+    };
+    let mut outs = Vec::new();
+    for h in done {
+        outs.push(h.await.unwrap());
+    }
+    assert_eq!(outs, [11, 44], "done in input order");
+    assert_eq!(pending.len(), 4);
+    for (i, tx) in senders.into_iter().enumerate() {
+        if let Some(tx) = tx {
+            tx.send(i as u32 * 100).unwrap();
+        }
+    }
+    let mut rest = Vec::new();
+    for h in pending {
+        rest.push(h.await.unwrap());
+    }
+    assert_eq!(
+        rest,
+        [0, 202, 303, 505],
+        "pending in input order, outputs kept"
+    );
+}

@@ -2,6 +2,14 @@
 //! inside one task, each with a waker of its own, so that after the first
 //! round only the children that were woken are polled again (the cost of a
 //! poll is O(wakes), not O(N)).
+//!
+//! Ground rules: a child has a *slot* (where it lives, reused once it
+//! finished: a long-lived `TaskGroup` holds as many slots as it ever had
+//! members at once, not one per member ever spawned) and a *sequence
+//! number* (its place in the order children were added, never reused:
+//! what `done` and `poll_next` report, and what outputs are ordered by).
+//! A waker of a finished child may still fire; it then queues its slot,
+//! and at worst the slot's next occupant is polled once for nothing.
 
 use parking_lot::Mutex;
 use std::collections::VecDeque;
@@ -54,7 +62,10 @@ enum Slot<F: Future> {
         future: Pin<Box<F>>,
         flag: Arc<ChildWaker>,
         waker: Waker,
+        /// The child's sequence number.
+        seq: usize,
     },
+    /// Finished: free for the next child pushed.
     Done,
 }
 
@@ -64,11 +75,17 @@ pub(crate) struct Children<F: Future> {
     shared: Arc<Mutex<Woken>>,
     /// The indices polled in one `poll`, kept to reuse its buffer.
     batch: Vec<usize>,
-    /// Outputs finished and not yet handed out by `poll_next`.
+    /// Outputs finished and not yet handed out by `poll_next`, with their
+    /// sequence numbers.
     finished: VecDeque<(usize, F::Output)>,
     remaining: usize,
-    /// Children not polled yet (all of them at first, then those pushed).
+    /// Slots of children not polled yet (all of them at first, then those
+    /// pushed).
     fresh: Vec<usize>,
+    /// Slots whose child finished, for reuse.
+    free: Vec<usize>,
+    /// The sequence number of the next child.
+    next_seq: usize,
 }
 
 impl<F: Future> Children<F> {
@@ -80,6 +97,8 @@ impl<F: Future> Children<F> {
             finished: VecDeque::new(),
             remaining: 0,
             fresh: Vec::new(),
+            free: Vec::new(),
+            next_seq: 0,
         };
         for future in futures {
             children.push(future);
@@ -87,23 +106,33 @@ impl<F: Future> Children<F> {
         children
     }
 
-    /// Adds a child; it is first polled on the next `poll`, after the
-    /// children added before it.
+    /// Adds a child (in a finished child's slot if there is one); it is
+    /// first polled on the next `poll`, after the children added before
+    /// it. Returns its sequence number.
     pub(crate) fn push(&mut self, future: F) -> usize {
-        let index = self.slots.len();
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => {
+                self.slots.push(Slot::Done);
+                self.slots.len() - 1
+            }
+        };
         let flag = Arc::new(ChildWaker {
             index,
             queued: AtomicBool::new(false),
             shared: self.shared.clone(),
         });
-        self.slots.push(Slot::Pending {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.slots[index] = Slot::Pending {
             future: Box::pin(future),
             waker: Waker::from(flag.clone()),
             flag,
-        });
+            seq,
+        };
         self.remaining += 1;
         self.fresh.push(index);
-        index
+        seq
     }
 
     /// Children still running.
@@ -120,14 +149,38 @@ impl<F: Future> Children<F> {
         }
     }
 
-    /// How many children there are.
+    /// How many children were ever added.
     pub(crate) fn len(&self) -> usize {
+        self.next_seq
+    }
+
+    /// Slots held (the most children alive at once), for tests.
+    #[cfg(test)]
+    pub(crate) fn slots(&self) -> usize {
         self.slots.len()
+    }
+
+    /// The children still running, with their sequence numbers, in the
+    /// order they were added.
+    pub(crate) fn into_pending(self) -> Vec<(usize, F)>
+    where
+        F: Unpin,
+    {
+        let mut pending: Vec<(usize, F)> = self
+            .slots
+            .into_iter()
+            .filter_map(|slot| match slot {
+                Slot::Pending { future, seq, .. } => Some((seq, *Pin::into_inner(future))),
+                Slot::Done => None,
+            })
+            .collect();
+        pending.sort_unstable_by_key(|&(seq, _)| seq);
+        pending
     }
 
     /// Polls the children that need it: those never polled yet (in the
     /// order they were added), then those woken since the last poll. Each
-    /// output goes to `done(index, output)`; returning `false` from it
+    /// output goes to `done(seq, output)`; returning `false` from it
     /// stops at once.
     /// `Ready(true)` when every child finished, `Ready(false)` when `done`
     /// stopped early.
@@ -152,16 +205,19 @@ impl<F: Future> Children<F> {
                 future,
                 flag,
                 waker,
+                seq,
             } = &mut self.slots[index]
             else {
                 continue;
             };
+            let seq = *seq;
             // Before the poll: a wake during it queues the child again.
             flag.queued.store(false, Ordering::Release);
             if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(waker)) {
                 self.slots[index] = Slot::Done;
+                self.free.push(index);
                 self.remaining -= 1;
-                if !done(index, output) {
+                if !done(seq, output) {
                     return Poll::Ready(false);
                 }
             }
@@ -174,7 +230,7 @@ impl<F: Future> Children<F> {
         }
     }
 
-    /// The next child to finish, with its index, in finish order; `None`
+    /// The next child to finish, with its sequence number, in finish order; `None`
     /// once every child has been handed out. `arrived` sees each output as
     /// it comes in (before it waits its turn to be handed out).
     pub(crate) fn poll_next(

@@ -148,3 +148,62 @@ impl<T> std::fmt::Debug for TaskGroup<T> {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_group_reaped_as_it_goes_holds_slots_for_its_live_members_only() {
+        crate::Builder::new()
+            .worker_threads(2)
+            .build()
+            .unwrap()
+            .block_on(async {
+                let mut group = TaskGroup::new();
+                for i in 0..20_000u64 {
+                    group.spawn(async move { i });
+                    if i % 4 == 3 {
+                        for _ in 0..4 {
+                            group.join_next().await.unwrap().unwrap();
+                        }
+                    }
+                }
+                assert!(group.is_empty());
+                assert!(
+                    group.children.slots() <= 8,
+                    "{} slots kept for a group that never held more than 4 tasks",
+                    group.children.slots()
+                );
+            });
+    }
+
+    #[test]
+    fn join_all_keeps_spawn_order_when_slots_are_reused() {
+        crate::run(async {
+            let mut group = TaskGroup::new();
+            for i in 0..3u64 {
+                group.spawn(async move { i });
+            }
+            // Frees slots, which the next members reuse.
+            for _ in 0..2 {
+                group.join_next().await.unwrap().unwrap();
+            }
+            let (tx, rx) = crate::sync::oneshot::<()>();
+            group.spawn(async move {
+                rx.await.unwrap();
+                100
+            });
+            for i in 0..3u64 {
+                group.spawn(async move { 200 + i });
+            }
+            tx.send(()).unwrap();
+            let mut rest = group.join_all().await.unwrap();
+            // The one member left from the first three, then the rest in
+            // spawn order, whatever slots they landed in.
+            let first = rest.remove(0);
+            assert!(first < 3);
+            assert_eq!(rest, vec![100, 200, 201, 202]);
+        });
+    }
+}

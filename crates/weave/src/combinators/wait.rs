@@ -1,8 +1,10 @@
 //! `wait`: asyncio's `wait` over task handles.
 
+use super::children::{output_slots, Children};
 use crate::JoinHandle;
-use std::future::poll_fn;
-use std::task::Poll;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// When [`wait`] returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,24 +36,23 @@ pub enum ReturnWhen {
 /// });
 /// ```
 pub async fn wait<T>(
-    mut handles: Vec<JoinHandle<T>>,
+    handles: Vec<JoinHandle<T>>,
     when: ReturnWhen,
 ) -> (Vec<JoinHandle<T>>, Vec<JoinHandle<T>>) {
-    let mut finished = vec![false; handles.len()];
+    // Each handle is a child with a waker of its own: after the first
+    // round only the handles whose task finished are looked at again, so
+    // a wait over N tasks costs O(N) in all, not O(N) per finishing task.
+    let mut children = Children::new(handles.into_iter().map(|h| Finished(Some(h))));
+    let mut done = output_slots(children.len());
+    let (mut any_done, mut any_failed) = (false, false);
     poll_fn(|cx| {
-        let mut any_done = false;
-        let mut any_failed = false;
-        let mut all_done = true;
-        for (handle, done) in handles.iter_mut().zip(finished.iter_mut()) {
-            match handle.poll_finished(cx) {
-                Poll::Ready(failed) => {
-                    *done = true;
-                    any_done = true;
-                    any_failed |= failed;
-                }
-                Poll::Pending => all_done = false,
-            }
-        }
+        let all_done = children.poll(cx, |seq, (handle, failed)| {
+            done[seq] = Some(handle);
+            any_done = true;
+            any_failed |= failed;
+            true
+        });
+        let all_done = all_done.is_ready();
         let ready = match when {
             ReturnWhen::FirstCompleted => any_done || all_done,
             ReturnWhen::FirstException => any_failed || all_done,
@@ -64,14 +65,24 @@ pub async fn wait<T>(
         }
     })
     .await;
-    let mut done = Vec::new();
-    let mut pending = Vec::new();
-    for (handle, finished) in handles.into_iter().zip(finished) {
-        if finished {
-            done.push(handle);
-        } else {
-            pending.push(handle);
-        }
+    let pending = children
+        .into_pending()
+        .into_iter()
+        .map(|(_, probe)| probe.0.expect("a pending probe holds its handle"))
+        .collect();
+    (done.into_iter().flatten().collect(), pending)
+}
+
+/// Resolves once its task has finished, to the handle and whether the task
+/// failed; takes no output.
+struct Finished<T>(Option<JoinHandle<T>>);
+
+impl<T> Future for Finished<T> {
+    type Output = (JoinHandle<T>, bool);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let handle = self.0.as_mut().expect("Finished polled after it completed");
+        let failed = std::task::ready!(handle.poll_finished(cx));
+        Poll::Ready((self.0.take().expect("checked above"), failed))
     }
-    (done, pending)
 }
