@@ -66,3 +66,4 @@ impl<F: Future> Spawned<F> {
 pub fn block_on<F: Future>(future: F) -> F::Output {
     weave_sync::__block_on(future)
 }
+pub mod explore;
