@@ -37,33 +37,39 @@ pub trait Model {
 /// sequence; sequences are tried shortest first (iterative deepening), so
 /// that is a shortest one.
 pub fn explore<M: Model>(depth: usize) -> usize {
-    let names = M::ops();
-    let mut checked = 0;
-    let mut cut = false;
-    for d in 0..=depth {
-        cut = false;
-        walk::<M>(&names, &mut Vec::new(), d, &mut checked, &mut cut);
-    }
-    let _ = cut;
-    checked
+    deepen::<M>(depth).0
 }
 
 /// As [`explore`], and asserts that `depth` was enough to reach the end of
 /// every sequence (no operation was left enabled): the scenario was
 /// explored completely.
 pub fn explore_all<M: Model>(depth: usize) -> usize {
+    let (checked, cut) = deepen::<M>(depth);
+    assert!(
+        !cut,
+        "depth {depth} does not reach the end of every sequence; raise it"
+    );
+    checked
+}
+
+/// Iterative deepening up to `depth`, stopping early once no sequence can
+/// go on; returns the sequences checked and whether `depth` cut some.
+/// `EXPLORE_VERBOSE=1` prints the count at each depth.
+fn deepen<M: Model>(depth: usize) -> (usize, bool) {
     let names = M::ops();
     let mut checked = 0;
     let mut cut = false;
     for d in 0..=depth {
         cut = false;
         walk::<M>(&names, &mut Vec::new(), d, &mut checked, &mut cut);
+        if std::env::var_os("EXPLORE_VERBOSE").is_some() {
+            eprintln!("depth {d}: {checked} sequences so far, deeper ones exist: {cut}");
+        }
+        if !cut {
+            break;
+        }
     }
-    assert!(
-        !cut,
-        "depth {depth} does not reach the end of every sequence; raise it"
-    );
-    checked
+    (checked, cut)
 }
 
 /// Checks every sequence of exactly `depth` operations that extends `seq`;
