@@ -17,6 +17,16 @@ use std::task::{ready, Context, Poll};
 /// `WouldBlock` the task waits for the next readiness event and tries
 /// again. Any number of tasks may wait on one `Async` in either direction.
 ///
+/// # Cancel safety
+/// Dropping a pending `readable()`, `writable()`, `read_with` or
+/// `write_with` future takes its waiter out of the socket's list and loses
+/// no readiness: an event wakes every task waiting in that direction, and
+/// one that is then dropped leaves the readiness flag set for the others.
+/// Once the runtime that drives the socket is dropped, every wait fails
+/// with an error instead of hanging. Established by the exhaustive test in
+/// `source.rs` (a `Ready` future and two `poll_*` callers, data arrivals,
+/// cancels and shutdown, every order to depth nine).
+///
 /// `T` must keep open the descriptor its `AsRawFd` reports for as long as
 /// it lives (every std socket, pipe and file does): the reactor polls that
 /// descriptor until the `Async` is dropped or `into_inner` is called.

@@ -15,6 +15,14 @@ struct Ends {
 /// then an error; when every `Receiver` is gone, sends fail and hand their
 /// message back.
 ///
+/// # Cancel safety
+/// As [`Queue`]'s (a channel is a queue whose ends close it).
+/// `tests/sync_exhaustive_queues.rs` explores, to depth eight, two
+/// receiving and one sending task, `try_send`, `try_recv` and the drop of
+/// either outside end: a receive fails only once the senders are gone and
+/// nothing is left for it, a send only once the receivers are gone, and
+/// every message is received, still queued, or dropped once.
+///
 /// ```
 /// # weave_sync::__block_on(async {
 /// let (tx, rx) = weave_sync::channel(16);

@@ -33,7 +33,11 @@ impl<T: ?Sized> HasSemaphore for Arc<Inner<T>> {
 ///
 /// # Cancel safety
 /// Dropping a pending `lock()` future never leaves the lock held: if it was
-/// handed the lock, it passes it on.
+/// handed the lock, it passes it on to the next waiter. Established by
+/// `tests/sync_exhaustive_locks.rs`: every order of lock, spurious poll,
+/// cancel and unlock of three tasks, to the end of every sequence — one
+/// holder at a time, first come first served, no lost wake-up, and the lock
+/// free once every guard is gone.
 ///
 /// ```
 /// use weave_sync::Lock;

@@ -44,6 +44,12 @@ unsafe impl<T: Send> Sync for Inner<T> {}
 /// with [`Sender::send`], `await` the [`Receiver`]. If the sender is dropped
 /// without sending, the receiver gets a [`RecvError`] rather than hanging.
 ///
+/// # Cancel safety
+/// Dropping the receiver before a send makes the send fail and hand the
+/// value back; after it, the value is dropped with the receiver, once.
+/// Established by `tests/sync_exhaustive_queues.rs` over every order of
+/// send, sender drop, poll and receiver drop.
+///
 /// ```
 /// # weave_sync::__block_on(async {
 /// let (tx, rx) = weave_sync::oneshot();

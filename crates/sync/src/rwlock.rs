@@ -33,7 +33,10 @@ impl<T: ?Sized> HasSemaphore for Arc<Inner<T>> {
 ///
 /// # Cancel safety
 /// Dropping a pending `read()` or `write()` future gives back any permits
-/// it was handed.
+/// it was handed. Established by `tests/sync_exhaustive_locks.rs`: every
+/// order of poll, cancel and release of two readers and a writer, and of a
+/// reader and two writers, to the end of every sequence — never a writer
+/// beside anyone, FIFO, no lost wake-up, free at the end.
 ///
 /// ```
 /// use weave_sync::RwLock;

@@ -26,8 +26,13 @@ impl HasSemaphore for Arc<Inner> {
 /// `try_acquire` does not barge past waiting tasks. A cheap `Clone` handle.
 ///
 /// # Cancel safety
-/// Dropping a pending `acquire()` future loses no permit: one it was handed
-/// goes to the next waiter.
+/// Dropping a pending `acquire()` / `acquire_many()` future loses no
+/// permit: those it was handed (all, or some of a multi-permit request)
+/// go to the next waiters. `acquire_many(0)` never waits. Established by
+/// `tests/sync_exhaustive_locks.rs`: every order of poll, cancel, release,
+/// `release()` and `forget()` over a one-, a two- and a zero-permit waiter,
+/// to the end of every sequence — never more permits out than exist, FIFO,
+/// no lost wake-up, every permit back at the end.
 ///
 /// ```
 /// use weave_sync::Semaphore;
@@ -156,6 +161,12 @@ impl fmt::Debug for Permit {
 
 /// A semaphore that refuses to grow past its initial count (asyncio's
 /// `BoundedSemaphore`): a `release()` that would is an `Err`.
+///
+/// # Cancel safety
+/// As [`Semaphore`]'s. `tests/sync_exhaustive_locks.rs` also checks, over
+/// every order of acquire, cancel, `forget()` and `release()` of three
+/// waiters, that `release()` is refused exactly when it would exceed the
+/// bound.
 ///
 /// ```
 /// use weave_sync::BoundedSemaphore;

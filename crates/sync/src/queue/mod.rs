@@ -123,7 +123,14 @@ impl<T, S: Store<T>> State<T, S> {
 /// # Cancel safety
 /// Dropping a pending `get()` loses no item and a pending `put()` loses no
 /// item the queue had accepted; a reservation the dropped future held goes
-/// to the next waiter.
+/// to the next waiter. A waiter woken by `shutdown` holds no reservation,
+/// so dropping it takes nothing from a waiter woken for an item. Established
+/// by `tests/sync_exhaustive_queues.rs`: every order, to depth nine, of two
+/// getters and a putter polling and being cancelled, `put_nowait`,
+/// `get_nowait` and both shutdowns on a queue of one slot — every item
+/// taken, still queued, discarded by `shutdown(true)` or handed back, each
+/// dropped once; FIFO order; no get fails while an item is left for it;
+/// `task_done` / `join` agree; no lost wake-up.
 pub struct BaseQueue<T, S> {
     state: Arc<Mutex<State<T, S>>>,
 }
