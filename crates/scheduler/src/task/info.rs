@@ -32,7 +32,10 @@ pub enum TaskState {
 ///     rt.handle(),
 /// );
 /// let line = line!() - 4; // the `spawn_on` call above
-/// # while rt.handle().dump().iter().any(|t| t.polls() == 0) { std::thread::yield_now() }
+/// // `polls()` counts a poll as it starts: wait until the first one ended.
+/// # while rt.handle().dump().iter().any(|t| t.polls() == 0 || t.state() != TaskState::Idle) {
+/// #     std::thread::yield_now()
+/// # }
 /// let tasks = rt.handle().dump();
 /// assert_eq!(tasks.len(), 1);
 /// let info = &tasks[0];
