@@ -100,12 +100,12 @@ fn main() {
     );
     let mut rng = args.seed.map_or_else(rng::Rng::from_time, rng::Rng::new);
     let timeout = Duration::from_millis(args.timeout_ms);
-    // Fast (under half the deadline) or slow (twice the deadline): which
-    // requests time out is decided here, not by scheduling noise.
+    // Fast (a tenth of the deadline at most) or slow (twice the deadline):
+    // which requests time out is decided here, not by scheduling noise.
     let delays: Vec<u64> = (0..args.requests)
         .map(|_| match rng.randint(0, 4) {
             0 => 2 * args.timeout_ms,
-            _ => rng.randint(0, args.timeout_ms / 2),
+            _ => rng.randint(0, args.timeout_ms / 10),
         })
         .collect();
     weave::run(async move {

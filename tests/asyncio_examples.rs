@@ -111,19 +111,23 @@ async fn task_group_failure_cancels_the_rest_and_propagates() {
     // asyncio's TaskGroup: one task raises, the group cancels the others
     // and the error comes out of the `async with` block.
     let finished = Arc::new(Mutex::new(Vec::new()));
+    // "broken" fails only once "quick" is done, whatever the machine's load.
+    let quick_done = weave::sync::Event::new();
     let mut group = weave::TaskGroup::new();
     for (name, ms, fail) in [
         ("slow", 60_000u64, false),
         ("broken", 5, true),
         ("quick", 1, false),
     ] {
-        let finished = finished.clone();
+        let (finished, quick_done) = (finished.clone(), quick_done.clone());
         group.spawn(async move {
             weave::sleep(Duration::from_millis(ms)).await;
             if fail {
+                quick_done.wait().await;
                 panic!("{name} failed");
             }
             finished.lock().unwrap().push(name);
+            quick_done.set();
         });
     }
     let err = group.join_all().await.unwrap_err();

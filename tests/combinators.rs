@@ -1,5 +1,7 @@
 //! Combinators: `race`.
 
+mod support;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
@@ -135,12 +137,18 @@ async fn gather_repolls_only_the_woken_child() {
             .zip(polls.clone())
             .map(|(rx, polls)| CountPolls(rx, polls)),
     ));
-    weave::sleep(Duration::from_millis(20)).await;
     let total = |p: &[Arc<AtomicUsize>]| p.iter().map(|c| c.load(SeqCst)).sum::<usize>();
+    support::until("the first round polled every child", || {
+        total(&polls) >= 100
+    })
+    .await;
     assert_eq!(total(&polls), 100, "first round: every child once");
     let mut senders: Vec<_> = senders.into_iter().map(Some).collect();
     senders[42].take().unwrap().send(42).unwrap();
-    weave::sleep(Duration::from_millis(20)).await;
+    support::until("the woken child was polled again", || {
+        polls[42].load(SeqCst) >= 2
+    })
+    .await;
     assert_eq!(total(&polls), 101, "one wake must re-poll one child");
     assert_eq!(polls[42].load(SeqCst), 2);
     for (i, tx) in senders.into_iter().enumerate() {
@@ -314,7 +322,22 @@ async fn wait_first_completed_returns_the_early_one_and_keeps_outputs() {
 
 #[weave::test]
 async fn wait_first_exception_returns_on_the_first_failure() {
-    let handles = vec![after(5, false), after(10, true), after(60_000, false)];
+    // The failure comes only once the first task is done.
+    let first = after(5, false);
+    let gate = weave::sync::Event::new();
+    let failing = {
+        let gate = gate.clone();
+        weave::spawn(async move {
+            gate.wait().await;
+            if gate.is_set() {
+                panic!("task of 10 ms failed");
+            }
+            10u64
+        })
+    };
+    support::until("the first task finished", || first.is_finished()).await;
+    gate.set();
+    let handles = vec![first, failing, after(60_000, false)];
     let (done, pending) = weave::wait(handles, ReturnWhen::FirstException).await;
     assert_eq!((done.len(), pending.len()), (2, 1));
     let mut outcomes = Vec::new();

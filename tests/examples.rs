@@ -142,6 +142,7 @@ fn number_after(text: &str, prefix: &str) -> f64 {
 #[test]
 fn count_runs_three_sleeps_concurrently() {
     let out = run("count", &["--seconds", "0.3"]);
+    // Together they take one sleep, 0.3 s; one after another, 0.9 s.
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines[..6],
@@ -150,7 +151,7 @@ fn count_runs_three_sleeps_concurrently() {
     );
     let took = number_after(&out, "count executed in ");
     assert!(
-        (0.29..0.6).contains(&took),
+        (0.29..0.85).contains(&took),
         "three 0.3 s sleeps took {took} s together"
     );
 }
@@ -217,7 +218,7 @@ fn asyncq_consumes_every_item_then_cancels_the_consumers() {
 fn exhibition_async_beats_sync_by_the_expected_factor() {
     let out = run(
         "exhibition",
-        &["--speedup", "5000", "--boards", "6", "--moves", "4"],
+        &["--speedup", "1000", "--boards", "6", "--moves", "4"],
     );
     assert_eq!(out.matches("done after 4 moves").count(), 12, "{out}");
     let sync = number_after(&out, "Synchronous exhibition: ");
@@ -240,19 +241,19 @@ fn fetch_many_limits_concurrency_and_times_out_the_slow_requests() {
             "--limit",
             "5",
             "--timeout-ms",
-            "300",
+            "1000",
             "--seed",
             "11",
         ],
     );
     let slow = out
-        .matches("GET /delay/600 -> timed out after 300 ms")
+        .matches("GET /delay/2000 -> timed out after 1000 ms")
         .count();
     let fast = out.matches("-> HTTP/1.1 200 OK \"Hello, world!\"").count();
     assert_eq!(slow + fast, 40, "{out}");
     assert!(slow > 0 && fast > 0, "{out}");
     assert!(
-        !out.contains("/delay/600 -> HTTP"),
+        !out.contains("/delay/2000 -> HTTP"),
         "a slow request beat its deadline: {out}"
     );
     assert!(
@@ -280,7 +281,7 @@ fn to_thread_keeps_the_ticker_going_and_a_blocking_task_stops_it() {
 
 #[test]
 fn scheduling_runs_callbacks_in_deadline_order_and_skips_the_cancelled() {
-    let out = run("scheduling", &["--unit-ms", "20"]);
+    let out = run("scheduling", &["--unit-ms", "100"]);
     let at = |what: &str| {
         out.find(what)
             .unwrap_or_else(|| panic!("no {what:?} in {out}"))
@@ -312,11 +313,13 @@ fn graceful_shutdown_finishes_in_flight_requests_on_sigterm() {
     BufReader::new(&busy).read_line(&mut reply).unwrap();
     assert_eq!(reply, "done 400\n", "the in-flight request is answered");
     let mut rest = String::new();
-    assert_eq!(
-        BufReader::new(&idle).read_line(&mut rest).unwrap(),
-        0,
-        "the idle one is closed"
-    );
+    // Closed: end of stream, or a reset if the server closed it before
+    // accepting it (it never reached the handler).
+    match BufReader::new(&idle).read_line(&mut rest) {
+        Ok(0) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("the idle connection was not closed: {other:?} {rest:?}"),
+    }
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
     let mut log = String::new();

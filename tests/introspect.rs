@@ -2,6 +2,8 @@
 //! `Runtime::metrics`, and debug mode's slow-poll reports on stderr (run in
 //! a child process so the parent can read its stderr).
 
+mod support;
+
 use std::process::Command;
 use std::time::Duration;
 use weave::{Builder, TaskGroup, TaskState};
@@ -17,7 +19,7 @@ fn slow_spawn_line() -> usize {
         + 1
 }
 
-/// The child's work: one task that blocks its worker for 200 ms, many
+/// The child's work: one task that blocks its worker for 1 s, many
 /// quick ones that must not be reported.
 fn run_slow_and_quick(rt: weave::Runtime) {
     rt.block_on(async {
@@ -29,7 +31,7 @@ fn run_slow_and_quick(rt: weave::Runtime) {
             })
             .collect();
         let sleepy = weave::task::Builder::new().name("sleepy");
-        let slow = sleepy.spawn(async { std::thread::sleep(Duration::from_millis(200)) }); // the slow spawn
+        let slow = sleepy.spawn(async { std::thread::sleep(Duration::from_millis(1000)) }); // the slow spawn
         slow.await.unwrap();
         for q in quick {
             q.await.unwrap();
@@ -87,7 +89,8 @@ fn assert_reports_only_the_sleepy_task(stderr: &str) {
 
 #[test]
 fn env_var_turns_on_slow_poll_reports() {
-    let (ok, stderr) = child("plain", Some("100"));
+    // 500 ms: far above a quick poll on a loaded machine, half the slow one.
+    let (ok, stderr) = child("plain", Some("500"));
     assert!(ok, "child failed:\n{stderr}");
     assert_reports_only_the_sleepy_task(&stderr);
 }
@@ -121,7 +124,7 @@ fn introspect_child() {
         Ok("builder") => run_slow_and_quick(
             Builder::new()
                 .worker_threads(2)
-                .slow_poll_threshold(Duration::from_millis(100))
+                .slow_poll_threshold(Duration::from_millis(500))
                 .build()
                 .unwrap(),
         ),
@@ -145,7 +148,14 @@ async fn dump_shows_task_group_members_where_they_were_spawned() {
         group.spawn(weave::sleep(Duration::from_secs(60)));
     }
     let line = line!() - 2;
-    weave::sleep(Duration::from_millis(20)).await;
+    support::until("every member polled once and back to Idle", || {
+        let tasks = weave::Handle::current().dump();
+        tasks.len() == 3
+            && tasks
+                .iter()
+                .all(|t| t.polls() >= 1 && t.state() == TaskState::Idle)
+    })
+    .await;
     let tasks = weave::Handle::current().dump();
     assert_eq!(tasks.len(), 3, "{tasks:?}");
     for task in &tasks {

@@ -36,7 +36,21 @@ async fn one_worker_runs_everything() {
 
 #[weave::test(worker_threads = 3)]
 async fn three_workers_share_the_work() {
-    let names = worker_names(60).await;
+    // Two tasks that meet at a barrier cannot both run on one worker.
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let met: Vec<_> = (0..2)
+        .map(|_| {
+            let barrier = barrier.clone();
+            weave::spawn(async move {
+                barrier.wait();
+                std::thread::current().name().unwrap_or("").to_owned()
+            })
+        })
+        .collect();
+    let mut names = worker_names(60).await;
+    for t in met {
+        names.insert(t.await.unwrap());
+    }
     assert!(names.len() > 1, "only {names:?} ran tasks");
     assert!(names.len() <= 3, "{names:?}");
 }

@@ -142,12 +142,12 @@ fn shutdown_timeout_returns_without_waiting_for_slow_jobs() {
     let (tx, rx) = std::sync::mpsc::channel();
     rt.spawn_blocking(move || {
         tx.send(()).unwrap();
-        std::thread::sleep(Duration::from_secs(3));
+        std::thread::sleep(Duration::from_secs(60));
     });
     rx.recv().unwrap();
     let start = Instant::now();
     rt.shutdown_timeout(Duration::from_millis(20));
-    assert!(start.elapsed() < Duration::from_secs(2));
+    assert!(start.elapsed() < Duration::from_secs(30));
 }
 
 #[test]

@@ -54,32 +54,45 @@ async fn join_all_returns_results_in_spawn_order() {
 #[weave::test]
 async fn join_all_after_join_next_returns_the_rest_in_spawn_order() {
     let mut group = TaskGroup::new();
-    for i in 0..5u64 {
+    let (senders, receivers): (Vec<_>, Vec<_>) =
+        (0..5).map(|_| weave::sync::oneshot::<()>()).unzip();
+    for (i, rx) in (0..5u64).zip(receivers) {
         group.spawn(async move {
-            // The first spawned finishes first; the others in reverse.
-            let ms = if i == 0 { 1 } else { 10 * (5 - i) };
-            weave::sleep(Duration::from_millis(ms)).await;
+            rx.await.unwrap();
             i
         });
     }
+    // The first spawned finishes first; the others in reverse.
+    let mut senders: Vec<_> = senders.into_iter().map(Some).collect();
+    senders[0].take().unwrap().send(()).unwrap();
     assert_eq!(group.join_next().await.unwrap().unwrap(), 0);
+    for tx in senders.into_iter().rev().flatten() {
+        tx.send(()).unwrap();
+    }
     assert_eq!(group.join_all().await.unwrap(), vec![1, 2, 3, 4]);
 }
 
 #[weave::test]
 async fn join_next_gives_results_as_they_finish() {
     let mut group = TaskGroup::new();
-    for ms in [30u64, 10, 20] {
+    let mut release = std::collections::HashMap::new();
+    for id in [30u64, 10, 20] {
+        let (tx, rx) = weave::sync::oneshot::<()>();
+        release.insert(id, tx);
         group.spawn(async move {
-            weave::sleep(Duration::from_millis(ms)).await;
-            ms
+            rx.await.unwrap();
+            id
         });
     }
+    // Finished in the order 10, 20, 30: each is released once the one
+    // before it has been handed out.
     let mut order = Vec::new();
-    while let Some(result) = group.join_next().await {
-        order.push(result.unwrap());
+    for id in [10, 20, 30] {
+        release.remove(&id).unwrap().send(()).unwrap();
+        order.push(group.join_next().await.unwrap().unwrap());
     }
     assert_eq!(order, [10, 20, 30]);
+    assert!(group.join_next().await.is_none());
     assert!(group.is_empty());
 }
 

@@ -119,7 +119,10 @@ async fn call_soon_in_a_task_keeps_order() {
         let log = log.clone();
         call_soon(move || log.lock().unwrap().push(i));
     }
-    sleep(Duration::from_millis(50)).await;
+    // In order: once a last callback has run, so have the hundred.
+    let (done, ran) = weave::sync::oneshot();
+    call_soon(move || done.send(()).unwrap());
+    ran.await.unwrap();
     assert_eq!(*log.lock().unwrap(), (0..100).collect::<Vec<_>>());
 }
 

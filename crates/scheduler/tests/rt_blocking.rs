@@ -106,13 +106,25 @@ fn queued_jobs_are_cancelled_at_shutdown() {
         .build()
         .unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
+    let (release_tx, release) = std::sync::mpsc::channel::<()>();
     rt.spawn_blocking(move || {
         tx.send(()).unwrap();
-        std::thread::sleep(Duration::from_millis(50));
+        // Holds the only thread until the queued job has been cancelled
+        // (or 20 s, far beyond a correct run).
+        let _ = release.recv_timeout(Duration::from_secs(20));
     });
     rx.recv().unwrap();
     let queued = rt.spawn_blocking(|| 1);
-    drop(rt);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            while !queued.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let _ = release_tx.send(());
+        });
+        drop(rt);
+    });
     assert!(
         matches!(support::poll_once(queued), std::task::Poll::Ready(Err(e)) if e.is_cancelled())
     );

@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 use support::rt;
 use weave_scheduler::{spawn, yield_now, Handle, Metrics, Runtime, TaskBuilder, TaskState};
@@ -179,6 +179,13 @@ fn age_grows_with_time() {
     let (tx, rx) = mpsc::channel();
     let h = rt.spawn(wait_for(rx));
     std::thread::sleep(Duration::from_millis(100));
+    // Its first poll may still be running on a loaded machine.
+    metrics_when(&rt, |_| {
+        rt.handle()
+            .dump()
+            .iter()
+            .all(|t| t.polls() == 1 && t.state() == TaskState::Idle)
+    });
     let info = rt.handle().dump().pop().unwrap();
     assert_eq!(info.id(), h.id());
     // `age` is exact to about 10 ms.
@@ -202,20 +209,26 @@ fn idle_workers_park_and_busy_ones_steal() {
     let rt = rt(2);
     let m = metrics_when(&rt, |m| m.parks() >= 2);
     assert_eq!(m.polls(), 0);
-    // One task spawns 200 that each hold a worker for a moment: the other
-    // worker must take some of them from the spawner's queue.
-    rt.block_on(rt.spawn(async {
-        let handles: Vec<_> = (0..200)
-            .map(|_| spawn(async { std::thread::sleep(Duration::from_micros(200)) }))
-            .collect();
-        for h in handles {
-            h.await.unwrap();
+    // One task spawns two that meet at a barrier: both land in its
+    // worker's queue, and the other worker must steal one of them.
+    let (tx, rx) = mpsc::channel();
+    rt.spawn(async move {
+        let barrier = Arc::new(std::sync::Barrier::new(2));
+        for _ in 0..2 {
+            let (barrier, tx) = (barrier.clone(), tx.clone());
+            spawn(async move {
+                barrier.wait();
+                tx.send(()).unwrap();
+            });
         }
-    }))
-    .unwrap();
-    let m = metrics_when(&rt, |m| m.polls() >= 201);
+    });
+    for _ in 0..2 {
+        rx.recv_timeout(Duration::from_secs(20))
+            .expect("the second task was never stolen");
+    }
+    let m = metrics_when(&rt, |m| m.polls() >= 3);
     assert!(m.steals() > 0, "{m:?}");
-    assert_eq!(m.spawned_tasks(), 201);
+    assert_eq!(m.spawned_tasks(), 3);
 }
 
 #[test]

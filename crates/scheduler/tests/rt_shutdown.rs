@@ -115,13 +115,13 @@ fn shutdown_timeout_bounds_the_wait_for_blocking_jobs() {
     let (tx, rx) = mpsc::channel();
     rt.spawn_blocking(move || {
         tx.send(()).unwrap();
-        std::thread::sleep(Duration::from_secs(3));
+        std::thread::sleep(Duration::from_secs(60));
     });
     rx.recv().unwrap();
     let start = Instant::now();
     rt.shutdown_timeout(Duration::from_millis(50));
     assert!(
-        start.elapsed() < Duration::from_secs(2),
+        start.elapsed() < Duration::from_secs(30),
         "shutdown_timeout waited for the whole blocking job"
     );
 }

@@ -95,7 +95,10 @@ pub(crate) fn call_soon_on(
 ///         let log = log.clone();
 ///         weave::call_soon(move || log.lock().unwrap().push(i));
 ///     }
-///     weave::sleep(std::time::Duration::from_millis(20)).await;
+///     // Callbacks run in order: once a last one has run, so have these.
+///     let (done, ran) = weave::sync::oneshot();
+///     weave::call_soon(move || done.send(()).unwrap());
+///     ran.await.unwrap();
 ///     assert_eq!(*log.lock().unwrap(), [0, 1, 2, 3, 4]);
 /// });
 /// ```

@@ -323,6 +323,11 @@ impl Handle {
     ///         .name("sleeper")
     ///         .spawn(weave::sleep(Duration::from_secs(60)));
     ///     weave::sleep(Duration::from_millis(10)).await;
+    /// #   // On a loaded machine the sleeper's first poll may not be over yet.
+    /// #   let polled = |t: &weave::TaskInfo| t.polls() > 0 && t.state() == weave::TaskState::Idle;
+    /// #   while !weave::Handle::current().dump().iter().any(|t| t.name() == Some("sleeper") && polled(t)) {
+    /// #       weave::sleep(Duration::from_millis(1)).await;
+    /// #   }
     ///     for task in weave::Handle::current().dump() {
     ///         println!("{task}"); // task 3 "sleeper" Idle, 1 polls, spawned at src/main.rs:5:10, 10ms ago
     ///     }

@@ -1,0 +1,34 @@
+//! Helpers shared by the integration tests: waiting on a condition instead
+//! of sleeping for a guessed time.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+/// How long a condition may take before the test fails: far above a
+/// correct run, even on a loaded machine.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Waits inside a runtime until `cond` holds, checking every millisecond;
+/// panics naming `what` after [`PATIENCE`].
+#[track_caller]
+pub fn until(what: &str, mut cond: impl FnMut() -> bool) -> impl std::future::Future<Output = ()> {
+    let caller = std::panic::Location::caller();
+    let what = what.to_owned();
+    async move {
+        let deadline = Instant::now() + PATIENCE;
+        while !cond() {
+            assert!(Instant::now() < deadline, "{caller}: never true: {what}");
+            weave::sleep(Duration::from_millis(1)).await;
+        }
+    }
+}
+
+/// As [`until`], on a plain thread (outside any runtime).
+#[track_caller]
+pub fn until_blocking(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !cond() {
+        assert!(Instant::now() < deadline, "never true: {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
