@@ -170,3 +170,41 @@ fn a_socket_that_outlives_its_runtime_errors_instead_of_hanging() {
 fn weave_sync_free_block_on<F: std::future::Future>(future: F) -> F::Output {
     weave::sync::__block_on(future)
 }
+
+/// Counts drops of what a callback captured.
+struct Witness(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Witness {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn call_soon_callbacks_never_outlive_the_runtime() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let rt = rt(1);
+    let handle = rt.handle();
+    // Queued while the only worker is busy, then the runtime goes: the
+    // callback runs or is dropped, but is gone once the drop returns (a
+    // sender it owned would otherwise keep a waiter waiting forever).
+    rt.spawn(async { std::thread::sleep(Duration::from_millis(50)) });
+    let witness = Witness(dropped.clone());
+    handle.call_soon(move || drop(witness));
+    drop(rt);
+    assert_eq!(
+        dropped.load(SeqCst),
+        1,
+        "a queued callback outlived its runtime"
+    );
+    // Queued after the runtime is gone: dropped at once, not kept.
+    let witness = Witness(dropped.clone());
+    handle.call_soon(move || drop(witness));
+    assert_eq!(
+        dropped.load(SeqCst),
+        2,
+        "a callback queued after shutdown was kept"
+    );
+}

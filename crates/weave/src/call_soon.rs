@@ -5,6 +5,11 @@
 //! empty, exactly one drainer task runs them one after another, so
 //! callbacks run in the order they were queued (from one thread or many)
 //! and never two at once.
+//!
+//! When the runtime shuts down the queue is emptied and closed: callbacks
+//! not run by then are dropped (asyncio drops the callbacks of a closed
+//! loop), and one queued later is dropped at once. Nothing a callback owns
+//! (a sender another thread waits on) outlives the runtime's shutdown.
 
 use crate::driver::Driver;
 use parking_lot::Mutex;
@@ -25,6 +30,8 @@ struct State {
     queue: VecDeque<Callback>,
     /// A drainer task exists and will see anything queued now.
     draining: bool,
+    /// The runtime shut down: nothing is queued any more.
+    closed: bool,
 }
 
 impl CallSoon {
@@ -33,15 +40,35 @@ impl CallSoon {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 draining: false,
+                closed: false,
             }),
         }
     }
 
     /// Queues `callback`; returns true if the caller must start a drainer.
+    /// After shutdown the callback is dropped (outside the lock) instead.
     fn push(&self, callback: Callback) -> bool {
         let mut state = self.state.lock();
+        if state.closed {
+            drop(state);
+            drop_quietly(callback);
+            return false;
+        }
         state.queue.push_back(callback);
         !std::mem::replace(&mut state.draining, true)
+    }
+
+    /// The runtime shut down: drops every callback still queued, and any
+    /// queued from now on.
+    pub(crate) fn shutdown(&self) {
+        let queued = {
+            let mut state = self.state.lock();
+            state.closed = true;
+            std::mem::take(&mut state.queue)
+        };
+        for callback in queued {
+            drop_quietly(callback);
+        }
     }
 
     fn pop(&self) -> Option<Callback> {
@@ -52,6 +79,11 @@ impl CallSoon {
         }
         next
     }
+}
+
+/// Drops a callback, containing a panic from what it captured.
+fn drop_quietly(callback: Callback) {
+    let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(callback)));
 }
 
 async fn drain(driver: Arc<Driver>) {

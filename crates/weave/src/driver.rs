@@ -68,6 +68,7 @@ impl Driver {
     /// job in `Handle::block_on`, or another executor — is woken to learn
     /// that its runtime is gone, so none waits forever. Idempotent.
     pub(crate) fn shutdown(&self) {
+        self.call_soon.shutdown();
         self.time.shutdown();
         self.reactor.shutdown();
     }
