@@ -208,3 +208,43 @@ fn call_soon_callbacks_never_outlive_the_runtime() {
         "a callback queued after shutdown was kept"
     );
 }
+
+#[test]
+fn a_unix_connect_waiting_on_a_full_backlog_does_not_hold_up_the_drop() {
+    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+    within(
+        Duration::from_secs(30),
+        "drop with a connect waiting for backlog room",
+        || {
+            let path =
+                std::env::temp_dir().join(format!("weave-drop-backlog-{}", std::process::id()));
+            let _ = std::fs::remove_file(&path);
+            let fd = rustix::net::socket_with(
+                AddressFamily::UNIX,
+                SocketType::STREAM,
+                SocketFlags::CLOEXEC,
+                None,
+            )
+            .unwrap();
+            rustix::net::bind(&fd, &SocketAddrUnix::new(&path).unwrap()).unwrap();
+            rustix::net::listen(&fd, 1).unwrap();
+            let rt = rt(1);
+            // Never accepted: past the backlog, connects wait on the blocking pool.
+            for _ in 0..6 {
+                let path = path.clone();
+                drop(rt.spawn(async move { weave::net::UnixStream::connect(&path).await }));
+            }
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while rt.metrics().blocking_threads() == 0 {
+                assert!(
+                    Instant::now() < deadline,
+                    "no connect ever waited on the blocking pool"
+                );
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            drop(rt);
+            drop(fd);
+            let _ = std::fs::remove_file(&path);
+        },
+    );
+}

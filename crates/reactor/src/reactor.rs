@@ -18,7 +18,7 @@ use polling::{Event, Events, PollMode, Poller};
 use std::io;
 use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::task::Waker;
 use std::time::Duration;
@@ -54,6 +54,9 @@ pub struct Reactor {
     /// Sources registered now: a non-blocking poll with nothing registered
     /// is skipped.
     live: AtomicUsize,
+    /// Set once by [`Reactor::shutdown`] (after `Sources::shut_down`), for
+    /// blocking jobs that look without taking the lock.
+    shut_down: AtomicBool,
     buffers: Mutex<Buffers>,
 }
 
@@ -67,6 +70,7 @@ impl Reactor {
             poller: Poller::new()?,
             sources: Mutex::new(Sources::default()),
             live: AtomicUsize::new(0),
+            shut_down: AtomicBool::new(false),
             buffers: Mutex::new(Buffers {
                 events: Events::with_capacity(NonZeroUsize::new(1024).expect("non-zero")),
                 wakers: Vec::new(),
@@ -181,6 +185,7 @@ impl Reactor {
         {
             let mut sources = self.sources.lock();
             sources.shut_down = true;
+            self.shut_down.store(true, Relaxed);
             for source in sources.slots.iter().flatten() {
                 source.close(&mut wakers);
             }
@@ -189,6 +194,11 @@ impl Reactor {
             // A foreign waker's panic must not stop the others' wake-ups.
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
         }
+    }
+
+    /// True once [`shutdown`](Self::shutdown) was called.
+    pub fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Relaxed)
     }
 
     /// Sources registered now.

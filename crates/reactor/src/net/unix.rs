@@ -2,10 +2,13 @@
 
 use super::byte_stream;
 use crate::async_fd::Async;
+use rustix::net::sockopt::Timeout;
 use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
 use std::io;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// A Unix socket listening for connections (the TCP listener's twin, with
 /// a path).
@@ -115,14 +118,58 @@ impl UnixStream {
     }
 }
 
+/// How long one blocking `connect(2)` waits for room before its job looks
+/// whether it is still wanted.
+const CONNECT_RETRY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Sets its flag when dropped: the connecting future is gone.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Connects with a blocking `connect(2)` on the blocking pool (the kernel
-/// puts it to sleep until the listener's backlog has room), then registers
-/// the connected socket here.
+/// puts it to sleep until the listener's backlog has room, and wakes it as
+/// soon as there is), then registers the connected socket here. Each wait
+/// is bounded by `SO_SNDTIMEO`, after which the job gives up if the future
+/// was dropped or the reactor shut down: it never holds a blocking thread
+/// (or a runtime's shutdown) for longer than that.
 async fn connect_blocking(path: &Path) -> io::Result<UnixStream> {
-    let path = path.to_path_buf();
+    let addr = SocketAddrUnix::new(path)?;
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let _cancel = CancelOnDrop(cancelled.clone());
+    let reactor = crate::reactor::Reactor::current();
     let (tx, rx) = weave_sync::oneshot();
     crate::reactor::run_blocking(Box::new(move || {
-        let _ = tx.send(std::os::unix::net::UnixStream::connect(path));
+        let connect = || -> io::Result<std::os::unix::net::UnixStream> {
+            let fd = rustix::net::socket_with(
+                AddressFamily::UNIX,
+                SocketType::STREAM,
+                SocketFlags::CLOEXEC,
+                None,
+            )?;
+            rustix::net::sockopt::set_socket_timeout(&fd, Timeout::Send, Some(CONNECT_RETRY))?;
+            loop {
+                match rustix::net::connect(&fd, &addr) {
+                    Ok(()) => break,
+                    Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => {
+                        if cancelled.load(Ordering::Relaxed) {
+                            return Err(io::Error::other("the connect was cancelled"));
+                        }
+                        if reactor.is_shut_down() {
+                            return Err(crate::source::reactor_gone());
+                        }
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            rustix::net::sockopt::set_socket_timeout(&fd, Timeout::Send, None)?;
+            Ok(std::os::unix::net::UnixStream::from(fd))
+        };
+        let _ = tx.send(connect());
     }));
     let stream = rx
         .await
