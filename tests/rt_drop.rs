@@ -248,3 +248,22 @@ fn a_unix_connect_waiting_on_a_full_backlog_does_not_hold_up_the_drop() {
         },
     );
 }
+
+#[test]
+fn a_blocking_job_in_a_sleep_without_end_does_not_hold_up_the_drop() {
+    within(
+        Duration::from_secs(20),
+        "drop with a blocking job in block_on(sleep(MAX))",
+        || {
+            let rt = rt(1);
+            let (started_tx, started) = mpsc::channel();
+            rt.spawn_blocking(move || {
+                let handle = weave::Handle::current();
+                started_tx.send(()).unwrap();
+                handle.block_on(weave::sleep(Duration::MAX));
+            });
+            started.recv().unwrap();
+            drop(rt);
+        },
+    );
+}

@@ -229,3 +229,31 @@ fn a_sleep_that_outlives_its_runtime_never_fires_early() {
         );
     }
 }
+
+#[test]
+fn a_sleep_that_fired_before_its_runtime_was_dropped_still_completes() {
+    let rt = rt(2);
+    let fired = rt.block_on(async {
+        let mut fired = sleep(Duration::from_millis(1));
+        assert!(poll_once(&mut fired).await.is_pending());
+        Some(fired)
+    });
+    let fired = fired.unwrap();
+    // Fired by a worker (its entry leaves the wheel), not yet polled again.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while rt.pending_timers() > 0 {
+        assert!(Instant::now() < deadline, "the timer never fired");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    drop(rt);
+    let mut fired = fired;
+    let waker = std::task::Waker::noop();
+    let polled = std::future::Future::poll(
+        std::pin::Pin::new(&mut fired),
+        &mut std::task::Context::from_waker(waker),
+    );
+    assert!(
+        polled.is_ready(),
+        "a fired sleep must complete, even after its runtime is gone"
+    );
+}

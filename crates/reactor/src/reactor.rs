@@ -167,7 +167,11 @@ impl Reactor {
             }
         }
         let woken = wakers.len();
-        wakers.drain(..).for_each(Waker::wake);
+        for waker in wakers.drain(..) {
+            // One panicking waker (another executor's) must not leave the
+            // rest, already out of their lists, unwoken.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
+        }
         Ok(woken)
     }
 

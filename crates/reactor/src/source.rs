@@ -41,9 +41,22 @@ struct Dir {
     /// through `&TcpStream`, `poll_read_with`): it has no future to hold a
     /// key, so each task waiting through it leaves its waker here, once
     /// (`will_wake` filters repeats), and every one is woken by the next
-    /// event. Any number of tasks may wait this way at once.
+    /// event. Any number of tasks may wait this way at once. A waker
+    /// whose task stopped waiting stays until the next event; so that such
+    /// leftovers (fresh wakers of combinators, tasks gone) cannot pile up
+    /// on a quiet socket, the list is handed back for a spurious wake-up
+    /// whenever it reaches `poller_limit` (32, doubling at each such wake
+    /// up to 4096, back to 32 at the next event): live pollers register
+    /// again, at amortized O(1) per registration, and the list never holds
+    /// more than 4096 wakers.
     pollers: Vec<Waker>,
+    poller_limit: usize,
 }
+
+/// The first bound on a direction's `poll_*` wakers.
+const POLLERS_BOUND: usize = 32;
+/// The most they may reach.
+const POLLERS_MAX: usize = 4096;
 
 impl Dir {
     /// An event: ready, a new tick, and every waiter handed over for
@@ -60,13 +73,24 @@ impl Dir {
             wakers.push(waker);
         }
         wakers.append(&mut self.pollers);
+        self.poller_limit = POLLERS_BOUND;
     }
 
-    /// Registers the waker of a `poll_*` caller.
-    fn add_poller(&mut self, waker: &Waker) {
-        if !self.pollers.iter().any(|w| w.will_wake(waker)) {
-            self.pollers.push(waker.clone());
+    /// Registers the waker of a `poll_*` caller; returns the wakers to wake
+    /// (spuriously, after the lock) if the list had reached its bound.
+    fn add_poller(&mut self, waker: &Waker) -> Vec<Waker> {
+        if self.pollers.iter().any(|w| w.will_wake(waker)) {
+            return Vec::new();
         }
+        let limit = self.poller_limit.max(POLLERS_BOUND);
+        let pruned = if self.pollers.len() >= limit {
+            self.poller_limit = (limit * 2).min(POLLERS_MAX);
+            std::mem::take(&mut self.pollers)
+        } else {
+            Vec::new()
+        };
+        self.pollers.push(waker.clone());
+        pruned
     }
 }
 
@@ -158,7 +182,9 @@ impl Source {
         if d.ready {
             return Poll::Ready(Ok(d.tick));
         }
-        d.add_poller(cx.waker());
+        let pruned = d.add_poller(cx.waker());
+        drop(dirs);
+        pruned.into_iter().for_each(Waker::wake);
         Poll::Pending
     }
 
@@ -354,6 +380,29 @@ mod poll_interface {
             0,
             "an event hands every waker over"
         );
+    }
+
+    #[test]
+    fn leftover_poll_wakers_are_bounded_on_a_quiet_socket() {
+        let source = Source::new(0);
+        source.clear(Direction::Read, source.is_ready(Direction::Read).unwrap());
+        const N: usize = 3 * POLLERS_MAX;
+        let tasks: Vec<_> = (0..N)
+            .map(|_| Arc::new(Count(AtomicUsize::new(0))))
+            .collect();
+        // A fresh waker per poll (a task gone, a combinator's child waker),
+        // and no event in between.
+        for t in &tasks {
+            let waker = Waker::from(t.clone());
+            let mut cx = Context::from_waker(&waker);
+            assert!(source.poll_ready(Direction::Read, &mut cx).is_pending());
+            assert!(source.pollers(Direction::Read) <= POLLERS_MAX);
+        }
+        let kept = source.pollers(Direction::Read);
+        assert!(kept <= POLLERS_MAX, "{kept} leftover wakers kept");
+        // Every waker was woken (spuriously) or is still listed: none lost.
+        let woken = tasks.iter().filter(|t| t.0.load(SeqCst) > 0).count();
+        assert_eq!(woken + kept, N);
     }
 
     #[test]

@@ -53,6 +53,14 @@ impl<T> Slab<T> {
         self.len
     }
 
+    /// Every stored value, in storage order.
+    pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.slots.iter_mut().filter_map(|slot| match slot {
+            Slot::Occupied { entry, .. } => Some(&mut entry.value),
+            Slot::Vacant { .. } => None,
+        })
+    }
+
     pub(crate) fn list_is_empty(&self, list: u16) -> bool {
         self.heads[list as usize] == NIL
     }

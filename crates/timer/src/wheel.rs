@@ -77,6 +77,21 @@ impl<T> Wheel<T> {
         Some(entry.value)
     }
 
+    /// Every value waiting, in no particular order (they stay in place).
+    ///
+    /// ```
+    /// let mut wheel = weave_timer::Wheel::new();
+    /// wheel.insert(5, 1);
+    /// wheel.insert(9, 2);
+    /// wheel.values_mut().for_each(|v| *v *= 10);
+    /// let mut fired = Vec::new();
+    /// wheel.advance(10, |v| fired.push(v));
+    /// assert_eq!(fired, [10, 20]);
+    /// ```
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.slab.values_mut()
+    }
+
     /// The value behind `key`, if it has not fired.
     pub fn get_mut(&mut self, key: Key) -> Option<&mut T> {
         self.slab.get_mut(key).map(|e| &mut e.value)

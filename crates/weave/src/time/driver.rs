@@ -20,6 +20,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::task::Waker;
 use std::time::{Duration, Instant};
+use weave_sync::wait_list::{WaitKey, WaitList};
 use weave_timer::{Key, Wheel};
 
 /// What [`TimeDriver::with_entry`] found behind a key.
@@ -39,10 +40,17 @@ pub(crate) enum Entry {
     Wake(Waker),
     /// A `call_later` / `call_at` callback: run it.
     Call(Box<dyn FnOnce() + Send>),
+    /// Left by the runtime's shutdown in place of an entry that never
+    /// fired: its `Sleep` finds it and knows it never will (a missing
+    /// entry means the timer fired).
+    Gone,
 }
 
 struct Inner {
     wheel: Wheel<Entry>,
+    /// Sleeps that never end (`Duration::MAX`): not in the wheel, but
+    /// listed so that the runtime's shutdown can wake them.
+    forever: WaitList<Waker>,
     sleeper: Option<usize>,
     sleeping_until: u64,
     shut_down: bool,
@@ -70,6 +78,7 @@ impl TimeDriver {
             seen: AtomicU64::new(0),
             inner: Mutex::new(Inner {
                 wheel: Wheel::new(),
+                forever: WaitList::new(),
                 sleeper: None,
                 sleeping_until: u64::MAX,
                 shut_down: false,
@@ -120,16 +129,37 @@ impl TimeDriver {
         Some(key)
     }
 
-    /// Calls `f` on the entry of `key` if it has not fired.
+    /// Calls `f` on the entry of `key` if it has not fired. A timer that
+    /// fired before the runtime shut down reports `Fired`, not `ShutDown`.
     pub(crate) fn with_entry<R>(&self, key: Key, f: impl FnOnce(&mut Entry) -> R) -> Lookup<R> {
         let mut inner = self.inner.lock();
-        if inner.shut_down {
-            return Lookup::ShutDown;
-        }
         match inner.wheel.get_mut(key) {
+            Some(Entry::Gone) => Lookup::ShutDown,
             Some(entry) => Lookup::Waiting(f(entry)),
             None => Lookup::Fired,
         }
+    }
+
+    /// Registers (or refreshes) a sleep that never ends, so that shutdown
+    /// reaches it; `false` once the runtime is gone (it never will end,
+    /// and nothing will wake it again).
+    pub(crate) fn wait_forever(&self, key: &mut Option<WaitKey>, waker: &Waker) -> bool {
+        let mut inner = self.inner.lock();
+        if inner.shut_down {
+            return false;
+        }
+        match key.and_then(|k| inner.forever.get_mut(k)) {
+            Some(w) if w.will_wake(waker) => {}
+            Some(w) => w.clone_from(waker),
+            None => *key = Some(inner.forever.push_back(waker.clone())),
+        }
+        true
+    }
+
+    /// A never-ending sleep goes away.
+    pub(crate) fn forget_forever(&self, key: WaitKey) {
+        let waker = self.inner.lock().forever.remove(key);
+        drop(waker);
     }
 
     /// Removes the entry of `key`; `None` if it already fired.
@@ -145,6 +175,11 @@ impl TimeDriver {
             let Some(mut inner) = self.inner.try_lock() else {
                 return;
             };
+            if inner.shut_down {
+                // The `Gone` entries stay put: their sleeps must not see
+                // them fire.
+                return;
+            }
             let Some(next) = inner.wheel.next_deadline() else {
                 return;
             };
@@ -163,8 +198,8 @@ impl TimeDriver {
     /// (`None`: no timer, sleep until woken).
     pub(crate) fn arm(&self, worker: usize) -> Option<Duration> {
         let mut inner = self.inner.lock();
-        if inner.wheel.is_empty() {
-            // No timer: no need to read the clock.
+        if inner.wheel.is_empty() || inner.shut_down {
+            // No timer (or none that will fire): no need to read the clock.
             inner.sleeper = Some(worker);
             inner.sleeping_until = u64::MAX;
             return None;
@@ -193,7 +228,7 @@ impl TimeDriver {
                 inner.sleeper = None;
                 inner.sleeping_until = u64::MAX;
             }
-            if inner.wheel.is_empty() {
+            if inner.wheel.is_empty() || inner.shut_down {
                 return;
             }
             let now = self.now_tick();
@@ -208,17 +243,24 @@ impl TimeDriver {
     }
 
     /// The runtime is gone: refuses new entries, drops every callback
-    /// unrun, and wakes every sleep — not to fire it (a woken `Sleep` sees
-    /// the shutdown and panics, never completes early) but so that one
-    /// awaited outside the workers (`Handle::block_on` on a blocking
-    /// thread, another executor) does not hang.
+    /// unrun, and wakes every sleep — not to fire it (each entry is left
+    /// in place as `Gone`, so a woken `Sleep` sees the shutdown and panics,
+    /// never completes early, while one that had fired still sees that)
+    /// but so that one awaited outside the workers (`Handle::block_on` on
+    /// a blocking thread, another executor) does not hang. Idempotent.
     pub(crate) fn shutdown(&self) {
         let entries = {
             let mut inner = self.inner.lock();
             inner.shut_down = true;
-            let mut all = Vec::new();
-            inner.wheel.advance(u64::MAX, |entry| all.push(entry));
-            all
+            let mut entries: Vec<Entry> = inner
+                .wheel
+                .values_mut()
+                .map(|entry| std::mem::replace(entry, Entry::Gone))
+                .collect();
+            while let Some(waker) = inner.forever.pop_front() {
+                entries.push(Entry::Wake(waker));
+            }
+            entries
         };
         // Outside the lock: a waker's drop may free a task whose future
         // touches the driver.
@@ -226,16 +268,22 @@ impl TimeDriver {
             let _ = panic::catch_unwind(AssertUnwindSafe(move || match entry {
                 Entry::Wake(waker) => waker.wake(),
                 Entry::Call(callback) => drop(callback),
+                Entry::Gone => {}
             }));
         }
     }
 }
 
-/// Wakes the wakers and runs the callbacks, containing callback panics.
+/// Wakes the wakers and runs the callbacks, containing their panics: one
+/// panicking waker (another executor's) must not keep the others' entries,
+/// already out of the wheel, from being woken.
 fn fire(due: Vec<Entry>) {
     for entry in due {
         match entry {
-            Entry::Wake(waker) => waker.wake(),
+            Entry::Gone => {}
+            Entry::Wake(waker) => {
+                let _ = panic::catch_unwind(AssertUnwindSafe(|| waker.wake()));
+            }
             Entry::Call(callback) => {
                 if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(callback)) {
                     let msg = payload

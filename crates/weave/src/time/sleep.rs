@@ -66,6 +66,8 @@ pub struct Sleep {
     deadline: Option<Instant>,
     driver: Arc<Driver>,
     key: Option<Key>,
+    /// A sleep without deadline: its place in the driver's list of those.
+    forever: Option<weave_sync::wait_list::WaitKey>,
     done: bool,
     /// The deadline was known to have passed when it was set (a zero
     /// sleep, a past deadline): the first poll completes without asking
@@ -80,6 +82,7 @@ impl Sleep {
             deadline,
             driver: Driver::current("sleep"),
             key: None,
+            forever: None,
             done: false,
             due: false,
         }
@@ -115,6 +118,9 @@ impl Sleep {
         if let Some(key) = self.key.take() {
             self.driver.time.cancel(key);
         }
+        if let Some(key) = self.forever.take() {
+            self.driver.time.forget_forever(key);
+        }
     }
 
     /// True if `deadline` has passed. Reads the clock only when the
@@ -148,7 +154,11 @@ impl Future for Sleep {
             return Poll::Ready(());
         }
         let Some(deadline) = self.deadline else {
-            // Never: nothing will wake us, and nothing needs to.
+            // Never: only the runtime's shutdown wakes it, to say so.
+            let this = &mut *self;
+            if !this.driver.time.wait_forever(&mut this.forever, cx.waker()) {
+                runtime_gone();
+            }
             return Poll::Pending;
         };
         let coop = std::task::ready!(coop::poll_proceed(cx));
