@@ -267,3 +267,54 @@ fn a_blocking_job_in_a_sleep_without_end_does_not_hold_up_the_drop() {
         },
     );
 }
+
+#[test]
+fn an_interval_that_never_ticks_again_does_not_hold_up_the_drop() {
+    within(
+        Duration::from_secs(20),
+        "drop with a blocking job on a spent interval",
+        || {
+            let rt = rt(1);
+            let (started_tx, started) = mpsc::channel();
+            rt.spawn_blocking(move || {
+                let handle = weave::Handle::current();
+                handle.block_on(async move {
+                    let mut ticks = weave::interval(Duration::MAX);
+                    ticks.tick().await; // the first tick is at once; the next never
+                    started_tx.send(()).unwrap();
+                    ticks.tick().await;
+                });
+            });
+            started.recv().unwrap();
+            drop(rt);
+        },
+    );
+}
+
+#[test]
+fn a_sleep_due_when_its_runtime_goes_completes_rather_than_panics() {
+    within(Duration::from_secs(30), "a due sleep at shutdown", || {
+        let rt = rt(1);
+        // The only worker is stuck, so nobody fires the timer.
+        let (stuck_tx, stuck) = mpsc::channel();
+        rt.spawn(async move {
+            stuck_tx.send(()).unwrap();
+            std::thread::sleep(Duration::from_secs(5));
+        });
+        stuck.recv().unwrap();
+        let handle = rt.handle();
+        let sleeper = std::thread::spawn(move || {
+            handle.block_on(async { weave::sleep(Duration::from_millis(20)).await })
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while rt.pending_timers() == 0 {
+            assert!(Instant::now() < deadline, "the sleep never registered");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::thread::sleep(Duration::from_millis(50)); // past its deadline
+        rt.shutdown_timeout(Duration::from_millis(10));
+        sleeper
+            .join()
+            .expect("a sleep past its deadline panicked at shutdown");
+    });
+}

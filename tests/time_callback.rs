@@ -163,3 +163,34 @@ fn pending_callbacks_are_dropped_with_the_runtime() {
     drop(rt);
     assert_eq!(dropped.load(SeqCst), 1, "the callback's captures leaked");
 }
+
+/// A panic payload whose own `Drop` panics.
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("planned: the payload's drop");
+    }
+}
+
+#[weave::test]
+async fn a_callback_whose_panic_payload_panics_on_drop_stops_nothing() {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    call_soon(|| std::panic::panic_any(PanicsOnDrop));
+    weave::call_later(Duration::ZERO, || std::panic::panic_any(PanicsOnDrop));
+    let (done, ran) = weave::sync::oneshot();
+    // Queued behind them: runs, so the drainer (and the timers) went on.
+    call_soon(move || done.send(()).unwrap());
+    weave::wait_for(ran, Duration::from_secs(20))
+        .await
+        .unwrap()
+        .unwrap();
+    let (done, ran) = weave::sync::oneshot();
+    weave::call_later(Duration::from_millis(1), move || done.send(()).unwrap());
+    weave::wait_for(ran, Duration::from_secs(20))
+        .await
+        .unwrap()
+        .unwrap();
+    std::panic::set_hook(hook);
+}

@@ -48,7 +48,11 @@ struct Dir {
     /// whenever it reaches `poller_limit` (32, doubling at each such wake
     /// up to 4096, back to 32 at the next event): live pollers register
     /// again, at amortized O(1) per registration, and the list never holds
-    /// more than 4096 wakers.
+    /// more than 4096 wakers. (The price: with more than 4096 tasks at once
+    /// waiting through `poll_*` on one direction of one quiet socket, each
+    /// new registration past the bound wakes them all again. A task that
+    /// waits through a `Ready` future is not counted: use `readable()` /
+    /// `read_with` for crowds of waiters.)
     pollers: Vec<Waker>,
     poller_limit: usize,
 }

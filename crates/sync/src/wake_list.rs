@@ -33,22 +33,39 @@ impl WakeList {
 
     /// Wakes them all, in the order they were pushed. Call with no lock
     /// held. Inlined: on the common paths the list is empty or holds one.
+    ///
+    /// Every waiter here was already granted what it waited for (it left
+    /// its list), so one panicking waker (another executor's) must not keep
+    /// the others from being woken: each wake is contained, and the first
+    /// panic is resumed once all are done.
     #[inline]
     pub(crate) fn wake_all(self) {
+        let mut panicked = None;
         if let Some(first) = self.first {
-            first.wake();
+            panicked = wake_contained(first);
         }
         if !self.rest.is_empty() {
-            wake_each(self.rest);
+            wake_each(self.rest, &mut panicked);
+        }
+        if let Some(payload) = panicked {
+            std::panic::resume_unwind(payload);
         }
     }
 }
 
+/// Wakes `waker`, returning its panic instead of unwinding.
+#[inline]
+fn wake_contained(waker: Waker) -> Option<Box<dyn std::any::Any + Send>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake())).err()
+}
+
 /// The broadcast case, kept out of line.
 #[cold]
-fn wake_each(wakers: Vec<Waker>) {
+fn wake_each(wakers: Vec<Waker>, panicked: &mut Option<Box<dyn std::any::Any + Send>>) {
     for waker in wakers {
-        waker.wake();
+        if let Some(payload) = wake_contained(waker) {
+            panicked.get_or_insert(payload);
+        }
     }
 }
 
@@ -79,5 +96,40 @@ mod tests {
             list.wake_all();
             assert_eq!(*log.lock().unwrap(), (0..n).collect::<Vec<_>>());
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod panics {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    struct Panics;
+    impl Wake for Panics {
+        fn wake(self: Arc<Self>) {
+            panic!("a foreign waker panicked");
+        }
+    }
+
+    struct Counts(AtomicUsize);
+    impl Wake for Counts {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_panicking_waker_does_not_keep_the_others_from_waking() {
+        let counts = Arc::new(Counts(AtomicUsize::new(0)));
+        let mut list = WakeList::new();
+        list.push(Some(Waker::from(Arc::new(Panics))));
+        for _ in 0..3 {
+            list.push(Some(Waker::from(counts.clone())));
+        }
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| list.wake_all()));
+        assert!(result.is_err(), "the panic is reported to the caller");
+        assert_eq!(counts.0.load(SeqCst), 3, "every other waiter was woken");
     }
 }

@@ -11,6 +11,7 @@
 //! loop), and one queued later is dropped at once. Nothing a callback owns
 //! (a sender another thread waits on) outlives the runtime's shutdown.
 
+use crate::contain;
 use crate::driver::Driver;
 use parking_lot::Mutex;
 use std::collections::VecDeque;
@@ -51,24 +52,20 @@ impl CallSoon {
         let mut state = self.state.lock();
         if state.closed {
             drop(state);
-            drop_quietly(callback);
+            contain::drop_quietly(callback);
             return false;
         }
         state.queue.push_back(callback);
         !std::mem::replace(&mut state.draining, true)
     }
 
-    /// The runtime shut down: drops every callback still queued, and any
-    /// queued from now on.
-    pub(crate) fn shutdown(&self) {
-        let queued = {
-            let mut state = self.state.lock();
-            state.closed = true;
-            std::mem::take(&mut state.queue)
-        };
-        for callback in queued {
-            drop_quietly(callback);
-        }
+    /// The runtime shut down: refuses callbacks from now on (they are
+    /// dropped at once) and returns those still queued, for the caller to
+    /// drop once it has woken what waits on the runtime.
+    pub(crate) fn close(&self) -> Vec<Callback> {
+        let mut state = self.state.lock();
+        state.closed = true;
+        state.queue.drain(..).collect()
     }
 
     fn pop(&self) -> Option<Callback> {
@@ -81,27 +78,40 @@ impl CallSoon {
     }
 }
 
-/// Drops a callback, containing a panic from what it captured.
-fn drop_quietly(callback: Callback) {
-    let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(callback)));
+/// Hands the drainer's role back if the drainer goes away with callbacks
+/// left (cancelled at shutdown, or an unwind that got past the callbacks'
+/// containment), so that a later `call_soon` starts a new one.
+/// (A drainer that found the queue empty has already handed the role back
+/// in `pop`; another may hold it by now, so it must not touch the flag.)
+struct Draining<'a> {
+    call_soon: &'a CallSoon,
+    emptied: bool,
+}
+
+impl Drop for Draining<'_> {
+    fn drop(&mut self) {
+        if !self.emptied {
+            self.call_soon.state.lock().draining = false;
+        }
+    }
 }
 
 async fn drain(driver: Arc<Driver>) {
+    let mut role = Draining {
+        call_soon: &driver.call_soon,
+        emptied: false,
+    };
     let mut ran = 0;
     while let Some(callback) = driver.call_soon.pop() {
         if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(callback)) {
-            let msg = payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-                .unwrap_or("(non-string payload)");
-            eprintln!("weave: a call_soon callback panicked: {msg}; the runtime goes on");
+            contain::report("call_soon", payload);
         }
         ran += 1;
         if ran % BATCH == 0 {
             weave_scheduler::yield_now().await;
         }
     }
+    role.emptied = true;
 }
 
 /// Queues `callback` on `driver`'s runtime behind `handle`.

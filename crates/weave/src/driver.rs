@@ -67,10 +67,20 @@ impl Driver {
     /// dropped, and every sleep and socket still waited on — by a blocking
     /// job in `Handle::block_on`, or another executor — is woken to learn
     /// that its runtime is gone, so none waits forever. Idempotent.
+    ///
+    /// Everything is closed first, then every sleep and socket woken, and
+    /// only then are the callbacks dropped: a callback's captures may wait
+    /// (in their `Drop`) on a job that these wakes release.
     pub(crate) fn shutdown(&self) {
-        self.call_soon.shutdown();
-        self.time.shutdown();
+        let queued = self.call_soon.close();
+        let (sleeps, timed) = self.time.close();
         self.reactor.shutdown();
+        for waker in sleeps {
+            crate::contain::quietly(|| waker.wake());
+        }
+        for callback in queued.into_iter().chain(timed) {
+            crate::contain::drop_quietly(callback);
+        }
     }
 
     /// Wakes worker `index`, wherever it sleeps.

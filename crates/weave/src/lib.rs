@@ -55,6 +55,7 @@
 
 mod call_soon;
 pub(crate) mod combinators;
+mod contain;
 #[doc(hidden)]
 pub use combinators::join as __join;
 mod driver;

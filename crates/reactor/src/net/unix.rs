@@ -145,6 +145,13 @@ async fn connect_blocking(path: &Path) -> io::Result<UnixStream> {
     let (tx, rx) = weave_sync::oneshot();
     crate::reactor::run_blocking(Box::new(move || {
         let connect = || -> io::Result<std::os::unix::net::UnixStream> {
+            // The job may have waited in the pool's queue: still wanted?
+            if cancelled.load(Ordering::Relaxed) {
+                return Err(io::Error::other("the connect was cancelled"));
+            }
+            if reactor.is_shut_down() {
+                return Err(crate::source::reactor_gone());
+            }
             let fd = rustix::net::socket_with(
                 AddressFamily::UNIX,
                 SocketType::STREAM,

@@ -15,6 +15,7 @@
 //! The clock counts microseconds since the driver started. A deadline is
 //! rounded up to a tick and the current time down, so nothing fires early.
 
+use crate::contain;
 use parking_lot::Mutex;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -34,12 +35,15 @@ pub(crate) enum Lookup<R> {
     ShutDown,
 }
 
+/// A `call_later` / `call_at` callback.
+pub(crate) type Callback = Box<dyn FnOnce() + Send>;
+
 /// What waits in the wheel.
 pub(crate) enum Entry {
     /// A `Sleep`: wake its task.
     Wake(Waker),
     /// A `call_later` / `call_at` callback: run it.
-    Call(Box<dyn FnOnce() + Send>),
+    Call(Callback),
     /// Left by the runtime's shutdown in place of an entry that never
     /// fired: its `Sleep` finds it and knows it never will (a missing
     /// entry means the timer fired).
@@ -242,35 +246,32 @@ impl TimeDriver {
         self.inner.lock().wheel.len()
     }
 
-    /// The runtime is gone: refuses new entries, drops every callback
+    /// The runtime is gone: refuses new entries, hands back every callback
     /// unrun, and wakes every sleep — not to fire it (each entry is left
     /// in place as `Gone`, so a woken `Sleep` sees the shutdown and panics,
     /// never completes early, while one that had fired still sees that)
     /// but so that one awaited outside the workers (`Handle::block_on` on
     /// a blocking thread, another executor) does not hang. Idempotent.
-    pub(crate) fn shutdown(&self) {
-        let entries = {
-            let mut inner = self.inner.lock();
-            inner.shut_down = true;
-            let mut entries: Vec<Entry> = inner
-                .wheel
-                .values_mut()
-                .map(|entry| std::mem::replace(entry, Entry::Gone))
-                .collect();
-            while let Some(waker) = inner.forever.pop_front() {
-                entries.push(Entry::Wake(waker));
-            }
-            entries
-        };
-        // Outside the lock: a waker's drop may free a task whose future
-        // touches the driver.
-        for entry in entries {
-            let _ = panic::catch_unwind(AssertUnwindSafe(move || match entry {
-                Entry::Wake(waker) => waker.wake(),
-                Entry::Call(callback) => drop(callback),
+    ///
+    /// Returns the sleeps' wakers and the callbacks, for the caller to wake
+    /// and then drop outside the lock (a waker's drop may free a task whose
+    /// future touches the driver; a callback's captures may wait on
+    /// something that needs the wakes first).
+    pub(crate) fn close(&self) -> (Vec<Waker>, Vec<Callback>) {
+        let mut inner = self.inner.lock();
+        inner.shut_down = true;
+        let (mut wakers, mut callbacks) = (Vec::new(), Vec::new());
+        for entry in inner.wheel.values_mut() {
+            match std::mem::replace(entry, Entry::Gone) {
+                Entry::Wake(waker) => wakers.push(waker),
+                Entry::Call(callback) => callbacks.push(callback),
                 Entry::Gone => {}
-            }));
+            }
         }
+        while let Some(waker) = inner.forever.pop_front() {
+            wakers.push(waker);
+        }
+        (wakers, callbacks)
     }
 }
 
@@ -281,17 +282,10 @@ fn fire(due: Vec<Entry>) {
     for entry in due {
         match entry {
             Entry::Gone => {}
-            Entry::Wake(waker) => {
-                let _ = panic::catch_unwind(AssertUnwindSafe(|| waker.wake()));
-            }
+            Entry::Wake(waker) => contain::quietly(|| waker.wake()),
             Entry::Call(callback) => {
                 if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(callback)) {
-                    let msg = payload
-                        .downcast_ref::<&str>()
-                        .copied()
-                        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-                        .unwrap_or("(non-string payload)");
-                    eprintln!("weave: a timer callback (call_later / call_at) panicked: {msg}; the runtime goes on");
+                    contain::report("timer (call_later / call_at)", payload);
                 }
             }
         }

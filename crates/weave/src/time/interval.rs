@@ -87,13 +87,18 @@ impl Interval {
     /// Polls for the next tick.
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
         let Some(scheduled) = self.next else {
-            return Poll::Pending;
+            // Never again; the sleep (without end) is what the runtime's
+            // shutdown wakes, so a waiter elsewhere does not hang.
+            return Pin::new(&mut self.sleep)
+                .poll(cx)
+                .map(|()| unreachable!("a sleep without end completed"));
         };
         std::task::ready!(Pin::new(&mut self.sleep).poll(cx));
         let next = next_on_grid(scheduled, self.period, Instant::now());
         self.next = next;
-        if let Some(next) = next {
-            self.sleep.reset(next);
+        match next {
+            Some(next) => self.sleep.reset(next),
+            None => self.sleep.reset_never(),
         }
         Poll::Ready(scheduled)
     }
@@ -107,8 +112,9 @@ impl Interval {
     pub fn reset(&mut self) {
         let next = Instant::now().checked_add(self.period);
         self.next = next;
-        if let Some(next) = next {
-            self.sleep.reset(next);
+        match next {
+            Some(next) => self.sleep.reset(next),
+            None => self.sleep.reset_never(),
         }
     }
 }

@@ -106,6 +106,15 @@ impl Sleep {
         self.done || self.deadline.is_some_and(|d| Instant::now() >= d)
     }
 
+    /// Makes it a sleep that never ends (for an `Interval` past
+    /// `Instant`'s range).
+    pub(crate) fn reset_never(&mut self) {
+        self.unregister();
+        self.deadline = None;
+        self.done = false;
+        self.due = false;
+    }
+
     /// Moves the deadline (the sleep becomes pending again if it was done).
     pub fn reset(&mut self, deadline: Instant) {
         self.unregister();
@@ -194,7 +203,14 @@ impl Future for Sleep {
                         return self.complete();
                     }
                     Lookup::ShutDown => {
-                        self.key = None;
+                        // Its entry is a tombstone now: take it out.
+                        self.unregister();
+                        // Due meanwhile (nobody drives the wheel any
+                        // more): completing is not early.
+                        if Instant::now() >= deadline {
+                            coop.made_progress();
+                            return self.complete();
+                        }
                         runtime_gone();
                     }
                 }

@@ -1,0 +1,38 @@
+//! Containing panics of user code that the runtime calls: callbacks
+//! (`call_soon`, `call_later`), wakers of other executors, and the drops of
+//! what they captured. None of them may unwind through a worker or leave
+//! the runtime's own state half-updated.
+
+use std::any::Any;
+use std::io::Write;
+use std::panic::{self, AssertUnwindSafe};
+
+/// Reports a callback's panic on stderr and drops its payload, neither of
+/// which may panic in turn (a payload whose `Drop` panics, a closed stderr).
+pub(crate) fn report(what: &str, payload: Box<dyn Any + Send>) {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(non-string payload)");
+    let _ = writeln!(
+        std::io::stderr(),
+        "weave: a {what} callback panicked: {msg}; the runtime goes on"
+    );
+    drop_quietly(payload);
+}
+
+/// Drops `value`, swallowing a panic from its `Drop` (and from the drop of
+/// that panic's payload).
+pub(crate) fn drop_quietly<T>(value: T) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(value))) {
+        std::mem::forget(payload);
+    }
+}
+
+/// Runs `f`, containing a panic (its payload is dropped quietly).
+pub(crate) fn quietly(f: impl FnOnce()) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f)) {
+        drop_quietly(payload);
+    }
+}
