@@ -193,3 +193,47 @@ fn wait_closed_never_returns_while_a_handler_runs() {
         }
     });
 }
+
+/// A waker that calls back into the server when woken.
+struct Reenters(
+    std::sync::Mutex<Option<Arc<weave::net::Server>>>,
+    Arc<AtomicUsize>,
+);
+
+impl std::task::Wake for Reenters {
+    fn wake(self: Arc<Self>) {
+        if let Some(server) = self.0.lock().unwrap().as_ref() {
+            // Takes the server's own lock: close() must not hold it now.
+            self.1.store(server.active_connections() + 1, SeqCst);
+        }
+    }
+}
+
+#[test]
+fn close_wakes_serve_forever_without_holding_the_servers_lock() {
+    let rt = weave::Builder::new().worker_threads(1).build().unwrap();
+    let server = Arc::new(
+        rt.block_on(start_server("127.0.0.1:0", |_r, _w| async {}))
+            .unwrap(),
+    );
+    let seen = Arc::new(AtomicUsize::new(0));
+    let waker = Arc::new(Reenters(
+        std::sync::Mutex::new(Some(server.clone())),
+        seen.clone(),
+    ));
+    let (done_tx, done) = std::sync::mpsc::channel();
+    let closer = server.clone();
+    std::thread::spawn(move || {
+        let mut serving = Box::pin(closer.serve_forever());
+        let waker = std::task::Waker::from(waker.clone());
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(std::future::Future::poll(serving.as_mut(), &mut cx).is_pending());
+        closer.close(); // wakes `serving`, whose waker re-enters the server
+        drop(serving);
+        waker.wake_by_ref();
+        done_tx.send(()).unwrap();
+    });
+    done.recv_timeout(std::time::Duration::from_secs(20))
+        .expect("close() deadlocked: it woke a waiter while holding the server's lock");
+    assert_eq!(seen.load(SeqCst), 1, "the waker saw no connections");
+}

@@ -170,7 +170,7 @@ impl Reactor {
         for waker in wakers.drain(..) {
             // One panicking waker (another executor's) must not leave the
             // rest, already out of their lists, unwoken.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
+            wake_contained(waker);
         }
         Ok(woken)
     }
@@ -196,7 +196,7 @@ impl Reactor {
         }
         for waker in wakers {
             // A foreign waker's panic must not stop the others' wake-ups.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
+            wake_contained(waker);
         }
     }
 
@@ -222,6 +222,16 @@ impl std::fmt::Debug for Reactor {
         f.debug_struct("Reactor")
             .field("registered", &self.registered())
             .finish()
+    }
+}
+
+/// Wakes `waker`, swallowing a panic and one from dropping its payload.
+fn wake_contained(waker: Waker) {
+    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake())) {
+        if let Err(again) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(payload)))
+        {
+            std::mem::forget(again);
+        }
     }
 }
 

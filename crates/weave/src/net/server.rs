@@ -17,23 +17,27 @@ use std::time::Duration;
 use weave_reactor::{split, StreamReader, StreamWriter, TcpListener};
 use weave_sync::Event;
 
+/// Ground rules: `counts` is the truth, changed only under its lock; the
+/// two events announce what it says and are set only after the lock is
+/// released (setting one wakes tasks, and no waker runs under our lock).
 struct Shared {
-    /// Connections whose handler is still running. `closed` is set, and
-    /// `active` changes, only under this lock, so the two are read
-    /// together consistently.
-    active: Mutex<usize>,
-    /// Set by `close`.
+    counts: Mutex<Counts>,
+    /// Set once `close` was called (after `counts.closed`).
     closed: Event,
     /// Set once closed with no connection left.
     finished: Event,
 }
 
-impl Shared {
-    /// Call with the `active` lock held.
-    fn finish_if_done(&self, active: usize) {
-        if active == 0 && self.closed.is_set() {
-            self.finished.set();
-        }
+struct Counts {
+    /// Connections whose handler is still running.
+    active: usize,
+    /// `close` was called: no connection is counted any more.
+    closed: bool,
+}
+
+impl Counts {
+    fn done(&self) -> bool {
+        self.active == 0 && self.closed
     }
 }
 
@@ -43,9 +47,14 @@ struct Connection(Arc<Shared>);
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        let mut active = self.0.active.lock();
-        *active -= 1;
-        self.0.finish_if_done(*active);
+        let done = {
+            let mut counts = self.0.counts.lock();
+            counts.active -= 1;
+            counts.done()
+        };
+        if done {
+            self.0.finished.set();
+        }
     }
 }
 
@@ -73,7 +82,10 @@ where
 {
     let listener = TcpListener::bind(addr).await?;
     let shared = Arc::new(Shared {
-        active: Mutex::new(0),
+        counts: Mutex::new(Counts {
+            active: 0,
+            closed: false,
+        }),
         closed: Event::new(),
         finished: Event::new(),
     });
@@ -115,11 +127,11 @@ where
                     // counted (and `wait_closed` waits for it), or the
                     // connection sees the close and is dropped unserved,
                     // as if the listener had already been closed.
-                    let mut active = shared.active.lock();
-                    if shared.closed.is_set() {
+                    let mut counts = shared.counts.lock();
+                    if counts.closed {
                         return;
                     }
-                    *active += 1;
+                    counts.active += 1;
                 }
                 let (reader, writer) = split(stream);
                 let guard = Connection(shared.clone());
@@ -168,9 +180,15 @@ impl Server {
         if let Some(accept) = self.accept.lock().take() {
             accept.cancel();
         }
-        let active = self.shared.active.lock();
+        let done = {
+            let mut counts = self.shared.counts.lock();
+            counts.closed = true;
+            counts.done()
+        };
         self.shared.closed.set();
-        self.shared.finish_if_done(*active);
+        if done {
+            self.shared.finished.set();
+        }
     }
 
     /// True until [`close`](Self::close) is called.
@@ -192,7 +210,7 @@ impl Server {
 
     /// Connections whose handler is still running.
     pub fn active_connections(&self) -> usize {
-        *self.shared.active.lock()
+        self.shared.counts.lock().active
     }
 }
 

@@ -18,7 +18,7 @@
 use crate::contain;
 use parking_lot::Mutex;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 use weave_sync::wait_list::{WaitKey, WaitList};
@@ -67,6 +67,8 @@ pub(crate) struct TimeDriver {
     /// the driver. Lets a timer far in the future skip reading the clock.
     seen: AtomicU64,
     inner: Mutex<Inner>,
+    /// `inner.shut_down`, readable without the lock (by `fire`).
+    closed: AtomicBool,
 }
 
 /// Ticks (microseconds) in a duration, rounded up.
@@ -80,6 +82,7 @@ impl TimeDriver {
         TimeDriver {
             start: Instant::now(),
             seen: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
             inner: Mutex::new(Inner {
                 wheel: Wheel::new(),
                 forever: WaitList::new(),
@@ -193,7 +196,7 @@ impl TimeDriver {
             }
             inner.wheel.advance(now, |entry| due.push(entry));
         }
-        fire(due);
+        fire(self, due);
     }
 
     /// Prepares `worker` to sleep for the timers: fires what is due (then
@@ -213,7 +216,7 @@ impl TimeDriver {
         inner.wheel.advance(now, |entry| due.push(entry));
         if !due.is_empty() {
             drop(inner);
-            fire(due);
+            fire(self, due);
             return Some(Duration::ZERO);
         }
         let next = inner.wheel.next_deadline();
@@ -238,7 +241,7 @@ impl TimeDriver {
             let now = self.now_tick();
             inner.wheel.advance(now, |entry| due.push(entry));
         }
-        fire(due);
+        fire(self, due);
     }
 
     /// Entries waiting in the wheel.
@@ -260,6 +263,7 @@ impl TimeDriver {
     pub(crate) fn close(&self) -> (Vec<Waker>, Vec<Callback>) {
         let mut inner = self.inner.lock();
         inner.shut_down = true;
+        self.closed.store(true, Relaxed);
         let (mut wakers, mut callbacks) = (Vec::new(), Vec::new());
         for entry in inner.wheel.values_mut() {
             match std::mem::replace(entry, Entry::Gone) {
@@ -277,12 +281,16 @@ impl TimeDriver {
 
 /// Wakes the wakers and runs the callbacks, containing their panics: one
 /// panicking waker (another executor's) must not keep the others' entries,
-/// already out of the wheel, from being woken.
-fn fire(due: Vec<Entry>) {
+/// already out of the wheel, from being woken. A callback whose turn comes
+/// after the runtime shut down (this batch was taken before, and a worker
+/// left running by `shutdown_timeout` is still at it) is dropped unrun.
+fn fire(driver: &TimeDriver, due: Vec<Entry>) {
     for entry in due {
         match entry {
             Entry::Gone => {}
+            // Due before the shutdown: waking it is not early.
             Entry::Wake(waker) => contain::quietly(|| waker.wake()),
+            Entry::Call(callback) if driver.closed.load(Relaxed) => contain::drop_quietly(callback),
             Entry::Call(callback) => {
                 if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(callback)) {
                     contain::report("timer (call_later / call_at)", payload);
