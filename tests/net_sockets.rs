@@ -3,6 +3,8 @@
 //! arrives between an attempt and its re-registration, and I/O while every
 //! worker is busy.
 
+mod support;
+
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
@@ -301,21 +303,10 @@ fn two_tasks_writing_through_a_shared_stream_are_both_woken() {
 /// room instead of failing with `EAGAIN`.
 #[test]
 fn unix_connect_waits_when_the_backlog_is_full() {
-    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
-    let path = std::env::temp_dir().join(format!("weave-backlog-{}", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    let fd = rustix::net::socket_with(
-        AddressFamily::UNIX,
-        SocketType::STREAM,
-        SocketFlags::CLOEXEC,
-        None,
-    )
-    .unwrap();
-    rustix::net::bind(&fd, &SocketAddrUnix::new(&path).unwrap()).unwrap();
-    rustix::net::listen(&fd, 1).unwrap();
+    let (std_listener, path) = support::tiny_backlog_listener("backlog");
     let rt = rt(2);
     rt.block_on(async {
-        let listener = UnixListener::from_std(std::os::unix::net::UnixListener::from(fd)).unwrap();
+        let listener = UnixListener::from_std(std_listener).unwrap();
         const N: usize = 8; // far past a backlog of 1
         let clients: Vec<_> = (0..N)
             .map(|_| {

@@ -3,6 +3,8 @@
 //! instead of hanging or completing early. Every scenario runs under a
 //! watchdog, so a regression fails instead of hanging the suite.
 
+mod support;
+
 use std::io::Write as _;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -211,23 +213,11 @@ fn call_soon_callbacks_never_outlive_the_runtime() {
 
 #[test]
 fn a_unix_connect_waiting_on_a_full_backlog_does_not_hold_up_the_drop() {
-    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
     within(
         Duration::from_secs(30),
         "drop with a connect waiting for backlog room",
         || {
-            let path =
-                std::env::temp_dir().join(format!("weave-drop-backlog-{}", std::process::id()));
-            let _ = std::fs::remove_file(&path);
-            let fd = rustix::net::socket_with(
-                AddressFamily::UNIX,
-                SocketType::STREAM,
-                SocketFlags::CLOEXEC,
-                None,
-            )
-            .unwrap();
-            rustix::net::bind(&fd, &SocketAddrUnix::new(&path).unwrap()).unwrap();
-            rustix::net::listen(&fd, 1).unwrap();
+            let (listener, path) = support::tiny_backlog_listener("drop-backlog");
             let rt = rt(1);
             // Never accepted: past the backlog, connects wait on the blocking pool.
             for _ in 0..6 {
@@ -243,7 +233,7 @@ fn a_unix_connect_waiting_on_a_full_backlog_does_not_hold_up_the_drop() {
                 std::thread::sleep(Duration::from_millis(1));
             }
             drop(rt);
-            drop(fd);
+            drop(listener);
             let _ = std::fs::remove_file(&path);
         },
     );

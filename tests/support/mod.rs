@@ -32,3 +32,22 @@ pub fn until_blocking(what: &str, mut cond: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(1));
     }
 }
+
+/// A Unix listener at a fresh path under the temp directory, with a
+/// backlog of one connection, so that a few connects fill it. Returns the
+/// std listener and its path (remove it when done).
+pub fn tiny_backlog_listener(name: &str) -> (std::os::unix::net::UnixListener, std::path::PathBuf) {
+    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+    let path = std::env::temp_dir().join(format!("weave-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let fd = rustix::net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )
+    .expect("a Unix socket");
+    rustix::net::bind(&fd, &SocketAddrUnix::new(&path).expect("a socket path")).expect("bind");
+    rustix::net::listen(&fd, 1).expect("listen");
+    (std::os::unix::net::UnixListener::from(fd), path)
+}

@@ -6,34 +6,8 @@
 
 mod support;
 
-use support::explore::{actor_ops, explore_all, no_lost_wakeup, Actor, Model};
+use support::explore::{actor_ops, explore_all, no_lost_wakeup, settle, Actor, Model};
 use weave_sync::{BoundedSemaphore, Lock, Permit, RwLock, Semaphore};
-
-/// Settles a scenario: releases what is held and polls what was woken,
-/// through the model's own `apply` (so its checks run), until nothing
-/// moves. `poll_op(i)` / `drop_op(i)` name actor `i`'s operations.
-fn settle<M: Model>(
-    model: &mut M,
-    n: usize,
-    holding: impl Fn(&M, usize) -> bool,
-    woken: impl Fn(&M, usize) -> bool,
-) -> Result<(), String> {
-    loop {
-        let mut moved = false;
-        for i in 0..n {
-            if holding(model, i) {
-                model.apply(n + i)?;
-                moved = true;
-            } else if woken(model, i) {
-                model.apply(i)?;
-                moved = true;
-            }
-        }
-        if !moved {
-            return Ok(());
-        }
-    }
-}
 
 /// FIFO: when `winner` gets what it waited for, every actor that started
 /// waiting before it and still waits has been granted too (it was woken:

@@ -9,33 +9,8 @@ mod support;
 
 use std::cell::Cell;
 use std::rc::Rc;
-use support::explore::{actor_ops, explore, explore_all, no_lost_wakeup, Actor, Model};
+use support::explore::{actor_ops, explore, explore_all, no_lost_wakeup, settle, Actor, Model};
 use weave_sync::{Barrier, BarrierWaitResult, Condition, Event, Lock, LockGuard};
-
-/// Polls woken actors and drops what is held, through `apply`, until
-/// nothing moves (ops `i` poll and `n + i` drop actor `i`).
-fn settle<M: Model>(
-    model: &mut M,
-    n: usize,
-    holding: impl Fn(&M, usize) -> bool,
-    woken: impl Fn(&M, usize) -> bool,
-) -> Result<(), String> {
-    loop {
-        let mut moved = false;
-        for i in 0..n {
-            if holding(model, i) {
-                model.apply(n + i)?;
-                moved = true;
-            } else if woken(model, i) {
-                model.apply(i)?;
-                moved = true;
-            }
-        }
-        if !moved {
-            return Ok(());
-        }
-    }
-}
 
 // ---------------------------------------------------------------- Event
 

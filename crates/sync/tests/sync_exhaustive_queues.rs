@@ -11,7 +11,9 @@ mod support;
 
 use std::sync::atomic::{AtomicIsize, Ordering::SeqCst};
 use std::sync::Arc;
-use support::explore::{actor_ops, explore, explore_all, no_lost_wakeup, Actor, Model, Task};
+use support::explore::{
+    actor_ops, explore, explore_all, no_lost_wakeup, settle, Actor, Model, Task,
+};
 use weave_sync::queue::{BaseQueue, Fifo, Lifo, Priority, Store};
 use weave_sync::{
     channel, oneshot, GetError, PutError, QueueShutDown, Receiver, Sender, TryRecvError,
@@ -62,31 +64,6 @@ impl Ord for Item {
 enum Out {
     Got(Result<Item, QueueShutDown<()>>),
     Put(Result<(), QueueShutDown<Item>>),
-}
-
-/// Polls woken actors and drops what is held, through `apply`, until
-/// nothing moves (ops `i` poll and `n + i` drop actor `i`).
-fn settle<M: Model>(
-    model: &mut M,
-    n: usize,
-    holding: impl Fn(&M, usize) -> bool,
-    woken: impl Fn(&M, usize) -> bool,
-) -> Result<(), String> {
-    loop {
-        let mut moved = false;
-        for i in 0..n {
-            if holding(model, i) {
-                model.apply(n + i)?;
-                moved = true;
-            } else if woken(model, i) {
-                model.apply(i)?;
-                moved = true;
-            }
-        }
-        if !moved {
-            return Ok(());
-        }
-    }
 }
 
 // ---------------------------------------------------------------- Queue

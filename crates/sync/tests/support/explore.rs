@@ -261,6 +261,33 @@ impl<G: 'static> Actor<G> {
     }
 }
 
+/// Settles a scenario of `n` actors whose ops `i` and `n + i` poll and
+/// drop actor `i`: drops what is held (a release) and polls what was
+/// woken, through the model's own `apply` (so its checks run), until
+/// nothing moves.
+pub fn settle<M: Model>(
+    model: &mut M,
+    n: usize,
+    holding: impl Fn(&M, usize) -> bool,
+    woken: impl Fn(&M, usize) -> bool,
+) -> Result<(), String> {
+    loop {
+        let mut moved = false;
+        for i in 0..n {
+            if holding(model, i) {
+                model.apply(n + i)?;
+                moved = true;
+            } else if woken(model, i) {
+                model.apply(i)?;
+                moved = true;
+            }
+        }
+        if !moved {
+            return Ok(());
+        }
+    }
+}
+
 /// Names `poll i` and `drop i` for `n` actors (ops `0..n` and `n..2n`).
 pub fn actor_ops(names: &[&str]) -> Vec<String> {
     let mut ops: Vec<String> = names.iter().map(|n| format!("poll {n}")).collect();
