@@ -28,8 +28,6 @@ use std::time::Duration;
 struct Sources {
     slots: Vec<Option<Arc<Source>>>,
     free: Vec<usize>,
-    /// Set once by [`Reactor::shutdown`]: no source registers after it.
-    shut_down: bool,
 }
 
 /// What `poll` reuses from call to call.
@@ -54,8 +52,9 @@ pub struct Reactor {
     /// Sources registered now: a non-blocking poll with nothing registered
     /// is skipped.
     live: AtomicUsize,
-    /// Set once by [`Reactor::shutdown`] (after `Sources::shut_down`), for
-    /// blocking jobs that look without taking the lock.
+    /// Set once by [`Reactor::shutdown`], under the `sources` lock (so a
+    /// registration, which reads it under that lock, is either refused or
+    /// closed by the shutdown); blocking jobs read it without the lock.
     shut_down: AtomicBool,
     buffers: Mutex<Buffers>,
 }
@@ -90,7 +89,9 @@ impl Reactor {
     /// Registers `fd` (edge-triggered, both directions).
     pub(crate) fn register(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<Source>> {
         let mut sources = self.sources.lock();
-        if sources.shut_down {
+        // Read under the lock `shutdown` sets it under: a source either
+        // registers before the shutdown (which then closes it) or not at all.
+        if self.shut_down.load(Relaxed) {
             return Err(crate::source::reactor_gone());
         }
         let key = match sources.free.pop() {
@@ -170,7 +171,7 @@ impl Reactor {
         for waker in wakers.drain(..) {
             // One panicking waker (another executor's) must not leave the
             // rest, already out of their lists, unwoken.
-            wake_contained(waker);
+            weave_sync::wake_contained(waker);
         }
         Ok(woken)
     }
@@ -187,8 +188,7 @@ impl Reactor {
     pub fn shutdown(&self) {
         let mut wakers = Vec::new();
         {
-            let mut sources = self.sources.lock();
-            sources.shut_down = true;
+            let sources = self.sources.lock();
             self.shut_down.store(true, Relaxed);
             for source in sources.slots.iter().flatten() {
                 source.close(&mut wakers);
@@ -196,7 +196,7 @@ impl Reactor {
         }
         for waker in wakers {
             // A foreign waker's panic must not stop the others' wake-ups.
-            wake_contained(waker);
+            weave_sync::wake_contained(waker);
         }
     }
 
@@ -222,16 +222,6 @@ impl std::fmt::Debug for Reactor {
         f.debug_struct("Reactor")
             .field("registered", &self.registered())
             .finish()
-    }
-}
-
-/// Wakes `waker`, swallowing a panic and one from dropping its payload.
-fn wake_contained(waker: Waker) {
-    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake())) {
-        if let Err(again) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(payload)))
-        {
-            std::mem::forget(again);
-        }
     }
 }
 

@@ -74,6 +74,9 @@ pub use semaphore::{BoundedSemaphore, BoundedSemaphoreError, Permit, Semaphore, 
 pub use oneshot as oneshot_channel;
 pub use oneshot::oneshot;
 
+#[doc(hidden)]
+pub use wake_list::wake_contained;
+
 /// Blocks the thread on a future (for the doc examples).
 #[doc(hidden)]
 pub fn __block_on<F: std::future::Future>(future: F) -> F::Output {

@@ -52,9 +52,12 @@ impl WakeList {
     }
 }
 
-/// Wakes `waker`, swallowing a panic (and one from dropping its payload).
+/// Wakes `waker`, swallowing a panic (and one from dropping its payload):
+/// for code that wakes on behalf of others, where one foreign waker's
+/// panic must not stop the rest. The reactor and the facade's drivers use
+/// it too, which is why it is public (hidden from the docs).
 #[inline]
-fn wake_contained(waker: Waker) {
+pub fn wake_contained(waker: Waker) {
     if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake())) {
         if let Err(again) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(payload)))
         {

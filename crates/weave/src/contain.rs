@@ -1,7 +1,7 @@
 //! Containing panics of user code that the runtime calls: callbacks
-//! (`call_soon`, `call_later`), wakers of other executors, and the drops of
-//! what they captured. None of them may unwind through a worker or leave
-//! the runtime's own state half-updated.
+//! (`call_soon`, `call_later`) and the drops of what they captured. Wakes
+//! go through `weave_sync::wake_contained`. None of them may unwind
+//! through a worker or leave the runtime's own state half-updated.
 
 use std::any::Any;
 use std::io::Write;
@@ -27,12 +27,5 @@ pub(crate) fn report(what: &str, payload: Box<dyn Any + Send>) {
 pub(crate) fn drop_quietly<T>(value: T) {
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(value))) {
         std::mem::forget(payload);
-    }
-}
-
-/// Runs `f`, containing a panic (its payload is dropped quietly).
-pub(crate) fn quietly(f: impl FnOnce()) {
-    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f)) {
-        drop_quietly(payload);
     }
 }

@@ -75,9 +75,7 @@ impl Driver {
         let queued = self.call_soon.close();
         let (sleeps, timed) = self.time.close();
         self.reactor.shutdown();
-        for waker in sleeps {
-            crate::contain::quietly(|| waker.wake());
-        }
+        sleeps.into_iter().for_each(weave_sync::wake_contained);
         for callback in queued.into_iter().chain(timed) {
             crate::contain::drop_quietly(callback);
         }

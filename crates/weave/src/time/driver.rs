@@ -57,7 +57,6 @@ struct Inner {
     forever: WaitList<Waker>,
     sleeper: Option<usize>,
     sleeping_until: u64,
-    shut_down: bool,
 }
 
 /// The timers of one runtime.
@@ -67,7 +66,9 @@ pub(crate) struct TimeDriver {
     /// the driver. Lets a timer far in the future skip reading the clock.
     seen: AtomicU64,
     inner: Mutex<Inner>,
-    /// `inner.shut_down`, readable without the lock (by `fire`).
+    /// The runtime shut down. Set once, under `inner`'s lock, so what reads
+    /// it under the lock (insert, process, arm) sees it with a consistent
+    /// wheel; `fire` reads it without the lock between callbacks.
     closed: AtomicBool,
 }
 
@@ -88,7 +89,6 @@ impl TimeDriver {
                 forever: WaitList::new(),
                 sleeper: None,
                 sleeping_until: u64::MAX,
-                shut_down: false,
             }),
         }
     }
@@ -122,7 +122,7 @@ impl TimeDriver {
     ) -> Option<Key> {
         let tick = self.deadline_tick(deadline);
         let mut inner = self.inner.lock();
-        if inner.shut_down {
+        if self.closed.load(Relaxed) {
             return None;
         }
         let key = inner.wheel.insert(tick, entry);
@@ -152,7 +152,7 @@ impl TimeDriver {
     /// and nothing will wake it again).
     pub(crate) fn wait_forever(&self, key: &mut Option<WaitKey>, waker: &Waker) -> bool {
         let mut inner = self.inner.lock();
-        if inner.shut_down {
+        if self.closed.load(Relaxed) {
             return false;
         }
         match key.and_then(|k| inner.forever.get_mut(k)) {
@@ -182,7 +182,7 @@ impl TimeDriver {
             let Some(mut inner) = self.inner.try_lock() else {
                 return;
             };
-            if inner.shut_down {
+            if self.closed.load(Relaxed) {
                 // The `Gone` entries stay put: their sleeps must not see
                 // them fire.
                 return;
@@ -205,7 +205,7 @@ impl TimeDriver {
     /// (`None`: no timer, sleep until woken).
     pub(crate) fn arm(&self, worker: usize) -> Option<Duration> {
         let mut inner = self.inner.lock();
-        if inner.wheel.is_empty() || inner.shut_down {
+        if inner.wheel.is_empty() || self.closed.load(Relaxed) {
             // No timer (or none that will fire): no need to read the clock.
             inner.sleeper = Some(worker);
             inner.sleeping_until = u64::MAX;
@@ -235,7 +235,7 @@ impl TimeDriver {
                 inner.sleeper = None;
                 inner.sleeping_until = u64::MAX;
             }
-            if inner.wheel.is_empty() || inner.shut_down {
+            if inner.wheel.is_empty() || self.closed.load(Relaxed) {
                 return;
             }
             let now = self.now_tick();
@@ -262,7 +262,6 @@ impl TimeDriver {
     /// something that needs the wakes first).
     pub(crate) fn close(&self) -> (Vec<Waker>, Vec<Callback>) {
         let mut inner = self.inner.lock();
-        inner.shut_down = true;
         self.closed.store(true, Relaxed);
         let (mut wakers, mut callbacks) = (Vec::new(), Vec::new());
         for entry in inner.wheel.values_mut() {
@@ -289,7 +288,7 @@ fn fire(driver: &TimeDriver, due: Vec<Entry>) {
         match entry {
             Entry::Gone => {}
             // Due before the shutdown: waking it is not early.
-            Entry::Wake(waker) => contain::quietly(|| waker.wake()),
+            Entry::Wake(waker) => weave_sync::wake_contained(waker),
             Entry::Call(callback) if driver.closed.load(Relaxed) => contain::drop_quietly(callback),
             Entry::Call(callback) => {
                 if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(callback)) {
