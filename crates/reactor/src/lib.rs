@@ -30,7 +30,7 @@
 //! ```
 
 mod async_fd;
-mod block_on;
+mod context;
 mod net;
 mod reactor;
 mod resolve;
@@ -39,12 +39,11 @@ mod source;
 mod stream;
 
 pub use async_fd::Async;
-#[doc(hidden)]
-pub use block_on::__block_on;
+pub use context::{enter, BlockingJob, EnterGuard};
 pub use net::tcp::{TcpListener, TcpStream};
 pub use net::udp::UdpSocket;
 pub use net::unix::{UnixListener, UnixStream};
-#[doc(hidden)]
-pub use reactor::set_hooks;
 pub use reactor::Reactor;
 pub use stream::{open_connection, split, StreamReader, StreamWriter};
+#[doc(hidden)]
+pub use weave_sync::__block_on;

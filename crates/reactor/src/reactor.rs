@@ -7,8 +7,8 @@
 //! if another thread is already polling). [`Reactor::notify`] wakes a
 //! thread blocked in `poll`.
 //!
-//! I/O types find their reactor through [`Reactor::current`]: the runtime
-//! the calling thread belongs to (installed with [`set_hooks`]), or else a
+//! I/O types find their reactor through [`Reactor::current`]
+//! (`context.rs`): the one the calling thread's runtime entered, or else a
 //! process-wide fallback reactor driven by its own thread, so the types
 //! also work on other executors.
 
@@ -19,7 +19,7 @@ use std::io;
 use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
@@ -75,15 +75,6 @@ impl Reactor {
                 wakers: Vec::new(),
             }),
         })
-    }
-
-    /// The reactor of the runtime this thread belongs to, or the
-    /// process-wide fallback reactor.
-    pub fn current() -> Arc<Reactor> {
-        if let Some(current) = HOOKS.get().and_then(|h| (h.current)()) {
-            return current;
-        }
-        fallback()
     }
 
     /// Registers `fd` (edge-triggered, both directions).
@@ -223,57 +214,4 @@ impl std::fmt::Debug for Reactor {
             .field("registered", &self.registered())
             .finish()
     }
-}
-
-/// How the reactor meets the runtime that embeds it.
-struct Hooks {
-    current: fn() -> Option<Arc<Reactor>>,
-    blocking: fn(Box<dyn FnOnce() + Send>),
-}
-
-static HOOKS: OnceLock<Hooks> = OnceLock::new();
-
-/// Installs the runtime's hooks (once per process; later calls are
-/// ignored): `current` finds the reactor of the calling thread's runtime,
-/// `blocking` runs a job off the workers (name resolution).
-#[doc(hidden)]
-pub fn set_hooks(current: fn() -> Option<Arc<Reactor>>, blocking: fn(Box<dyn FnOnce() + Send>)) {
-    let _ = HOOKS.set(Hooks { current, blocking });
-}
-
-/// Runs `job` off the async workers: on the runtime's blocking pool when
-/// there is one, else on a new thread.
-pub(crate) fn run_blocking(job: Box<dyn FnOnce() + Send>) {
-    match HOOKS.get() {
-        Some(hooks) if (hooks.current)().is_some() => (hooks.blocking)(job),
-        _ => {
-            std::thread::Builder::new()
-                .name("weave-resolve".into())
-                .spawn(job)
-                .expect("failed to spawn a thread for name resolution");
-        }
-    }
-}
-
-/// The process-wide reactor for I/O outside any runtime, driven by a
-/// thread of its own.
-fn fallback() -> Arc<Reactor> {
-    static FALLBACK: OnceLock<Arc<Reactor>> = OnceLock::new();
-    FALLBACK
-        .get_or_init(|| {
-            let reactor =
-                Arc::new(Reactor::new().expect("failed to create the fallback I/O reactor"));
-            let driven = reactor.clone();
-            std::thread::Builder::new()
-                .name("weave-reactor".into())
-                .spawn(move || loop {
-                    if let Err(e) = driven.poll(None) {
-                        eprintln!("weave-reactor: polling failed: {e}");
-                        std::thread::sleep(Duration::from_millis(10));
-                    }
-                })
-                .expect("failed to spawn the fallback reactor thread");
-            reactor
-        })
-        .clone()
 }

@@ -1,6 +1,6 @@
 //! Address resolution off the async workers.
 
-use crate::reactor::run_blocking;
+use crate::context::run_blocking;
 use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};

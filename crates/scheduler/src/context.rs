@@ -39,32 +39,12 @@ pub(crate) fn with_current_shared<R>(f: impl FnOnce(Option<&Arc<Shared>>) -> R) 
     })
 }
 
-/// The extension of the runtime this thread is inside, if it is a `T`
-/// (see `Builder::extension`). Clones only the extension's `Arc`.
-///
-/// ```
-/// use std::sync::Arc;
-/// use weave_scheduler::{current_extension, Runtime};
-///
-/// struct Driver(&'static str);
-/// let rt = Runtime::builder().worker_threads(1).extension(Arc::new(Driver("timers"))).build().unwrap();
-/// assert!(current_extension::<Driver>().is_none());
-/// let name = rt.block_on(async { current_extension::<Driver>().unwrap().0 });
-/// assert_eq!(name, "timers");
-/// ```
-pub fn current_extension<T: std::any::Any + Send + Sync>() -> Option<Arc<T>> {
-    HANDLE
-        .try_with(|h| h.borrow().as_ref().and_then(|h| h.shared.extension.clone()))
-        .ok()
-        .flatten()?
-        .downcast()
-        .ok()
-}
-
-/// Restores the previous runtime context when dropped.
+/// Restores the previous runtime context when dropped (and the driver's,
+/// which it entered with the runtime).
 #[must_use]
 pub(crate) struct EnterGuard {
     prev: Option<Handle>,
+    _driver: Option<weave_driver::EnterGuard>,
 }
 
 impl Drop for EnterGuard {
@@ -74,11 +54,21 @@ impl Drop for EnterGuard {
     }
 }
 
-/// Makes `handle` the current runtime until the guard drops.
+/// Makes `handle` the current runtime until the guard drops, and its
+/// driver the current driver: timers, `call_soon` and sockets find it
+/// through `Driver::current` and `Reactor::current`.
 pub(crate) fn enter(handle: Handle) -> EnterGuard {
+    let driver = handle.shared.driver.as_ref().map(|d| d.enter(run_blocking));
     EnterGuard {
         prev: HANDLE.with(|h| h.borrow_mut().replace(handle)),
+        _driver: driver,
     }
+}
+
+/// Where the driver's sockets send their blocking jobs (name resolution):
+/// the pool of the runtime current on the calling thread.
+fn run_blocking(job: weave_driver::BlockingJob) {
+    drop(crate::runtime::spawn_blocking(job));
 }
 
 /// Marks the thread as driving futures until dropped.

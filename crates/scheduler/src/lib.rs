@@ -35,14 +35,12 @@
 //! `src/tests/`.
 
 mod blocking;
+mod builder;
 mod clock;
 mod context;
 pub mod coop;
-mod handoff;
 mod idle;
-mod loom;
 mod metrics;
-mod park;
 mod queue;
 mod runtime;
 mod shared;
@@ -52,15 +50,17 @@ mod task_builder;
 mod worker;
 mod yield_now;
 
-pub use context::{current_extension, current_task, is_driving};
+pub use context::{current_task, is_driving};
 pub use coop::unconstrained;
-pub use handoff::{PollerHandoff, WakeFlag};
 pub use metrics::Metrics;
-pub use park::{Park, ThreadPark};
 pub use runtime::{spawn, spawn_blocking, Builder, EnterGuard, Handle, NoRuntime, Runtime};
 pub use task::{JoinError, JoinHandle, TaskId, TaskInfo, TaskState};
 pub use task_builder::TaskBuilder;
+pub use weave_driver::{Driver, Park, ThreadPark};
 pub use yield_now::yield_now;
+
+/// The synchronization facade (loom's types under `--cfg loom`).
+use weave_sync::loom;
 
 #[cfg(test)]
 mod tests;

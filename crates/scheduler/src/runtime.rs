@@ -8,259 +8,28 @@
 //!    left to exit on its own once the poll returns;
 //! 3. close the owned-task list and cancel every task still in it, dropping
 //!    each future exactly once on the shutting-down thread;
-//! 4. run the `on_shutdown` hook: the layer above shuts its drivers down
-//!    there, so a blocking job waiting on a timer or a socket of this
-//!    runtime is woken (and told the runtime is gone) instead of hanging;
+//! 4. shut the driver down (`Driver::shutdown`), if the runtime has one,
+//!    so a blocking job waiting on a timer or a socket of this runtime is
+//!    woken (and told the runtime is gone) instead of hanging;
 //! 5. shut the blocking pool down: cancel jobs not started, wait for the
 //!    running ones (bounded by what is left of the timeout, if one was
 //!    given). A runtime dropped on one of its own blocking threads does
 //!    not wait for that thread.
 
-use crate::blocking::{self, BlockingPool};
 use crate::context;
 use crate::metrics::Metrics;
-use crate::park::{Park, ThreadPark};
-use crate::queue::Local;
-use crate::shared::{Remote, Shared};
+use crate::shared::Shared;
 use crate::task::{self, JoinHandle, SpawnInfo, TaskId, TaskInfo};
-use crate::worker::WorkerContext;
-use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::io;
 use std::panic::Location;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
+use weave_driver::Driver;
 
-type ParkFactory = Box<dyn Fn(usize) -> Box<dyn Park>>;
-type ThreadHook = Arc<dyn Fn() + Send + Sync>;
-
-/// Configures and builds a [`Runtime`].
-///
-/// ```
-/// # use weave_scheduler::Runtime;
-/// let rt = Runtime::builder()
-///     .worker_threads(2)
-///     .max_blocking_threads(16)
-///     .thread_name("my-app")
-///     .build()
-///     .unwrap();
-/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
-/// ```
-pub struct Builder {
-    worker_threads: Option<usize>,
-    max_blocking_threads: usize,
-    keep_alive: Duration,
-    thread_name: String,
-    stack_size: Option<usize>,
-    park: Option<ParkFactory>,
-    on_thread_start: Option<ThreadHook>,
-    on_shutdown: Option<ThreadHook>,
-    extension: Option<Arc<dyn Any + Send + Sync>>,
-    slow_poll: Option<Duration>,
-}
-
-impl Default for Builder {
-    fn default() -> Self {
-        Builder::new()
-    }
-}
-
-impl Builder {
-    /// The defaults: one worker per available core, up to 512 blocking
-    /// threads kept alive 10 s when idle, threads named `weave-worker-N`.
-    pub fn new() -> Builder {
-        Builder {
-            worker_threads: None,
-            max_blocking_threads: 512,
-            keep_alive: Duration::from_secs(10),
-            thread_name: "weave".to_owned(),
-            stack_size: None,
-            park: None,
-            on_thread_start: None,
-            on_shutdown: None,
-            extension: None,
-            slow_poll: None,
-        }
-    }
-
-    /// Number of worker threads; must be at least 1 (`build` fails on 0).
-    pub fn worker_threads(mut self, n: usize) -> Self {
-        self.worker_threads = Some(n);
-        self
-    }
-
-    /// Upper bound on blocking-pool threads (default 512); must be at least 1.
-    pub fn max_blocking_threads(mut self, n: usize) -> Self {
-        self.max_blocking_threads = n;
-        self
-    }
-
-    /// How long an idle blocking thread waits for work before exiting.
-    pub fn blocking_keep_alive(mut self, keep_alive: Duration) -> Self {
-        self.keep_alive = keep_alive;
-        self
-    }
-
-    /// Prefix of the runtime's thread names (`PREFIX-worker-N`,
-    /// `PREFIX-blocking-N`).
-    pub fn thread_name(mut self, name: impl Into<String>) -> Self {
-        self.thread_name = name.into();
-        self
-    }
-
-    /// Stack size of the runtime's threads, in bytes.
-    pub fn thread_stack_size(mut self, bytes: usize) -> Self {
-        self.stack_size = Some(bytes);
-        self
-    }
-
-    /// How each worker parks: `factory(i)` builds the [`Park`] of worker
-    /// `i`. The default is a [`ThreadPark`] per worker.
-    pub fn park<P: Park>(mut self, factory: impl Fn(usize) -> P + 'static) -> Self {
-        self.park = Some(Box::new(move |i| Box::new(factory(i))));
-        self
-    }
-
-    /// Runs `hook` on every runtime thread (worker or blocking) as it starts,
-    /// inside the runtime context.
-    pub fn on_thread_start(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
-        self.on_thread_start = Some(Arc::new(hook));
-        self
-    }
-
-    /// Runs `hook` once during shutdown, after every task was cancelled and
-    /// before the blocking pool is waited for (step 4 of the module docs):
-    /// where the layer above shuts down what its blocking jobs may wait on.
-    pub fn on_shutdown(mut self, hook: impl Fn() + Send + Sync + 'static) -> Self {
-        self.on_shutdown = Some(Arc::new(hook));
-        self
-    }
-
-    /// Attaches `value` to the runtime, for the layer built on top of the
-    /// scheduler (the `weave` facade keeps its timer driver here). Read it
-    /// back with [`Handle::extension`] or [`current_extension`](crate::current_extension).
-    pub fn extension<T: Any + Send + Sync>(mut self, value: Arc<T>) -> Self {
-        self.extension = Some(value);
-        self
-    }
-
-    /// Debug mode: report on stderr every task poll that holds a worker
-    /// for `threshold` or longer, naming the task and where it was spawned
-    /// (asyncio's slow-callback warning). `Duration::ZERO` reports every
-    /// poll. Without this call, the environment variable
-    /// `WEAVE_SLOW_POLL_MS` (whole milliseconds) turns it on; with neither,
-    /// polls are not timed at all.
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let rt = weave_scheduler::Runtime::builder()
-    ///     .worker_threads(1)
-    ///     .slow_poll_threshold(Duration::from_millis(100))
-    ///     .build()
-    ///     .unwrap();
-    /// // Prints `weave: slow poll: task N (spawned at src/..:L:C) held worker 0 for 150ms ...`
-    /// rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(150)) })).unwrap();
-    /// ```
-    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Self {
-        self.slow_poll = Some(threshold);
-        self
-    }
-
-    /// Starts the worker threads.
-    ///
-    /// # Errors
-    /// `InvalidInput` if `worker_threads` or `max_blocking_threads` is 0,
-    /// or if `WEAVE_SLOW_POLL_MS` is set to something other than whole
-    /// milliseconds; the OS error if a thread cannot be started.
-    pub fn build(self) -> io::Result<Runtime> {
-        let workers = match self.worker_threads {
-            Some(0) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "worker_threads(0): a runtime needs at least one worker thread; \
-                     pass worker_threads(1) or more, or leave it unset for one per core",
-                ))
-            }
-            Some(n) => n,
-            None => thread::available_parallelism().map_or(1, |n| n.get()),
-        };
-        if self.max_blocking_threads == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "max_blocking_threads(0): spawn_blocking needs at least one thread; pass 1 or more",
-            ));
-        }
-        let slow_poll = match self.slow_poll {
-            Some(threshold) => Some(threshold),
-            None => crate::slow_poll::threshold_from_env()?,
-        };
-        let park_factory = self
-            .park
-            .unwrap_or_else(|| Box::new(|_| Box::new(ThreadPark::new())));
-        let locals: Vec<Local> = (0..workers).map(|_| Local::new()).collect();
-        let remotes = locals
-            .iter()
-            .enumerate()
-            .map(|(i, local)| Remote {
-                stealer: local.stealer(),
-                park: park_factory(i),
-                stats: Default::default(),
-            })
-            .collect();
-        let pool = BlockingPool::new(blocking::Config {
-            max_threads: self.max_blocking_threads,
-            keep_alive: self.keep_alive,
-            thread_name: self.thread_name.clone(),
-            on_thread_start: self.on_thread_start.clone(),
-        });
-        let handle = Handle {
-            shared: Arc::new(Shared::new(remotes, pool, self.extension, slow_poll)),
-        };
-        let mut rt = Runtime {
-            handle: handle.clone(),
-            threads: Vec::with_capacity(workers),
-            exits: Arc::new(WorkerExits::default()),
-            on_shutdown: self.on_shutdown.clone(),
-        };
-        for (index, local) in locals.into_iter().enumerate() {
-            let handle = handle.clone();
-            let hook = self.on_thread_start.clone();
-            let exits = rt.exits.clone();
-            let mut builder =
-                thread::Builder::new().name(format!("{}-worker-{index}", self.thread_name));
-            if let Some(size) = self.stack_size {
-                builder = builder.stack_size(size);
-            }
-            // On error, `rt` drops here and shuts down the workers started so far.
-            let thread = builder.spawn(move || {
-                // Counted on the way out, also when the loop panics.
-                let _exit = WorkerExit(exits);
-                let _enter = context::enter(handle.clone());
-                let _driving = context::enter_driving("block_on");
-                if let Some(hook) = hook {
-                    hook();
-                }
-                WorkerContext::new(handle.shared, index, local).run();
-            })?;
-            rt.threads.push(thread);
-        }
-        Ok(rt)
-    }
-}
-
-impl fmt::Debug for Builder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder")
-            .field("worker_threads", &self.worker_threads)
-            .field("max_blocking_threads", &self.max_blocking_threads)
-            .field("thread_name", &self.thread_name)
-            .field("slow_poll_threshold", &self.slow_poll)
-            .finish_non_exhaustive()
-    }
-}
+pub use crate::builder::Builder;
 
 /// A multi-threaded, work-stealing executor with a blocking pool.
 ///
@@ -281,21 +50,20 @@ impl fmt::Debug for Builder {
 /// assert_eq!(sum, 285);
 /// ```
 pub struct Runtime {
-    handle: Handle,
-    threads: Vec<thread::JoinHandle<()>>,
-    exits: Arc<WorkerExits>,
-    on_shutdown: Option<ThreadHook>,
+    pub(crate) handle: Handle,
+    pub(crate) threads: Vec<thread::JoinHandle<()>>,
+    pub(crate) exits: Arc<WorkerExits>,
 }
 
 /// Worker threads that have left their loop, for a join with a deadline.
 #[derive(Default)]
-struct WorkerExits {
+pub(crate) struct WorkerExits {
     count: parking_lot::Mutex<usize>,
     changed: parking_lot::Condvar,
 }
 
 /// Counts its worker out when dropped.
-struct WorkerExit(Arc<WorkerExits>);
+pub(crate) struct WorkerExit(pub(crate) Arc<WorkerExits>);
 
 impl Drop for WorkerExit {
     fn drop(&mut self) {
@@ -366,8 +134,8 @@ impl Runtime {
         shared.begin_shutdown();
         self.join_workers(deadline);
         shared.cancel_all_tasks();
-        if let Some(hook) = self.on_shutdown.take() {
-            hook();
+        if let Some(driver) = &shared.driver {
+            driver.shutdown();
         }
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         shared.blocking.shutdown(left.or(timeout));
@@ -562,9 +330,9 @@ impl Handle {
         self.shared.injector.len()
     }
 
-    /// The value attached with [`Builder::extension`], if it is a `T`.
-    pub fn extension<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
-        self.shared.extension.clone()?.downcast().ok()
+    /// The driver attached with [`Builder::driver`], if any.
+    pub fn driver(&self) -> Option<&Arc<Driver>> {
+        self.shared.driver.as_ref()
     }
 
     /// True if both handles refer to the same runtime.
@@ -597,40 +365,13 @@ where
     join
 }
 
-/// Wakes a thread blocked in `block_on`.
-struct ThreadWaker {
-    park: ThreadPark,
-}
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.park.unpark();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.park.unpark();
-    }
-}
-
-/// Polls `future` on this thread, parking between polls.
+/// Polls `future` on this thread, sleeping between polls; each poll runs
+/// as the block_on task with a fresh budget.
 fn block_on<F: Future>(future: F) -> F::Output {
-    let thread_waker = Arc::new(ThreadWaker {
-        park: ThreadPark::new(),
-    });
-    let waker = Waker::from(thread_waker.clone());
-    let mut cx = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
     let id = TaskId::next();
-    loop {
-        let polled = {
-            let _task = context::enter_task(id);
-            let _budget = crate::coop::reset_budget();
-            future.as_mut().poll(&mut cx)
-        };
-        if let Poll::Ready(output) = polled {
-            return output;
-        }
-        thread_waker.park.park(None);
-    }
+    weave_sync::__block_on_with(future, || {
+        (context::enter_task(id), crate::coop::reset_budget())
+    })
 }
 
 /// Spawns `future` onto the current runtime (asyncio's `create_task`).

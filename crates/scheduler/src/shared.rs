@@ -14,15 +14,14 @@ use crate::context;
 use crate::idle::Idle;
 use crate::loom::{fence, AtomicBool, Ordering::*};
 use crate::metrics::{Metrics, WorkerStats};
-use crate::park::Park;
 use crate::queue::{Injector, Stealer};
 use crate::task::list::OwnedTasks;
 use crate::task::{Notified, Schedule, Task};
 use crossbeam_utils::CachePadded;
-use std::any::Any;
 use std::ptr;
 use std::sync::Arc;
 use std::time::Duration;
+use weave_driver::{Driver, Park};
 
 /// What other threads may reach of one worker.
 pub(crate) struct Remote {
@@ -38,8 +37,8 @@ pub(crate) struct Shared {
     pub(crate) idle: Idle,
     pub(crate) owned: OwnedTasks,
     pub(crate) blocking: BlockingPool,
-    /// What the layer above attached to this runtime (its driver).
-    pub(crate) extension: Option<Arc<dyn Any + Send + Sync>>,
+    /// The driver the workers park on (`Builder::driver`), if any.
+    pub(crate) driver: Option<Arc<Driver>>,
     /// Debug mode: polls at least this long are reported (`slow_poll`).
     pub(crate) slow_poll: Option<Duration>,
     shutdown: AtomicBool,
@@ -49,7 +48,7 @@ impl Shared {
     pub(crate) fn new(
         remotes: Box<[Remote]>,
         blocking: BlockingPool,
-        extension: Option<Arc<dyn Any + Send + Sync>>,
+        driver: Option<Arc<Driver>>,
         slow_poll: Option<Duration>,
     ) -> Shared {
         Shared {
@@ -58,7 +57,7 @@ impl Shared {
             remotes,
             owned: OwnedTasks::new(),
             blocking,
-            extension,
+            driver,
             slow_poll,
             shutdown: AtomicBool::new(false),
         }

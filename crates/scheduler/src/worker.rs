@@ -101,7 +101,7 @@ impl WorkerContext {
         self.shared.notify_parked();
     }
 
-    fn park_handle(&self) -> &dyn crate::park::Park {
+    fn park_handle(&self) -> &dyn weave_driver::Park {
         &*self.shared.remotes[self.index].park
     }
 

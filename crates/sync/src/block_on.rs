@@ -1,35 +1,100 @@
-//! Blocking the current thread on a future, for the `blocking_*` methods
-//! (code on `spawn_blocking` threads or plain threads).
+//! Blocking the current thread on a future: the `blocking_*` methods (code
+//! on `spawn_blocking` threads or plain threads), the doc examples of every
+//! weave crate, and the scheduler's `block_on` all use this one loop.
+//!
+//! The thread sleeps on a parker of its own, not on `std::thread::park`:
+//! a future that itself parks the thread (a blocking channel receive
+//! inside a poll) could otherwise consume the wake-up meant for the loop,
+//! which would then sleep forever.
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, Thread};
 
-struct ThreadWaker(Thread);
+/// A wake-up flag the blocked thread sleeps on.
+#[derive(Default)]
+struct Parker {
+    woken: Mutex<bool>,
+    condvar: Condvar,
+}
 
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
+impl Parker {
+    fn park(&self) {
+        let mut woken = self.woken.lock().unwrap_or_else(|e| e.into_inner());
+        while !*woken {
+            woken = self.condvar.wait(woken).unwrap_or_else(|e| e.into_inner());
+        }
+        *woken = false;
     }
 }
 
-/// Polls `future` to completion on this thread, parking between polls.
+impl Wake for Parker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        *self.woken.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.condvar.notify_one();
+    }
+}
+
+/// Polls `future` to completion on this thread, sleeping between polls;
+/// `around_poll` is called before each poll and what it returns is dropped
+/// after it (the scheduler marks the thread as running a task that way).
 ///
 /// Do not call it on an async runtime's worker thread: it would block the
 /// worker (use `.await` there).
-pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
-    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+pub(crate) fn block_on_with<F: Future, G>(
+    future: F,
+    mut around_poll: impl FnMut() -> G,
+) -> F::Output {
+    let parker = Arc::new(Parker::default());
+    let waker = Waker::from(parker.clone());
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
     loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+        let polled = {
+            let _around = around_poll();
+            future.as_mut().poll(&mut cx)
+        };
+        if let Poll::Ready(out) = polled {
             return out;
         }
-        thread::park();
+        parker.park();
+    }
+}
+
+/// Polls `future` to completion on this thread, sleeping between polls.
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    block_on_with(future, || ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_future_that_parks_the_thread_does_not_eat_the_wake_up() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let mut first = true;
+        let out = block_on(std::future::poll_fn(move |cx| {
+            if first {
+                first = false;
+                let waker = cx.waker().clone();
+                let tx = tx.clone();
+                std::thread::spawn(move || {
+                    waker.wake();
+                    tx.send(()).unwrap();
+                });
+                // Parks this thread (std's park) until the message comes:
+                // the wake above may land while it does.
+                rx.recv().unwrap();
+                Poll::Pending
+            } else {
+                Poll::Ready(7)
+            }
+        }));
+        assert_eq!(out, 7);
     }
 }

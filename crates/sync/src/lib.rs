@@ -48,7 +48,8 @@ mod channel;
 mod condition;
 mod event;
 mod lock;
-mod loom;
+#[doc(hidden)]
+pub mod loom;
 mod notify;
 pub mod oneshot;
 pub mod queue;
@@ -77,10 +78,20 @@ pub use oneshot::oneshot;
 #[doc(hidden)]
 pub use wake_list::wake_contained;
 
-/// Blocks the thread on a future (for the doc examples).
+/// Blocks the thread on a future (the doc examples of every weave crate).
 #[doc(hidden)]
 pub fn __block_on<F: std::future::Future>(future: F) -> F::Output {
     block_on::block_on(future)
+}
+
+/// Blocks the thread on a future, calling `around_poll` before each poll
+/// and dropping what it returns after it (the scheduler's `block_on`).
+#[doc(hidden)]
+pub fn __block_on_with<F: std::future::Future, G>(
+    future: F,
+    around_poll: impl FnMut() -> G,
+) -> F::Output {
+    block_on::block_on_with(future, around_poll)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use crate::batch_semaphore::{Acquire, BatchSemaphore, HasSemaphore};
 use crate::block_on::block_on;
 use crate::loom::Arc;
-use std::cell::UnsafeCell;
+use crate::loom::UnsafeCell;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
@@ -119,14 +119,14 @@ impl<T: ?Sized> Deref for LockGuard<T> {
     fn deref(&self) -> &T {
         // SAFETY: this guard holds the lock's only permit, so no other
         // reference to the value exists while it lives.
-        unsafe { &*self.inner.value.get() }
+        self.inner.value.with(|value| unsafe { &*value })
     }
 }
 
 impl<T: ?Sized> DerefMut for LockGuard<T> {
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: as in `deref`, and `&mut self` makes this the only use.
-        unsafe { &mut *self.inner.value.get() }
+        self.inner.value.with_mut(|value| unsafe { &mut *value })
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::batch_semaphore::{Acquire, BatchSemaphore, HasSemaphore};
 use crate::loom::Arc;
-use std::cell::UnsafeCell;
+use crate::loom::UnsafeCell;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
@@ -134,7 +134,7 @@ impl<T: ?Sized> Deref for RwLockReadGuard<T> {
     type Target = T;
     fn deref(&self) -> &T {
         // SAFETY: a read permit excludes writers (they need every permit).
-        unsafe { &*self.inner.value.get() }
+        self.inner.value.with(|value| unsafe { &*value })
     }
 }
 
@@ -148,14 +148,14 @@ impl<T: ?Sized> Deref for RwLockWriteGuard<T> {
     type Target = T;
     fn deref(&self) -> &T {
         // SAFETY: this guard holds every permit: no other guard exists.
-        unsafe { &*self.inner.value.get() }
+        self.inner.value.with(|value| unsafe { &*value })
     }
 }
 
 impl<T: ?Sized> DerefMut for RwLockWriteGuard<T> {
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: as in `deref`, and `&mut self` makes this the only use.
-        unsafe { &mut *self.inner.value.get() }
+        self.inner.value.with_mut(|value| unsafe { &mut *value })
     }
 }
 

@@ -1,108 +1,30 @@
 //! `call_soon`: run a callback on the runtime as soon as possible
 //! (asyncio's `loop.call_soon` / `call_soon_threadsafe`).
 //!
-//! Callbacks go into one FIFO queue per runtime. While the queue is not
-//! empty, exactly one drainer task runs them one after another, so
-//! callbacks run in the order they were queued (from one thread or many)
-//! and never two at once.
+//! Callbacks go into the driver's FIFO queue (`weave_driver::CallSoon`).
+//! While the queue is not empty, exactly one drainer task runs them one
+//! after another, so callbacks run in the order they were queued (from one
+//! thread or many) and never two at once.
 //!
 //! When the runtime shuts down the queue is emptied and closed: callbacks
 //! not run by then are dropped (asyncio drops the callbacks of a closed
 //! loop), and one queued later is dropped at once. Nothing a callback owns
 //! (a sender another thread waits on) outlives the runtime's shutdown.
 
-use crate::contain;
-use crate::driver::Driver;
-use parking_lot::Mutex;
-use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
-
-type Callback = Box<dyn FnOnce() + Send>;
+use weave_driver::{contain, Callback, Driver};
 
 /// Callbacks run back to back before the drainer yields to other tasks.
 const BATCH: usize = 64;
 
-pub(crate) struct CallSoon {
-    state: Mutex<State>,
-}
-
-struct State {
-    queue: VecDeque<Callback>,
-    /// A drainer task exists and will see anything queued now.
-    draining: bool,
-    /// The runtime shut down: nothing is queued any more.
-    closed: bool,
-}
-
-impl CallSoon {
-    pub(crate) fn new() -> CallSoon {
-        CallSoon {
-            state: Mutex::new(State {
-                queue: VecDeque::new(),
-                draining: false,
-                closed: false,
-            }),
-        }
-    }
-
-    /// Queues `callback`; returns true if the caller must start a drainer.
-    /// After shutdown the callback is dropped (outside the lock) instead.
-    fn push(&self, callback: Callback) -> bool {
-        let mut state = self.state.lock();
-        if state.closed {
-            drop(state);
-            contain::drop_quietly(callback);
-            return false;
-        }
-        state.queue.push_back(callback);
-        !std::mem::replace(&mut state.draining, true)
-    }
-
-    /// The runtime shut down: refuses callbacks from now on (they are
-    /// dropped at once) and returns those still queued, for the caller to
-    /// drop once it has woken what waits on the runtime.
-    pub(crate) fn close(&self) -> Vec<Callback> {
-        let mut state = self.state.lock();
-        state.closed = true;
-        state.queue.drain(..).collect()
-    }
-
-    fn pop(&self) -> Option<Callback> {
-        let mut state = self.state.lock();
-        let next = state.queue.pop_front();
-        if next.is_none() {
-            state.draining = false;
-        }
-        next
-    }
-}
-
-/// Hands the drainer's role back if the drainer goes away with callbacks
-/// left (cancelled at shutdown, or an unwind that got past the callbacks'
-/// containment), so that a later `call_soon` starts a new one.
-/// (A drainer that found the queue empty has already handed the role back
-/// in `pop`; another may hold it by now, so it must not touch the flag.)
-struct Draining<'a> {
-    call_soon: &'a CallSoon,
-    emptied: bool,
-}
-
-impl Drop for Draining<'_> {
-    fn drop(&mut self) {
-        if !self.emptied {
-            self.call_soon.state.lock().draining = false;
-        }
-    }
-}
-
+/// The drainer task: runs the queued callbacks in order, containing their
+/// panics, until the queue is empty (the queue's `Drainer` hands the role
+/// back if the task is cancelled first).
 async fn drain(driver: Arc<Driver>) {
-    let mut role = Draining {
-        call_soon: &driver.call_soon,
-        emptied: false,
-    };
+    let mut drainer = driver.call_soon().drainer();
     let mut ran = 0;
-    while let Some(callback) = driver.call_soon.pop() {
+    while let Some(callback) = drainer.next() {
         if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(callback)) {
             contain::report("call_soon", payload);
         }
@@ -111,7 +33,6 @@ async fn drain(driver: Arc<Driver>) {
             weave_scheduler::yield_now().await;
         }
     }
-    role.emptied = true;
 }
 
 /// Queues `callback` on `driver`'s runtime behind `handle`.
@@ -120,7 +41,7 @@ pub(crate) fn call_soon_on(
     driver: &Arc<Driver>,
     callback: Callback,
 ) {
-    if driver.call_soon.push(callback) {
+    if driver.call_soon().push(callback) {
         drop(handle.spawn(drain(driver.clone())));
     }
 }
@@ -149,7 +70,7 @@ pub(crate) fn call_soon_on(
 /// Outside a runtime.
 #[track_caller]
 pub fn call_soon(callback: impl FnOnce() + Send + 'static) {
-    let driver = Driver::current("call_soon");
+    let driver = Driver::expect_current("call_soon");
     let handle = weave_scheduler::Handle::current();
     call_soon_on(&handle, &driver, Box::new(callback));
 }

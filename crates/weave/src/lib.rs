@@ -55,10 +55,8 @@
 
 mod call_soon;
 pub(crate) mod combinators;
-mod contain;
 #[doc(hidden)]
 pub use combinators::join as __join;
-mod driver;
 mod entry;
 pub mod net;
 mod runtime;

@@ -1,13 +1,13 @@
 //! `Runtime`, `Builder` and `Handle`: the runtime's owner, its
 //! configuration, and the cheap handle any thread may hold.
 
-use crate::driver::{Driver, WorkerPark};
 use crate::{JoinHandle, Metrics, TaskInfo};
 use std::fmt;
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
+use weave_driver::Driver;
 
 /// Configures a [`Runtime`].
 ///
@@ -104,24 +104,15 @@ impl Builder {
         let workers = self
             .workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        // (With zero workers the scheduler refuses the build, naming it.)
         let driver = Arc::new(Driver::new(workers.max(1))?);
-        weave_reactor::set_hooks(
-            || weave_scheduler::current_extension::<Driver>().map(|d| d.reactor.clone()),
-            |job| drop(weave_scheduler::spawn_blocking(job)),
-        );
-        let parks = driver.clone();
-        let drivers = driver.clone();
+        // The workers park on the driver; the scheduler shuts it down after
+        // the tasks are cancelled, before blocking jobs are awaited, so a
+        // job blocked on a timer or socket then ends.
         let inner = self
             .inner
             .worker_threads(workers)
-            .park(move |index| WorkerPark {
-                driver: parks.clone(),
-                index,
-            })
-            .extension(driver.clone())
-            // After the tasks are cancelled, before blocking jobs are
-            // awaited: a job blocked on a timer or socket then ends.
-            .on_shutdown(move || drivers.shutdown())
+            .driver(driver.clone())
             .build()?;
         Ok(Runtime {
             inner: Some(inner),
@@ -213,7 +204,7 @@ impl Runtime {
     /// Timers waiting in this runtime's wheel (registered sleeps and
     /// pending `call_later` / `call_at` callbacks).
     pub fn pending_timers(&self) -> usize {
-        self.driver.time.len()
+        self.driver.time().len()
     }
 
     /// Cancels every task and waits at most `timeout` in all for workers
@@ -230,16 +221,14 @@ impl Runtime {
         if let Some(inner) = self.inner.take() {
             inner.shutdown_timeout(timeout);
         }
-        self.driver.shutdown();
     }
 }
 
 impl Drop for Runtime {
     fn drop(&mut self) {
         // Tasks first (their sleeps leave the wheel as they drop), then the
-        // callbacks and wakers still in the wheel.
+        // driver: the callbacks and wakers still in the wheel.
         drop(self.inner.take());
-        self.driver.shutdown();
     }
 }
 
@@ -360,8 +349,9 @@ impl Handle {
 
     fn driver(&self) -> Arc<Driver> {
         self.inner
-            .extension::<Driver>()
+            .driver()
             .expect("every weave runtime carries its driver")
+            .clone()
     }
 
     /// Makes this runtime current on this thread until the guard drops.

@@ -143,7 +143,7 @@ async fn connect_blocking(path: &Path) -> io::Result<UnixStream> {
     let _cancel = CancelOnDrop(cancelled.clone());
     let reactor = crate::reactor::Reactor::current();
     let (tx, rx) = weave_sync::oneshot();
-    crate::reactor::run_blocking(Box::new(move || {
+    crate::context::run_blocking(Box::new(move || {
         let connect = || -> io::Result<std::os::unix::net::UnixStream> {
             // The job may have waited in the pool's queue: still wanted?
             if cancelled.load(Ordering::Relaxed) {

@@ -3,13 +3,13 @@
 //! either the worker sees the work or somebody unparks a worker for it.
 
 use crate::blocking::{BlockingPool, Config};
+use crate::loom::{model, thread};
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering::SeqCst};
-use crate::park::Park;
 use crate::queue::Local;
 use crate::shared::{Remote, Shared};
 use crate::task::{new_task, Notified, Schedule, SpawnInfo, Task};
-use loom::thread;
 use std::time::Duration;
+use weave_driver::Park;
 
 /// A `Park` that records `unpark` calls instead of blocking.
 struct FlagPark(Arc<AtomicBool>);
@@ -57,7 +57,7 @@ fn shared_with(flags: &[Arc<AtomicBool>]) -> (std::sync::Arc<Shared>, Vec<Local>
 
 #[test]
 fn loom_no_lost_wakeup_when_the_last_searcher_parks() {
-    loom::model(|| {
+    model(|| {
         let flags = [
             Arc::new(AtomicBool::new(false)),
             Arc::new(AtomicBool::new(false)),

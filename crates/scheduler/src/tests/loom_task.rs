@@ -4,10 +4,10 @@
 //! are dropped exactly once, the task is freed exactly once, and no wake is
 //! lost.
 
+use crate::loom::{model, thread};
 use crate::loom::{Arc, AtomicBool, Mutex, Ordering::SeqCst};
 use crate::task::mock::{Counters, MockRt};
 use crate::task::{JoinError, JoinHandle};
-use loom::thread;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
@@ -78,7 +78,7 @@ fn poll_join<T>(join: &mut JoinHandle<T>, waker: &Waker) -> Poll<Result<T, JoinE
 /// is never lost: the task always completes.
 #[test]
 fn loom_wake_races_poll() {
-    loom::model(|| {
+    model(|| {
         let rt = MockRt::new();
         let (gate, ready, slot) = gate(&rt);
         let join = rt.spawn(gate);
@@ -104,7 +104,7 @@ fn loom_wake_races_poll() {
 /// is read at once, or the join waker is woken. It is dropped once.
 #[test]
 fn loom_join_races_completion() {
-    loom::model(|| {
+    model(|| {
         let rt = MockRt::new();
         let counts = rt.counters.clone();
         let mut join = rt.spawn(async move {
@@ -151,7 +151,7 @@ impl std::task::Wake for WakeFlagRef {
 /// once (by one side or the other) and the task freed exactly once.
 #[test]
 fn loom_join_drop_races_completion() {
-    loom::model(|| {
+    model(|| {
         let rt = MockRt::new();
         let counts = rt.counters.clone();
         let mut join = rt.spawn(async move {
@@ -176,7 +176,7 @@ fn loom_join_drop_races_completion() {
 /// once, and the JoinHandle reports the cancellation or the output.
 #[test]
 fn loom_cancel_races_poll() {
-    loom::model(|| {
+    model(|| {
         let rt = MockRt::new();
         let (gate, ready, slot) = gate(&rt);
         let mut join = rt.spawn(gate);
@@ -204,7 +204,7 @@ fn loom_cancel_races_poll() {
 /// and the task is freed once every reference is gone.
 #[test]
 fn loom_shutdown_races_wake() {
-    loom::model(|| {
+    model(|| {
         let rt = MockRt::new();
         let (gate, _ready, slot) = gate(&rt);
         let join = rt.spawn(gate);

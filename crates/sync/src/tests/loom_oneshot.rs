@@ -3,11 +3,8 @@
 //! receiver always wakes, and the value is delivered or handed back exactly
 //! once, also when either side is dropped concurrently.
 
+use crate::loom::{block_on, model, thread, Arc, AtomicUsize, Ordering::SeqCst};
 use crate::oneshot;
-use loom::future::block_on;
-use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use loom::sync::Arc;
-use loom::thread;
 
 /// Counts its drops.
 struct Tracked(Arc<AtomicUsize>);
@@ -20,7 +17,7 @@ impl Drop for Tracked {
 
 #[test]
 fn loom_oneshot_delivers_and_wakes() {
-    loom::model(|| {
+    model(|| {
         let (tx, rx) = oneshot();
         let sender = thread::spawn(move || tx.send(7).unwrap());
         assert_eq!(block_on(rx).unwrap(), 7);
@@ -30,7 +27,7 @@ fn loom_oneshot_delivers_and_wakes() {
 
 #[test]
 fn loom_oneshot_dropped_sender_wakes_with_an_error() {
-    loom::model(|| {
+    model(|| {
         let (tx, rx) = oneshot::<u8>();
         let sender = thread::spawn(move || drop(tx));
         assert!(block_on(rx).is_err());
@@ -40,7 +37,7 @@ fn loom_oneshot_dropped_sender_wakes_with_an_error() {
 
 #[test]
 fn loom_oneshot_value_is_dropped_once_when_the_receiver_leaves() {
-    loom::model(|| {
+    model(|| {
         let drops = Arc::new(AtomicUsize::new(0));
         let (tx, rx) = oneshot();
         let value = Tracked(drops.clone());

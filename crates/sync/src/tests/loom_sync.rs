@@ -3,11 +3,8 @@
 //! permits and items conserved, including when a future that was handed
 //! something is dropped.
 
+use crate::loom::{block_on, model, thread, Arc, AtomicUsize, Ordering::SeqCst};
 use crate::{Lock, Queue, Semaphore};
-use loom::future::block_on;
-use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use loom::sync::Arc;
-use loom::thread;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
@@ -18,7 +15,7 @@ fn poll_once<F: Future>(f: std::pin::Pin<&mut F>) -> Poll<F::Output> {
 
 #[test]
 fn loom_semaphore_is_a_mutex_with_one_permit() {
-    loom::model(|| {
+    model(|| {
         let sem = Semaphore::new(1);
         let inside = Arc::new(AtomicUsize::new(0));
         let threads: Vec<_> = (0..2)
@@ -42,7 +39,7 @@ fn loom_semaphore_is_a_mutex_with_one_permit() {
 
 #[test]
 fn loom_a_dropped_lock_waiter_never_strands_the_lock() {
-    loom::model(|| {
+    model(|| {
         let lock = Lock::new(0);
         let guard = lock.try_lock().unwrap();
         let releaser = thread::spawn(move || drop(guard));
@@ -60,7 +57,7 @@ fn loom_a_dropped_lock_waiter_never_strands_the_lock() {
 
 #[test]
 fn loom_queue_hands_items_over_in_order_across_a_full_bound() {
-    loom::model(|| {
+    model(|| {
         let q = Queue::new(1);
         let producer = {
             let q = q.clone();
@@ -79,7 +76,7 @@ fn loom_queue_hands_items_over_in_order_across_a_full_bound() {
 
 #[test]
 fn loom_a_dropped_getter_loses_no_item() {
-    loom::model(|| {
+    model(|| {
         let q = Queue::new(0);
         let producer = {
             let q = q.clone();

@@ -1,11 +1,10 @@
-//! In-crate model tests. Run them with
+//! In-crate model tests. Plain `cargo test` runs each model once on
+//! std's types; the model checker explores their interleavings with
 //!
 //! ```text
 //! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 \
 //!     cargo test -p weave-sync --lib --release -- loom
 //! ```
 
-#[cfg(loom)]
 mod loom_oneshot;
-#[cfg(loom)]
 mod loom_sync;

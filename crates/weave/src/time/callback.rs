@@ -1,11 +1,10 @@
 //! `call_later` / `call_at`: callbacks at a time (asyncio's
 //! `loop.call_later` and `loop.call_at`), and their `TimerHandle`.
 
-use super::driver::Entry;
-use crate::driver::Driver;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use weave_driver::{Driver, Entry};
 use weave_timer::Key;
 
 /// Runs `callback` once `delay` has passed, on a worker thread, inside the
@@ -27,7 +26,7 @@ use weave_timer::Key;
 /// Outside a runtime.
 #[track_caller]
 pub fn call_later(delay: Duration, callback: impl FnOnce() + Send + 'static) -> TimerHandle {
-    let driver = Driver::current("call_later");
+    let driver = Driver::expect_current("call_later");
     schedule(
         driver,
         Instant::now().checked_add(delay),
@@ -41,7 +40,7 @@ pub fn call_later(delay: Duration, callback: impl FnOnce() + Send + 'static) -> 
 /// Outside a runtime.
 #[track_caller]
 pub fn call_at(deadline: Instant, callback: impl FnOnce() + Send + 'static) -> TimerHandle {
-    let driver = Driver::current("call_at");
+    let driver = Driver::expect_current("call_at");
     schedule(driver, Some(deadline), Box::new(callback))
 }
 
@@ -53,9 +52,7 @@ fn schedule(
     // "Never" is the wheel's last tick: the callback waits there, unrun,
     // until it is cancelled or the runtime goes away.
     let tick_deadline = deadline.unwrap_or_else(|| far_future(&driver));
-    let key = driver
-        .time
-        .insert(tick_deadline, Entry::Call(callback), |w| driver.unpark(w));
+    let key = driver.insert_timer(tick_deadline, Entry::Call(callback));
     TimerHandle {
         driver,
         key,
@@ -89,7 +86,7 @@ impl TimerHandle {
     /// ```
     pub fn cancel(&self) -> bool {
         self.key
-            .is_some_and(|key| self.driver.time.cancel(key).is_some())
+            .is_some_and(|key| self.driver.time().cancel(key).is_some())
     }
 
     /// When the callback is due; `None` for never.

@@ -18,7 +18,6 @@
 //! the past are valid everywhere: they mean "now" or "never".
 
 mod callback;
-pub(crate) mod driver;
 mod interval;
 mod sleep;
 mod timeout;

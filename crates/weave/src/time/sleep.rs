@@ -1,13 +1,12 @@
 //! `Sleep`: a future that completes at a deadline (`asyncio.sleep`).
 
-use super::driver::{Entry, Lookup};
-use crate::driver::Driver;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+use weave_driver::{Driver, Entry, Lookup};
 use weave_scheduler::coop;
 use weave_timer::Key;
 
@@ -80,7 +79,7 @@ impl Sleep {
     pub(crate) fn new(deadline: Option<Instant>) -> Sleep {
         Sleep {
             deadline,
-            driver: Driver::current("sleep"),
+            driver: Driver::expect_current("sleep"),
             key: None,
             forever: None,
             done: false,
@@ -125,10 +124,10 @@ impl Sleep {
 
     fn unregister(&mut self) {
         if let Some(key) = self.key.take() {
-            self.driver.time.cancel(key);
+            self.driver.time().cancel(key);
         }
         if let Some(key) = self.forever.take() {
-            self.driver.time.forget_forever(key);
+            self.driver.time().forget_forever(key);
         }
     }
 
@@ -140,8 +139,8 @@ impl Sleep {
         if self.due {
             return true;
         }
-        let tick = self.driver.time.deadline_tick(deadline);
-        let seen = self.driver.time.seen_tick();
+        let tick = self.driver.time().deadline_tick(deadline);
+        let seen = self.driver.time().seen_tick();
         if tick <= seen {
             return true;
         }
@@ -165,7 +164,11 @@ impl Future for Sleep {
         let Some(deadline) = self.deadline else {
             // Never: only the runtime's shutdown wakes it, to say so.
             let this = &mut *self;
-            if !this.driver.time.wait_forever(&mut this.forever, cx.waker()) {
+            if !this
+                .driver
+                .time()
+                .wait_forever(&mut this.forever, cx.waker())
+            {
                 runtime_gone();
             }
             return Poll::Pending;
@@ -179,15 +182,13 @@ impl Future for Sleep {
                 }
                 let driver = self.driver.clone();
                 let entry = Entry::Wake(cx.waker().clone());
-                self.key = driver
-                    .time
-                    .insert(deadline, entry, |worker| driver.unpark(worker));
+                self.key = driver.insert_timer(deadline, entry);
                 if self.key.is_none() {
                     runtime_gone();
                 }
             }
             Some(key) => {
-                let registered = self.driver.time.with_entry(key, |entry| {
+                let registered = self.driver.time().with_entry(key, |entry| {
                     if let Entry::Wake(waker) = entry {
                         if !waker.will_wake(cx.waker()) {
                             waker.clone_from(cx.waker());

@@ -9,7 +9,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 /// Reports a callback's panic on stderr and drops its payload, neither of
 /// which may panic in turn (a payload whose `Drop` panics, a closed stderr).
-pub(crate) fn report(what: &str, payload: Box<dyn Any + Send>) {
+pub fn report(what: &str, payload: Box<dyn Any + Send>) {
     let msg = payload
         .downcast_ref::<&str>()
         .copied()
@@ -24,7 +24,7 @@ pub(crate) fn report(what: &str, payload: Box<dyn Any + Send>) {
 
 /// Drops `value`, swallowing a panic from its `Drop` (and from the drop of
 /// that panic's payload).
-pub(crate) fn drop_quietly<T>(value: T) {
+pub fn drop_quietly<T>(value: T) {
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(value))) {
         std::mem::forget(payload);
     }

@@ -5,8 +5,9 @@
 //! - `wheel` holds an entry per registered `Sleep` (its waker) and per
 //!   pending `call_later` / `call_at` (its callback);
 //! - `sleeper` is the worker that sleeps until tick `sleeping_until` on
-//!   behalf of the timers; a timer inserted with an earlier deadline unparks
-//!   it. The sleeper sets both under the lock before it sleeps, so an
+//!   behalf of the timers; inserting a timer with an earlier deadline
+//!   takes it, and [`Driver::insert_timer`](crate::Driver::insert_timer)
+//!   wakes it. The sleeper sets both under the lock before it sleeps, so an
 //!   insert either sees them or happens before the sleeper computed its
 //!   deadline;
 //! - entries fire outside the lock: `process` moves them to a local list,
@@ -15,17 +16,17 @@
 //! The clock counts microseconds since the driver started. A deadline is
 //! rounded up to a tick and the current time down, so nothing fires early.
 
+use crate::call_soon::Callback;
 use crate::contain;
-use parking_lot::Mutex;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::task::Waker;
 use std::time::{Duration, Instant};
+use weave_sync::loom::{AtomicBool, AtomicU64, Mutex, Ordering::Relaxed};
 use weave_sync::wait_list::{WaitKey, WaitList};
 use weave_timer::{Key, Wheel};
 
 /// What [`TimeDriver::with_entry`] found behind a key.
-pub(crate) enum Lookup<R> {
+pub enum Lookup<R> {
     /// Still waiting: the closure ran on it.
     Waiting(R),
     /// Fired (or cancelled).
@@ -35,11 +36,8 @@ pub(crate) enum Lookup<R> {
     ShutDown,
 }
 
-/// A `call_later` / `call_at` callback.
-pub(crate) type Callback = Box<dyn FnOnce() + Send>;
-
 /// What waits in the wheel.
-pub(crate) enum Entry {
+pub enum Entry {
     /// A `Sleep`: wake its task.
     Wake(Waker),
     /// A `call_later` / `call_at` callback: run it.
@@ -59,8 +57,31 @@ struct Inner {
     sleeping_until: u64,
 }
 
-/// The timers of one runtime.
-pub(crate) struct TimeDriver {
+/// What [`TimeDriver::insert`] did.
+#[must_use = "the worker in `wake` sleeps past the new deadline unless it is woken"]
+pub(crate) struct Inserted {
+    pub(crate) key: Key,
+    /// The worker to wake: it sleeps until a later deadline.
+    pub(crate) wake: Option<usize>,
+}
+
+/// The timers of one runtime: every `Sleep` and pending `call_later`, in
+/// one wheel with a microsecond clock. Timers are inserted through
+/// [`Driver::insert_timer`](crate::Driver::insert_timer) (which wakes the
+/// worker sleeping for them if need be); the worker park fires them.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use weave_driver::{Driver, Entry, Lookup};
+///
+/// let driver = Driver::new(1).unwrap();
+/// let key = driver.insert_timer(Instant::now() + Duration::from_secs(60), Entry::Gone).unwrap();
+/// assert_eq!(driver.time().len(), 1);
+/// assert!(matches!(driver.time().with_entry(key, |_| ()), Lookup::ShutDown), "a `Gone` entry reads as shut down");
+/// assert!(driver.time().cancel(key).is_some());
+/// assert!(driver.time().is_empty());
+/// ```
+pub struct TimeDriver {
     start: Instant,
     /// A tick at or before the current time: the clock as last read by
     /// the driver. Lets a timer far in the future skip reading the clock.
@@ -78,8 +99,15 @@ fn ticks_ceil(d: Duration) -> u64 {
     u64::try_from(micros).unwrap_or(u64::MAX)
 }
 
+impl Default for TimeDriver {
+    fn default() -> Self {
+        TimeDriver::new()
+    }
+}
+
 impl TimeDriver {
-    pub(crate) fn new() -> TimeDriver {
+    /// An empty wheel whose clock starts now.
+    pub fn new() -> TimeDriver {
         TimeDriver {
             start: Instant::now(),
             seen: AtomicU64::new(0),
@@ -94,51 +122,61 @@ impl TimeDriver {
     }
 
     /// The tick of `deadline`, rounded up (a past deadline is tick 0).
-    pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
+    pub fn deadline_tick(&self, deadline: Instant) -> u64 {
         ticks_ceil(deadline.saturating_duration_since(self.start))
     }
 
     /// The current tick, rounded down (reads the clock).
     pub(crate) fn now_tick(&self) -> u64 {
-        let micros = self.start.elapsed().as_micros();
-        let now = u64::try_from(micros).unwrap_or(u64::MAX);
+        let now = self.elapsed_micros();
         self.seen.fetch_max(now, Relaxed);
         now
     }
 
+    /// Microseconds since the start. Loom models no time: there the clock
+    /// stands still at the start, so only what a model inserts as due
+    /// (tick 0) is due.
+    #[cfg(not(loom))]
+    fn elapsed_micros(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
+    #[cfg(loom)]
+    fn elapsed_micros(&self) -> u64 {
+        0
+    }
+
     /// A tick at or before the current time, without reading the clock.
-    pub(crate) fn seen_tick(&self) -> u64 {
+    pub fn seen_tick(&self) -> u64 {
         self.seen.load(Relaxed)
     }
 
     /// Registers `entry` for `deadline`. Returns `None` if the runtime has
-    /// shut down (the entry is dropped). `unpark` wakes a sleeping worker
-    /// when this deadline comes before the one it sleeps until.
-    pub(crate) fn insert(
-        &self,
-        deadline: Instant,
-        entry: Entry,
-        unpark: impl FnOnce(usize),
-    ) -> Option<Key> {
+    /// shut down (the entry is dropped), else its key and the worker that
+    /// sleeps for the timers until a later deadline, which the caller must
+    /// wake ([`Driver::insert_timer`](crate::Driver::insert_timer) does).
+    pub(crate) fn insert(&self, deadline: Instant, entry: Entry) -> Option<Inserted> {
         let tick = self.deadline_tick(deadline);
         let mut inner = self.inner.lock();
         if self.closed.load(Relaxed) {
+            drop(inner);
+            contain::drop_quietly(entry);
             return None;
         }
         let key = inner.wheel.insert(tick, entry);
+        let mut wake = None;
         if tick < inner.sleeping_until {
             if let Some(sleeper) = inner.sleeper.take() {
                 inner.sleeping_until = u64::MAX;
-                drop(inner);
-                unpark(sleeper);
+                wake = Some(sleeper);
             }
         }
-        Some(key)
+        Some(Inserted { key, wake })
     }
 
     /// Calls `f` on the entry of `key` if it has not fired. A timer that
     /// fired before the runtime shut down reports `Fired`, not `ShutDown`.
-    pub(crate) fn with_entry<R>(&self, key: Key, f: impl FnOnce(&mut Entry) -> R) -> Lookup<R> {
+    pub fn with_entry<R>(&self, key: Key, f: impl FnOnce(&mut Entry) -> R) -> Lookup<R> {
         let mut inner = self.inner.lock();
         match inner.wheel.get_mut(key) {
             Some(Entry::Gone) => Lookup::ShutDown,
@@ -150,7 +188,7 @@ impl TimeDriver {
     /// Registers (or refreshes) a sleep that never ends, so that shutdown
     /// reaches it; `false` once the runtime is gone (it never will end,
     /// and nothing will wake it again).
-    pub(crate) fn wait_forever(&self, key: &mut Option<WaitKey>, waker: &Waker) -> bool {
+    pub fn wait_forever(&self, key: &mut Option<WaitKey>, waker: &Waker) -> bool {
         let mut inner = self.inner.lock();
         if self.closed.load(Relaxed) {
             return false;
@@ -164,13 +202,13 @@ impl TimeDriver {
     }
 
     /// A never-ending sleep goes away.
-    pub(crate) fn forget_forever(&self, key: WaitKey) {
+    pub fn forget_forever(&self, key: WaitKey) {
         let waker = self.inner.lock().forever.remove(key);
         drop(waker);
     }
 
     /// Removes the entry of `key`; `None` if it already fired.
-    pub(crate) fn cancel(&self, key: Key) -> Option<Entry> {
+    pub fn cancel(&self, key: Key) -> Option<Entry> {
         self.inner.lock().wheel.cancel(key)
     }
 
@@ -245,8 +283,13 @@ impl TimeDriver {
     }
 
     /// Entries waiting in the wheel.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.inner.lock().wheel.len()
+    }
+
+    /// True if no entry waits in the wheel.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The runtime is gone: refuses new entries, hands back every callback

@@ -1,10 +1,13 @@
-//! Parking idle workers: the [`Park`] trait the runtime plugs its driver
-//! into, and [`ThreadPark`], the condition-variable implementation used
-//! when there is no driver.
+//! Parking idle workers: the [`Park`] trait the scheduler parks its workers
+//! through, and [`ThreadPark`], the condition-variable implementation: the
+//! scheduler's default when it has no driver, and the flag and sleeping
+//! place of every worker not in the poller when it has one.
+//!
+//! Under `--cfg loom` the atomics, mutex and condition variable are loom's
+//! (through `weave_sync::loom`), so the driver's models run this code.
 
-use parking_lot::{Condvar, Mutex};
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::Duration;
+use weave_sync::loom::{AtomicUsize, Condvar, Mutex, Ordering::SeqCst};
 
 /// How an idle worker sleeps and how it is woken.
 ///
@@ -17,7 +20,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use weave_scheduler::{Park, ThreadPark};
+/// use weave_driver::{Park, ThreadPark};
 ///
 /// let park = ThreadPark::new();
 /// park.unpark();
@@ -81,12 +84,10 @@ impl Park for ThreadPark {
             Err(other) => unreachable!("two threads parked on one ThreadPark (state {other})"),
         }
         loop {
-            let timed_out = match timeout {
-                Some(timeout) => self.condvar.wait_for(&mut guard, timeout).timed_out(),
-                None => {
-                    self.condvar.wait(&mut guard);
-                    false
-                }
+            let timed_out;
+            (guard, timed_out) = match timeout {
+                Some(timeout) => self.condvar.wait_for(guard, timeout),
+                None => (self.condvar.wait(guard), false),
             };
             if self.take_unpark() {
                 return;

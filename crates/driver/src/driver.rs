@@ -1,0 +1,219 @@
+//! The runtime's driver and how workers park on it.
+//!
+//! Each worker parks through a [`WorkerPark`]. When a worker runs out of
+//! work it tries to take the driver token: the one that holds it sleeps in
+//! the I/O poller with the earliest timer deadline as timeout, then fires
+//! the timers that are due (the poll itself woke the I/O waiters). The
+//! other idle workers sleep on their [`ThreadPark`]. Waking worker `i`
+//! raises its parker's flag and, if `i` is the one in the poller, notifies
+//! the poller, so new work or an earlier timer wakes exactly the sleeper
+//! that must wake. Busy workers call `park(Some(ZERO))` every few dozen
+//! polls, which fires due timers and, if nobody holds the token, polls I/O
+//! without blocking, so neither is starved while every worker is busy.
+//!
+//! The hand-off between the poller sleeper and its wakers is `handoff.rs`:
+//! either the sleeper sees its flag and does not wait, or the waker sees
+//! the sleeper and notifies the poller (a notify before the wait makes the
+//! wait return at once). `src/tests/loom_driver.rs` runs this file's code
+//! under the model checker, over a model of the poller.
+
+use crate::call_soon::CallSoon;
+use crate::handoff::PollerHandoff;
+use crate::park::{Park, ThreadPark};
+use crate::time::{Entry, TimeDriver};
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use weave_sync::loom::Mutex;
+use weave_timer::Key;
+
+/// The poller: the reactor, or under loom its model.
+#[cfg(not(loom))]
+pub(crate) type Io = weave_reactor::Reactor;
+#[cfg(loom)]
+pub(crate) type Io = crate::mock::Poller;
+
+/// Everything a runtime drives besides tasks: the I/O poller, the timers
+/// and the `call_soon` queue, and how its workers sleep.
+///
+/// ```
+/// use std::sync::Arc;
+/// use weave_driver::{Driver, Park};
+///
+/// let driver = Arc::new(Driver::new(2).unwrap());
+/// let park = driver.worker_park(1);
+/// driver.unpark(1); // before the park: the park returns at once
+/// park.park(None);
+/// ```
+pub struct Driver {
+    time: TimeDriver,
+    call_soon: CallSoon,
+    io: Arc<Io>,
+    parkers: Box<[ThreadPark]>,
+    token: Mutex<()>,
+    handoff: PollerHandoff,
+}
+
+impl Driver {
+    /// A driver for `workers` workers (indices `0..workers`).
+    ///
+    /// # Errors
+    /// If the system refuses a new poller (e.g. out of file descriptors).
+    pub fn new(workers: usize) -> io::Result<Driver> {
+        Ok(Driver {
+            time: TimeDriver::new(),
+            call_soon: CallSoon::new(),
+            io: Arc::new(Io::new()?),
+            parkers: (0..workers).map(|_| ThreadPark::new()).collect(),
+            token: Mutex::new(()),
+            handoff: PollerHandoff::new(),
+        })
+    }
+
+    /// The timers.
+    pub fn time(&self) -> &TimeDriver {
+        &self.time
+    }
+
+    /// The `call_soon` queue.
+    pub fn call_soon(&self) -> &CallSoon {
+        &self.call_soon
+    }
+
+    /// The reactor the runtime's sockets register with.
+    #[cfg(not(loom))]
+    pub fn reactor(&self) -> &Arc<weave_reactor::Reactor> {
+        &self.io
+    }
+
+    /// Workers this driver parks.
+    pub fn workers(&self) -> usize {
+        self.parkers.len()
+    }
+
+    /// Registers `entry` for `deadline` and, if a worker sleeps for the
+    /// timers until a later deadline, wakes it to sleep again for this
+    /// one. `None` if the runtime has shut down (the entry is dropped).
+    pub fn insert_timer(&self, deadline: Instant, entry: Entry) -> Option<Key> {
+        let inserted = self.time.insert(deadline, entry)?;
+        if let Some(worker) = inserted.wake {
+            self.unpark(worker);
+        }
+        Some(inserted.key)
+    }
+
+    /// The runtime is going away (its tasks are cancelled): callbacks are
+    /// dropped, and every sleep and socket still waited on — by a blocking
+    /// job in `Handle::block_on`, or another executor — is woken to learn
+    /// that its runtime is gone, so none waits forever. Idempotent.
+    ///
+    /// Everything is closed first, then every sleep and socket woken, and
+    /// only then are the callbacks dropped: a callback's captures may wait
+    /// (in their `Drop`) on a job that these wakes release.
+    pub fn shutdown(&self) {
+        let queued = self.call_soon.close();
+        let (sleeps, timed) = self.time.close();
+        self.io.shutdown();
+        sleeps.into_iter().for_each(weave_sync::wake_contained);
+        for callback in queued.into_iter().chain(timed) {
+            crate::contain::drop_quietly(callback);
+        }
+    }
+
+    /// Wakes worker `index`, wherever it sleeps (or makes its next park
+    /// return at once).
+    ///
+    /// # Panics
+    /// If `index` is not below [`workers`](Self::workers).
+    pub fn unpark(&self, index: usize) {
+        if self.handoff.wake(index, &self.parkers[index]) {
+            self.io.notify();
+        }
+    }
+
+    /// Parks worker `index` for at most `timeout` (`None`: until woken),
+    /// driving I/O and timers meanwhile; `Some(ZERO)` drives them without
+    /// blocking. See the module docs.
+    pub fn park(&self, index: usize, timeout: Option<Duration>) {
+        if timeout == Some(Duration::ZERO) {
+            self.time.process();
+            // Only with the token: a zero-timeout poll consumes a pending
+            // `Poller::notify`, and one meant for the token holder (who may
+            // be between publishing itself and entering the wait) must not
+            // be eaten by anyone else.
+            if let Some(_token) = self.token.try_lock() {
+                self.poll_io(Some(Duration::ZERO));
+            }
+            return;
+        }
+        let parker = &self.parkers[index];
+        match self.token.try_lock() {
+            Some(_token) => {
+                let until_timer = self.time.arm(index);
+                if until_timer == Some(Duration::ZERO) {
+                    self.poll_io(Some(Duration::ZERO));
+                } else {
+                    let sleep = match (until_timer, timeout) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    let may_wait = self.handoff.enter(index, parker);
+                    self.poll_io(if may_wait {
+                        sleep
+                    } else {
+                        Some(Duration::ZERO)
+                    });
+                    self.handoff.leave(parker);
+                }
+                self.time.disarm(index);
+            }
+            None => parker.park(timeout),
+        }
+    }
+
+    /// Polls I/O, reporting (not propagating) a failure of the poller.
+    fn poll_io(&self, timeout: Option<Duration>) {
+        if let Err(e) = self.io.poll(timeout) {
+            eprintln!("weave: polling for I/O failed: {e}");
+        }
+    }
+
+    /// The [`Park`] of worker `index`, for the scheduler.
+    pub fn worker_park(self: &Arc<Self>, index: usize) -> WorkerPark {
+        assert!(
+            index < self.workers(),
+            "worker {index} of a driver for {} workers",
+            self.workers()
+        );
+        WorkerPark {
+            driver: self.clone(),
+            index,
+        }
+    }
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver")
+            .field("workers", &self.workers())
+            .field("timers", &self.time.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// How worker `index` parks: [`Driver::park`] and [`Driver::unpark`].
+#[derive(Debug, Clone)]
+pub struct WorkerPark {
+    driver: Arc<Driver>,
+    index: usize,
+}
+
+impl Park for WorkerPark {
+    fn park(&self, timeout: Option<Duration>) {
+        self.driver.park(self.index, timeout);
+    }
+
+    fn unpark(&self) {
+        self.driver.unpark(self.index);
+    }
+}

@@ -1,0 +1,126 @@
+//! Loom models of `Driver::park` / `Driver::unpark` / `insert_timer` /
+//! `shutdown`, run on the real code. Under loom the poller's timed wait
+//! only ends by a notification unless it is short (`mock.rs`), so a lost
+//! wake-up shows up as a deadlock, which fails the model.
+
+use crate::{Driver, Entry};
+use std::sync::Arc;
+use std::task::{Wake, Waker};
+use std::time::{Duration, Instant};
+use weave_sync::loom::{model, thread, AtomicBool, Ordering::SeqCst};
+
+/// A waker that records that it was woken.
+#[derive(Default)]
+struct Flag(AtomicBool);
+
+impl Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, SeqCst);
+    }
+}
+
+fn driver(workers: usize) -> Arc<Driver> {
+    Arc::new(Driver::new(workers).expect("a driver"))
+}
+
+/// A wake for the worker between its decision to park (it took the token
+/// and armed the timers) and its wait in the poller is never lost: the
+/// park returns.
+#[test]
+fn loom_a_wake_reaches_the_worker_about_to_wait_in_the_poller() {
+    model(|| {
+        let driver = driver(1);
+        let d = driver.clone();
+        let sleeper = thread::spawn(move || d.park(0, None));
+        driver.unpark(0);
+        sleeper.join().unwrap();
+    });
+}
+
+/// A busy worker's zero-timeout park (which may hold the token, so the
+/// sleeper parks on its condition variable instead, or may poll the
+/// poller) does not eat the sleeper's wake-up.
+#[test]
+fn loom_a_busy_worker_does_not_eat_the_sleepers_wake_up() {
+    model(|| {
+        let driver = driver(2);
+        let d = driver.clone();
+        let sleeper = thread::spawn(move || d.park(0, None));
+        let d = driver.clone();
+        let busy = thread::spawn(move || d.park(1, Some(Duration::ZERO)));
+        driver.unpark(0);
+        sleeper.join().unwrap();
+        busy.join().unwrap();
+    });
+}
+
+/// A timer inserted with a deadline earlier than the one the worker in the
+/// poller sleeps until wakes that worker (or, inserted before it armed,
+/// shortens its sleep): it never sleeps past the new deadline.
+#[test]
+fn loom_an_earlier_timer_wakes_the_worker_sleeping_for_a_later_one() {
+    model(|| {
+        let driver = driver(1);
+        let now = Instant::now();
+        let noop = || Entry::Wake(Waker::noop().clone());
+        assert!(driver
+            .insert_timer(now + Duration::from_secs(3600), noop())
+            .is_some());
+        let d = driver.clone();
+        let sleeper = thread::spawn(move || d.park(0, None));
+        assert!(driver
+            .insert_timer(now + Duration::from_millis(1), noop())
+            .is_some());
+        sleeper.join().unwrap();
+        // The hour-long timer is still there; under loom the clock stands
+        // still, so the other one is too.
+        let left = driver.time().len();
+        assert!(
+            left == 2 || (left == 1 && !cfg!(loom)),
+            "{left} timers left"
+        );
+    });
+}
+
+/// The runtime's shutdown (which unparks every worker, then shuts the
+/// driver down) while a worker sleeps in the poller: the worker returns,
+/// the sleep still registered is woken, and no timer is taken afterwards.
+#[test]
+fn loom_shutdown_while_a_worker_sleeps_in_the_poller() {
+    model(|| {
+        let driver = driver(1);
+        let flag = Arc::new(Flag::default());
+        let deadline = Instant::now() + Duration::from_secs(3600);
+        let entry = Entry::Wake(Waker::from(flag.clone()));
+        assert!(driver.insert_timer(deadline, entry).is_some());
+        let d = driver.clone();
+        let sleeper = thread::spawn(move || d.park(0, None));
+        driver.unpark(0);
+        driver.shutdown();
+        sleeper.join().unwrap();
+        assert!(flag.0.load(SeqCst), "the shutdown woke the sleep");
+        let late = Entry::Call(Box::new(|| unreachable!("a timer after shutdown ran")));
+        assert!(driver.insert_timer(deadline, late).is_none());
+    });
+}
+
+/// Two idle workers, one in the poller and one on its condition variable
+/// (which is which depends on who takes the token): waking both wakes
+/// each where it sleeps.
+#[test]
+fn loom_each_worker_is_woken_where_it_sleeps() {
+    model(|| {
+        let driver = driver(2);
+        let sleepers: Vec<_> = (0..2)
+            .map(|i| {
+                let d = driver.clone();
+                thread::spawn(move || d.park(i, None))
+            })
+            .collect();
+        driver.unpark(1);
+        driver.unpark(0);
+        for s in sleepers {
+            s.join().unwrap();
+        }
+    });
+}
