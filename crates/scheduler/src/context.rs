@@ -1,11 +1,11 @@
 //! What the current thread is doing for a runtime, in thread-locals: which
 //! runtime it is inside (for `spawn` and `Handle::current`), whether it is
-//! a worker (for the local queues), whether it is driving futures (so that
-//! a nested `block_on` can be refused), and which task it is polling.
+//! a worker (for the local queues), and whether it is driving futures (so
+//! that a nested `block_on` can be refused). Which task it is polling is
+//! the task module's own (`task/current.rs`).
 
 use crate::runtime::Handle;
 use crate::shared::Shared;
-use crate::task::TaskId;
 use crate::worker::WorkerContext;
 use std::cell::{Cell, RefCell};
 use std::ptr;
@@ -15,7 +15,6 @@ thread_local! {
     static HANDLE: RefCell<Option<Handle>> = const { RefCell::new(None) };
     static WORKER: Cell<*const WorkerContext> = const { Cell::new(ptr::null()) };
     static DRIVING: Cell<bool> = const { Cell::new(false) };
-    static TASK: Cell<Option<TaskId>> = const { Cell::new(None) };
 }
 
 /// The runtime this thread is inside, if any.
@@ -135,34 +134,4 @@ pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&WorkerContext>) -> R) -> R {
     // on the worker thread's stack for as long as the guard (and thus the
     // pointer) exists, and it is only read on that same thread.
     f(unsafe { ptr.as_ref() })
-}
-
-/// Restores the previous current task when dropped.
-pub(crate) struct TaskGuard(Option<TaskId>);
-
-impl Drop for TaskGuard {
-    fn drop(&mut self) {
-        let _ = TASK.try_with(|t| t.set(self.0));
-    }
-}
-
-/// Records `id` as the task being polled on this thread.
-pub(crate) fn enter_task(id: TaskId) -> TaskGuard {
-    TaskGuard(TASK.with(|t| t.replace(Some(id))))
-}
-
-/// The id of the task being polled on this thread (asyncio's
-/// `current_task()`), or `None` outside a task. The future driven by
-/// `block_on` counts as a task.
-///
-/// ```
-/// # use weave_scheduler::{current_task, Runtime};
-/// assert!(current_task().is_none());
-/// let rt = Runtime::builder().worker_threads(1).build().unwrap();
-/// let handle = rt.spawn(async { current_task() });
-/// let id = handle.id();
-/// assert_eq!(rt.block_on(handle).unwrap(), Some(id));
-/// ```
-pub fn current_task() -> Option<TaskId> {
-    TASK.try_with(|t| t.get()).ok().flatten()
 }

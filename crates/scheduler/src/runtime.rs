@@ -370,7 +370,7 @@ where
 fn block_on<F: Future>(future: F) -> F::Output {
     let id = TaskId::next();
     weave_sync::__block_on_with(future, || {
-        (context::enter_task(id), crate::coop::reset_budget())
+        (task::enter_task(id), crate::coop::reset_budget())
     })
 }
 

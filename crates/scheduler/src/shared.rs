@@ -10,15 +10,13 @@
 //! - `owned` lists every live task; see [`crate::task::list`].
 
 use crate::blocking::BlockingPool;
-use crate::context;
 use crate::idle::Idle;
 use crate::loom::{fence, AtomicBool, Ordering::*};
 use crate::metrics::{Metrics, WorkerStats};
 use crate::queue::{Injector, Stealer};
 use crate::task::list::OwnedTasks;
-use crate::task::{Notified, Schedule, Task};
+use crate::task::Task;
 use crossbeam_utils::CachePadded;
-use std::ptr;
 use std::sync::Arc;
 use std::time::Duration;
 use weave_driver::{Driver, Park};
@@ -41,7 +39,7 @@ pub(crate) struct Shared {
     pub(crate) driver: Option<Arc<Driver>>,
     /// Debug mode: polls at least this long are reported (`slow_poll`).
     pub(crate) slow_poll: Option<Duration>,
-    shutdown: AtomicBool,
+    pub(crate) shutdown: AtomicBool,
 }
 
 impl Shared {
@@ -65,20 +63,6 @@ impl Shared {
 
     pub(crate) fn is_shutdown(&self) -> bool {
         self.shutdown.load(Acquire)
-    }
-
-    /// Queues a task from outside the workers (or for another runtime's
-    /// worker) and wakes a worker for it.
-    pub(crate) fn schedule_remote(&self, task: Notified) {
-        self.injector.push(task);
-        fence(SeqCst);
-        if self.shutdown.load(Relaxed) {
-            // Shutdown may already have drained the injector: drain it here
-            // so no reference is stranded.
-            self.drain_injector();
-            return;
-        }
-        self.notify_parked();
     }
 
     /// Wakes a parked worker if new work needs one. The caller pushed the
@@ -126,7 +110,7 @@ impl Shared {
         self.drain_injector();
     }
 
-    fn drain_injector(&self) {
+    pub(crate) fn drain_injector(&self) {
         while let Some(task) = self.injector.pop() {
             drop(task);
         }
@@ -159,20 +143,5 @@ impl Shared {
                 false
             }
         }
-    }
-}
-
-impl Schedule for Arc<Shared> {
-    fn schedule(&self, task: Notified, is_yield: bool) {
-        context::with_worker(|worker| match worker {
-            Some(worker) if ptr::eq(&*worker.shared, &**self) => {
-                worker.schedule_local(task, is_yield)
-            }
-            _ => self.schedule_remote(task),
-        })
-    }
-
-    fn release(&self, task: &Task) -> Option<Task> {
-        self.owned.remove(task)
     }
 }

@@ -39,21 +39,21 @@ pub(crate) const MAX_LIFO_POLLS: u32 = 3;
 pub(crate) struct WorkerContext {
     pub(crate) shared: Arc<Shared>,
     index: usize,
-    local: Local,
-    lifo: Cell<Option<Notified>>,
+    pub(crate) local: Local,
+    pub(crate) lifo: Cell<Option<Notified>>,
     /// True while a task is being polled: a task it wakes goes to the LIFO
     /// slot; wakes from the driver or from deferred tasks go to the queue.
-    in_task: Cell<bool>,
+    pub(crate) in_task: Cell<bool>,
     /// True while this worker runs its driver (`Park::park`): the tasks the
     /// driver wakes are queued here without waking anyone; once the driver
     /// returns, one other worker is woken if more than one task is queued
     /// (waking a peer per I/O event made both workers bounce between
     /// sleeping and stealing single tasks).
-    driving: Cell<bool>,
+    pub(crate) driving: Cell<bool>,
     searching: Cell<bool>,
     /// Tasks that yielded (woke themselves during their poll): they wait
     /// here until the driver has had its turn, then join the queue's back.
-    deferred: RefCell<Vec<Notified>>,
+    pub(crate) deferred: RefCell<Vec<Notified>>,
     tick: Cell<u32>,
     rng: Cell<u64>,
     /// Counts for `Metrics`, published at maintenance and before parking.
@@ -77,28 +77,6 @@ impl WorkerContext {
                 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
             ),
         }
-    }
-
-    /// Queues a task woken on this worker.
-    pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
-        if is_yield {
-            self.deferred.borrow_mut().push(task);
-            return;
-        }
-        if self.driving.get() {
-            self.local.push(task);
-            return;
-        }
-        if !self.in_task.get() {
-            self.local.push(task);
-        } else if let Some(prev) = self.lifo.replace(Some(task)) {
-            self.local.push(prev);
-        } else {
-            // Only the LIFO slot holds it and this worker runs it next:
-            // nothing for other workers to take.
-            return;
-        }
-        self.shared.notify_parked();
     }
 
     fn park_handle(&self) -> &dyn weave_driver::Park {

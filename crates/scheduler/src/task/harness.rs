@@ -11,9 +11,9 @@
 
 use super::error::Repr;
 use super::raw::{Cell, Header, RawTask, Stage, Vtable};
-use super::state::{ToIdle, ToNotified, ToRunning};
+use super::state::{ToIdle, ToRunning};
 use super::{waker, JoinError, Notified, Schedule, Task};
-use crate::{context, coop};
+use crate::coop;
 use std::future::Future;
 use std::mem::{self, ManuallyDrop};
 use std::panic::{self, AssertUnwindSafe};
@@ -149,7 +149,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         // poll, during which our `Notified` reference keeps the task alive.
         let waker = ManuallyDrop::new(unsafe { Waker::from_raw(raw_waker) });
         let mut cx = Context::from_waker(&waker);
-        let _task = context::enter_task(self.header().id);
+        let _task = super::current::enter_task(self.header().id);
         let _budget = coop::reset_budget();
         // SAFETY: `RUNNING` is ours.
         match unsafe { self.poll_future(&mut cx) } {
@@ -405,23 +405,4 @@ unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 unsafe fn cancel<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: as in `poll`; the caller holds `RUNNING` and a reference.
     unsafe { Harness::<F, S>::from_raw(ptr).cancel_and_complete() }
-}
-
-/// Wakes a task by value (consuming one reference).
-pub(crate) fn wake_by_val(raw: RawTask) {
-    match raw.state().transition_to_notified_by_val() {
-        ToNotified::Submit => raw.schedule(),
-        ToNotified::DoNothing => {}
-        // SAFETY: that was the last reference.
-        ToNotified::Dealloc => unsafe { raw.dealloc() },
-    }
-}
-
-/// Wakes a task through a borrowed reference.
-pub(crate) fn wake_by_ref(raw: RawTask) {
-    match raw.state().transition_to_notified_by_ref() {
-        ToNotified::Submit => raw.schedule(),
-        ToNotified::DoNothing => {}
-        ToNotified::Dealloc => unreachable!("a borrowed wake drops no reference"),
-    }
 }

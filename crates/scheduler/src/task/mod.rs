@@ -13,6 +13,7 @@
 //! - A task leaves its owner through [`Schedule::release`] when it
 //!   completes; shutdown cancels everything the owner still lists.
 
+mod current;
 mod error;
 pub(crate) mod harness;
 mod id;
@@ -24,6 +25,8 @@ pub(crate) mod raw;
 pub(crate) mod state;
 mod waker;
 
+pub use current::current_task;
+pub(crate) use current::enter_task;
 pub use error::JoinError;
 pub use id::TaskId;
 pub use info::{TaskInfo, TaskState};

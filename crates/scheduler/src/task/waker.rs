@@ -1,8 +1,9 @@
 //! The `Waker` of a task: a `RawWaker` whose data pointer is the task
-//! header and which owns one reference to the task.
+//! header and which owns one reference to the task, and what a wake does
+//! to the task's state (the placement of the woken task is `schedule.rs`).
 
-use super::harness;
 use super::raw::{Header, RawTask};
+use super::state::ToNotified;
 use std::ptr::NonNull;
 use std::task::{RawWaker, RawWakerVTable};
 
@@ -29,15 +30,34 @@ unsafe fn clone(data: *const ()) -> RawWaker {
 
 unsafe fn wake(data: *const ()) {
     // SAFETY: this waker owns a reference, consumed here.
-    harness::wake_by_val(unsafe { raw(data) })
+    wake_by_val(unsafe { raw(data) })
 }
 
 unsafe fn wake_by_ref(data: *const ()) {
     // SAFETY: the borrowed waker keeps the task alive.
-    harness::wake_by_ref(unsafe { raw(data) })
+    wake_by_ref_raw(unsafe { raw(data) })
 }
 
 unsafe fn drop_waker(data: *const ()) {
     // SAFETY: this waker owns a reference, dropped here.
     unsafe { raw(data) }.drop_reference()
+}
+
+/// Wakes a task by value (consuming one reference).
+fn wake_by_val(raw: RawTask) {
+    match raw.state().transition_to_notified_by_val() {
+        ToNotified::Submit => raw.schedule(),
+        ToNotified::DoNothing => {}
+        // SAFETY: that was the last reference.
+        ToNotified::Dealloc => unsafe { raw.dealloc() },
+    }
+}
+
+/// Wakes a task through a borrowed reference.
+fn wake_by_ref_raw(raw: RawTask) {
+    match raw.state().transition_to_notified_by_ref() {
+        ToNotified::Submit => raw.schedule(),
+        ToNotified::DoNothing => {}
+        ToNotified::Dealloc => unreachable!("a borrowed wake drops no reference"),
+    }
 }
