@@ -2,7 +2,7 @@
 
 use crate::reactor::Reactor;
 use crate::source::{Direction, Ready, Source};
-use rustix::event::{PollFd, PollFlags, Timespec};
+use crate::sys;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
@@ -57,7 +57,7 @@ fn borrow<T: AsRawFd>(io: &T) -> BorrowedFd<'_> {
     // `Async` requires (see its docs) that `T` keeps its descriptor open
     // while it lives, as every std I/O type does.
     // SAFETY: the borrow cannot outlive `io`, whose descriptor stays open.
-    unsafe { BorrowedFd::borrow_raw(io.as_raw_fd()) }
+    unsafe { sys::borrow_raw(io.as_raw_fd()) }
 }
 
 impl<T: AsRawFd> Async<T> {
@@ -67,7 +67,7 @@ impl<T: AsRawFd> Async<T> {
     /// # Errors
     /// If the descriptor cannot be made non-blocking or registered.
     pub fn new(io: T) -> io::Result<Async<T>> {
-        rustix::io::ioctl_fionbio(borrow(&io), true)?;
+        sys::set_nonblocking(borrow(&io))?;
         Async::new_nonblocking(io)
     }
 
@@ -259,21 +259,10 @@ impl<T: AsRawFd> Async<T> {
     /// `poll(2)` (a stale flag counts as `WouldBlock` and is cleared), so
     /// that a caller doing its own I/O between calls never spins on it.
     async fn ready(&self, dir: Direction) -> io::Result<()> {
-        let flags = match dir {
-            Direction::Read => PollFlags::IN,
-            Direction::Write => PollFlags::OUT,
-        };
-        let zero = Timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        let check = |io: &T| {
-            let fd = borrow(io);
-            let mut fds = [PollFd::new(&fd, flags)];
-            match rustix::event::poll(&mut fds, Some(&zero))? {
-                0 => Err(io::ErrorKind::WouldBlock.into()),
-                _ => Ok(()),
-            }
+        let write = matches!(dir, Direction::Write);
+        let check = |io: &T| match sys::probe(borrow(io), write)? {
+            true => Ok(()),
+            false => Err(io::ErrorKind::WouldBlock.into()),
         };
         self.io_with(dir, check, |_| false).await
     }

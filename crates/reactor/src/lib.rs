@@ -37,6 +37,7 @@ mod resolve;
 pub mod signal;
 mod source;
 mod stream;
+mod sys;
 
 pub use async_fd::Async;
 pub use context::{enter, BlockingJob, EnterGuard};

@@ -12,6 +12,7 @@
 //! (terminating the process), even after the future is dropped.
 
 use crate::async_fd::Async;
+use crate::sys;
 use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
 
@@ -27,7 +28,7 @@ use std::os::unix::net::UnixStream;
 /// # Errors
 /// If the self-pipe or the handler cannot be set up.
 pub async fn ctrl_c() -> io::Result<()> {
-    wait_for(libc::SIGINT).await
+    wait_for(sys::SIGINT).await
 }
 
 /// Waits for the next SIGTERM (the polite request to stop that service
@@ -36,20 +37,10 @@ pub async fn ctrl_c() -> io::Result<()> {
 /// # Errors
 /// If the self-pipe or the handler cannot be set up.
 pub async fn terminate() -> io::Result<()> {
-    wait_for(libc::SIGTERM).await
+    wait_for(sys::SIGTERM).await
 }
 
-/// Unregisters the handler when the waiting future completes or is
-/// dropped.
-struct Registration(signal_hook_registry::SigId);
-
-impl Drop for Registration {
-    fn drop(&mut self) {
-        signal_hook_registry::unregister(self.0);
-    }
-}
-
-async fn wait_for(signal: libc::c_int) -> io::Result<()> {
+async fn wait_for(signal: i32) -> io::Result<()> {
     let (read, write) = UnixStream::pair()?;
     write.set_nonblocking(true)?;
     let read = Async::new(read)?;
@@ -57,11 +48,11 @@ async fn wait_for(signal: libc::c_int) -> io::Result<()> {
         // A full pipe means a wake-up is already pending: nothing lost.
         let _ = (&write).write(&[1]);
     };
-    // SAFETY: `register` requires the action to be async-signal-safe. It
-    // makes one non-blocking `write(2)` on a socket it owns: no allocation,
-    // no lock, no panic (the result is ignored).
-    let id = unsafe { signal_hook_registry::register(signal, action) }?;
-    let _registration = Registration(id);
+    // SAFETY: the action must be async-signal-safe. It makes one
+    // non-blocking `write(2)` on a socket it owns: no allocation, no lock,
+    // no panic (the result is ignored). The handler is unregistered when
+    // the waiting future completes or is dropped.
+    let _handler = unsafe { sys::on_signal(signal, action) }?;
     let mut buf = [0u8; 16];
     read.read_with(|mut s| s.read(&mut buf)).await?;
     Ok(())

@@ -3,29 +3,14 @@
 use super::byte_stream;
 use crate::async_fd::Async;
 use crate::resolve::each_addr;
-use rustix::net::{AddressFamily, SocketFlags, SocketType};
+use crate::sys::{self, Connect, Kind, Peer};
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, RawFd};
 
 /// The accept backlog of new listeners (the kernel caps it at its
 /// `somaxconn`).
 const BACKLOG: i32 = 4096;
-
-/// A non-blocking socket of `addr`'s family.
-pub(crate) fn socket(addr: &SocketAddr, kind: SocketType) -> io::Result<OwnedFd> {
-    let family = if addr.is_ipv4() {
-        AddressFamily::INET
-    } else {
-        AddressFamily::INET6
-    };
-    Ok(rustix::net::socket_with(
-        family,
-        kind,
-        SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
-        None,
-    )?)
-}
 
 /// A TCP socket listening for connections.
 ///
@@ -56,10 +41,9 @@ impl TcpListener {
     /// If no address resolves or none can be bound.
     pub async fn bind<A: ToSocketAddrs + Send + 'static>(addr: A) -> io::Result<TcpListener> {
         each_addr(addr, |addr| async move {
-            let fd = socket(&addr, SocketType::STREAM)?;
-            rustix::net::sockopt::set_socket_reuseaddr(&fd, true)?;
-            rustix::net::bind(&fd, &addr)?;
-            rustix::net::listen(&fd, BACKLOG)?;
+            let fd = sys::socket(&addr, Kind::Stream)?;
+            sys::bind(&fd, &addr, true)?;
+            sys::listen(&fd, BACKLOG)?;
             TcpListener::from_std(std::net::TcpListener::from(fd))
         })
         .await
@@ -118,10 +102,10 @@ impl TcpStream {
     /// `ConnectionRefused` and the like from the last address tried.
     pub async fn connect<A: ToSocketAddrs + Send + 'static>(addr: A) -> io::Result<TcpStream> {
         each_addr(addr, |addr| async move {
-            let fd = socket(&addr, SocketType::STREAM)?;
-            match rustix::net::connect(&fd, &addr) {
-                Ok(()) | Err(rustix::io::Errno::INPROGRESS) => {}
-                Err(e) => return Err(e.into()),
+            let fd = sys::socket(&addr, Kind::Stream)?;
+            // (Only a Unix socket reports a full backlog at connect time.)
+            if sys::connect(&fd, Peer::Ip(&addr))? == Connect::BacklogFull {
+                return Err(io::ErrorKind::WouldBlock.into());
             }
             let stream = TcpStream {
                 inner: Async::new_nonblocking(std::net::TcpStream::from(fd))?,

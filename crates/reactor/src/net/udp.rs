@@ -1,9 +1,9 @@
 //! UDP: [`UdpSocket`].
 
 use crate::async_fd::Async;
-use crate::net::tcp::socket;
+
 use crate::resolve::each_addr;
-use rustix::net::SocketType;
+use crate::sys::{self, Kind};
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::{AsRawFd, RawFd};
@@ -34,8 +34,8 @@ impl UdpSocket {
     /// If no address resolves or none can be bound.
     pub async fn bind<A: ToSocketAddrs + Send + 'static>(addr: A) -> io::Result<UdpSocket> {
         each_addr(addr, |addr| async move {
-            let fd = socket(&addr, SocketType::DGRAM)?;
-            rustix::net::bind(&fd, &addr)?;
+            let fd = sys::socket(&addr, Kind::Datagram)?;
+            sys::bind(&fd, &addr, false)?;
             Ok(UdpSocket {
                 inner: Async::new_nonblocking(std::net::UdpSocket::from(fd))?,
             })

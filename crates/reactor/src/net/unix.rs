@@ -2,8 +2,7 @@
 
 use super::byte_stream;
 use crate::async_fd::Async;
-use rustix::net::sockopt::Timeout;
-use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+use crate::sys::{self, Connect, Peer};
 use std::io;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
@@ -83,20 +82,14 @@ impl UnixStream {
     /// # Errors
     /// `NotFound` / `ConnectionRefused` when nobody listens there.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let fd = rustix::net::socket_with(
-            AddressFamily::UNIX,
-            SocketType::STREAM,
-            SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
-            None,
-        )?;
-        match rustix::net::connect(&fd, &SocketAddrUnix::new(path.as_ref())?) {
-            Ok(()) | Err(rustix::io::Errno::INPROGRESS) => {}
+        let fd = sys::unix_socket(true)?;
+        match sys::connect(&fd, Peer::Unix(path.as_ref()))? {
+            Connect::Started => {}
             // The listener's backlog is full. A Unix socket does not go on
             // connecting in the background (no later event says it can
             // retry): the kernel queues only a blocking connect, so that
             // one runs off the workers and waits for room.
-            Err(rustix::io::Errno::AGAIN) => return connect_blocking(path.as_ref()).await,
-            Err(e) => return Err(e.into()),
+            Connect::BacklogFull => return connect_blocking(path.as_ref()).await,
         }
         let stream = UnixStream {
             inner: Async::new_nonblocking(std::os::unix::net::UnixStream::from(fd))?,
@@ -138,42 +131,27 @@ impl Drop for CancelOnDrop {
 /// was dropped or the reactor shut down: it never holds a blocking thread
 /// (or a runtime's shutdown) for longer than that.
 async fn connect_blocking(path: &Path) -> io::Result<UnixStream> {
-    let addr = SocketAddrUnix::new(path)?;
+    let path = path.to_owned();
     let cancelled = Arc::new(AtomicBool::new(false));
     let _cancel = CancelOnDrop(cancelled.clone());
     let reactor = crate::reactor::Reactor::current();
     let (tx, rx) = weave_sync::oneshot();
     crate::context::run_blocking(Box::new(move || {
+        let give_up = || {
+            if cancelled.load(Ordering::Relaxed) {
+                Some(io::Error::other("the connect was cancelled"))
+            } else if reactor.is_shut_down() {
+                Some(crate::source::reactor_gone())
+            } else {
+                None
+            }
+        };
         let connect = || -> io::Result<std::os::unix::net::UnixStream> {
             // The job may have waited in the pool's queue: still wanted?
-            if cancelled.load(Ordering::Relaxed) {
-                return Err(io::Error::other("the connect was cancelled"));
+            if let Some(e) = give_up() {
+                return Err(e);
             }
-            if reactor.is_shut_down() {
-                return Err(crate::source::reactor_gone());
-            }
-            let fd = rustix::net::socket_with(
-                AddressFamily::UNIX,
-                SocketType::STREAM,
-                SocketFlags::CLOEXEC,
-                None,
-            )?;
-            rustix::net::sockopt::set_socket_timeout(&fd, Timeout::Send, Some(CONNECT_RETRY))?;
-            loop {
-                match rustix::net::connect(&fd, &addr) {
-                    Ok(()) => break,
-                    Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => {
-                        if cancelled.load(Ordering::Relaxed) {
-                            return Err(io::Error::other("the connect was cancelled"));
-                        }
-                        if reactor.is_shut_down() {
-                            return Err(crate::source::reactor_gone());
-                        }
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            rustix::net::sockopt::set_socket_timeout(&fd, Timeout::Send, None)?;
+            let fd = sys::connect_unix_blocking(&path, CONNECT_RETRY, give_up)?;
             Ok(std::os::unix::net::UnixStream::from(fd))
         };
         let _ = tx.send(connect());

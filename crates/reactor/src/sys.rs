@@ -1,0 +1,205 @@
+//! The OS layer: every system call the reactor makes outside the `polling`
+//! crate goes through this file, so porting the reactor means porting this
+//! file (and choosing a `polling` backend).
+//!
+//! What the OS layer must provide:
+//! - **A readiness poller** — `polling::Poller` (epoll on Linux, kqueue on
+//!   the BSDs and macOS): edge-triggered registration of a descriptor for
+//!   both directions under a key, removal before the descriptor closes, a
+//!   wait with a timeout, and a `notify` that makes the current or next
+//!   wait return (an eventfd or a pipe). `reactor.rs` uses it directly.
+//! - **Sockets created non-blocking and close-on-exec in one call**
+//!   ([`socket`], [`unix_socket`]), so no descriptor leaks into a child and
+//!   none blocks a worker; and a way to make an existing descriptor
+//!   non-blocking ([`set_nonblocking`]).
+//! - **`bind`, `listen` with a backlog, `SO_REUSEADDR`** ([`bind`],
+//!   [`listen`]).
+//! - **A non-blocking `connect`** that reports "in progress" apart from
+//!   failure, and tells a full Unix-socket backlog (`EAGAIN`) apart
+//!   ([`connect`], [`Connect`]); and for that case a blocking connect
+//!   bounded by a send timeout ([`connect_unix_blocking`]).
+//! - **A zero-timeout readiness probe of one descriptor** ([`probe`]),
+//!   which confirms a readiness flag before the caller's own I/O.
+//! - **Signal handlers that chain to earlier ones** and run only
+//!   async-signal-safe code ([`on_signal`]), and the numbers of SIGINT
+//!   and SIGTERM ([`SIGINT`], [`SIGTERM`]).
+//! - **Borrowing a raw descriptor** for as long as its owner lives
+//!   ([`borrow_raw`]).
+
+use rustix::event::{PollFd, PollFlags, Timespec};
+use rustix::io::Errno;
+use rustix::net::sockopt::{self, Timeout};
+use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
+use std::path::Path;
+use std::time::Duration;
+
+/// SIGINT (Ctrl-C).
+pub(crate) const SIGINT: i32 = libc::SIGINT;
+/// SIGTERM (the polite kill).
+pub(crate) const SIGTERM: i32 = libc::SIGTERM;
+
+/// What kind of IP socket [`socket`] makes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind {
+    Stream,
+    Datagram,
+}
+
+/// A non-blocking, close-on-exec socket of `addr`'s family.
+pub(crate) fn socket(addr: &SocketAddr, kind: Kind) -> io::Result<OwnedFd> {
+    let family = if addr.is_ipv4() {
+        AddressFamily::INET
+    } else {
+        AddressFamily::INET6
+    };
+    let kind = match kind {
+        Kind::Stream => SocketType::STREAM,
+        Kind::Datagram => SocketType::DGRAM,
+    };
+    Ok(rustix::net::socket_with(
+        family,
+        kind,
+        SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
+        None,
+    )?)
+}
+
+/// A close-on-exec Unix stream socket, non-blocking if asked.
+pub(crate) fn unix_socket(nonblocking: bool) -> io::Result<OwnedFd> {
+    let flags = if nonblocking {
+        SocketFlags::NONBLOCK | SocketFlags::CLOEXEC
+    } else {
+        SocketFlags::CLOEXEC
+    };
+    Ok(rustix::net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        flags,
+        None,
+    )?)
+}
+
+/// Binds `fd` to `addr`, with `SO_REUSEADDR` first if `reuse`.
+pub(crate) fn bind(fd: &OwnedFd, addr: &SocketAddr, reuse: bool) -> io::Result<()> {
+    if reuse {
+        sockopt::set_socket_reuseaddr(fd, true)?;
+    }
+    Ok(rustix::net::bind(fd, addr)?)
+}
+
+/// Starts listening on `fd` with room for `backlog` pending connections
+/// (the kernel caps it at its own limit).
+pub(crate) fn listen(fd: &OwnedFd, backlog: i32) -> io::Result<()> {
+    Ok(rustix::net::listen(fd, backlog)?)
+}
+
+/// Where a non-blocking [`connect`] got to.
+#[derive(Debug, PartialEq, Eq)]
+#[must_use = "an in-progress connect must be waited for (writable, then SO_ERROR)"]
+pub(crate) enum Connect {
+    /// Connected already, or connecting in the background: wait for
+    /// writability, then read `SO_ERROR`.
+    Started,
+    /// A Unix listener's backlog is full: no event will say when to retry.
+    BacklogFull,
+}
+
+/// Address of a connect.
+pub(crate) enum Peer<'a> {
+    Ip(&'a SocketAddr),
+    Unix(&'a Path),
+}
+
+/// A non-blocking `connect(2)`.
+pub(crate) fn connect(fd: &OwnedFd, peer: Peer<'_>) -> io::Result<Connect> {
+    let started = match peer {
+        Peer::Ip(addr) => rustix::net::connect(fd, addr),
+        Peer::Unix(path) => rustix::net::connect(fd, &SocketAddrUnix::new(path)?),
+    };
+    match started {
+        Ok(()) | Err(Errno::INPROGRESS) => Ok(Connect::Started),
+        Err(Errno::AGAIN) => Ok(Connect::BacklogFull),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A blocking connect to the Unix socket at `path`, each wait for room in
+/// its backlog bounded by `retry`; between waits `give_up` is asked whether
+/// to stop (its error is returned). The socket returned is blocking.
+pub(crate) fn connect_unix_blocking(
+    path: &Path,
+    retry: Duration,
+    mut give_up: impl FnMut() -> Option<io::Error>,
+) -> io::Result<OwnedFd> {
+    let addr = SocketAddrUnix::new(path)?;
+    let fd = unix_socket(false)?;
+    sockopt::set_socket_timeout(&fd, Timeout::Send, Some(retry))?;
+    loop {
+        match rustix::net::connect(&fd, &addr) {
+            Ok(()) => break,
+            Err(Errno::AGAIN | Errno::INTR) => {
+                if let Some(e) = give_up() {
+                    return Err(e);
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    sockopt::set_socket_timeout(&fd, Timeout::Send, None)?;
+    Ok(fd)
+}
+
+/// Puts `fd` in non-blocking mode.
+pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
+    Ok(rustix::io::ioctl_fionbio(fd, true)?)
+}
+
+/// True if `fd` is ready to read (`write == false`) or to write, now
+/// (`poll(2)` with a zero timeout).
+pub(crate) fn probe(fd: impl AsFd, write: bool) -> io::Result<bool> {
+    let flags = if write { PollFlags::OUT } else { PollFlags::IN };
+    let zero = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    let mut fds = [PollFd::new(&fd, flags)];
+    Ok(rustix::event::poll(&mut fds, Some(&zero))? > 0)
+}
+
+/// Borrows the raw descriptor `fd`.
+///
+/// # Safety
+/// `fd` must stay open for as long as the returned borrow lives, as it
+/// does when it belongs to an object that outlives the borrow.
+pub(crate) unsafe fn borrow_raw<'a>(fd: RawFd) -> BorrowedFd<'a> {
+    // SAFETY: the caller keeps `fd` open for `'a`.
+    unsafe { BorrowedFd::borrow_raw(fd) }
+}
+
+/// Unregisters a signal handler when dropped.
+pub(crate) struct SignalHandler(signal_hook_registry::SigId);
+
+impl Drop for SignalHandler {
+    fn drop(&mut self) {
+        signal_hook_registry::unregister(self.0);
+    }
+}
+
+/// Runs `action` on every delivery of `signal`, after the handlers already
+/// installed (they keep running), until the returned handler drops.
+///
+/// # Safety
+/// `action` runs inside a signal handler: it must be async-signal-safe
+/// (no allocation, no lock, no panic).
+pub(crate) unsafe fn on_signal(
+    signal: i32,
+    action: impl Fn() + Sync + Send + 'static,
+) -> io::Result<SignalHandler> {
+    // SAFETY: the caller guarantees `action` is async-signal-safe, which
+    // is what `register` requires.
+    let id = unsafe { signal_hook_registry::register(signal, action) }?;
+    Ok(SignalHandler(id))
+}
