@@ -28,6 +28,29 @@
 //! assert_eq!(&buf, b"ping");
 //! # std::io::Result::Ok(()) }).unwrap();
 //! ```
+//!
+//! ## Thread safety
+//!
+//! Every socket type and stream is `Send + Sync`, and so are the futures
+//! of their I/O (`thread_safety.rs` checks the list at compile time): a
+//! socket may move to another task or thread, and one reader and one
+//! writer may use it at once. `Async<T>` is as thread-safe as the `T` it
+//! wraps, so a descriptor owner that must stay on its thread does:
+//!
+//! ```compile_fail
+//! use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+//! use std::rc::Rc;
+//!
+//! struct Local(Rc<OwnedFd>);
+//! impl AsRawFd for Local {
+//!     fn as_raw_fd(&self) -> RawFd {
+//!         self.0.as_raw_fd()
+//!     }
+//! }
+//! fn sent<T: Send>(_: T) {}
+//! let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+//! sent(weave_reactor::Async::new(Local(Rc::new(a.into()))).unwrap());
+//! ```
 
 mod async_fd;
 mod context;
@@ -38,6 +61,7 @@ pub mod signal;
 mod source;
 mod stream;
 mod sys;
+mod thread_safety;
 
 pub use async_fd::Async;
 pub use context::{enter, BlockingJob, EnterGuard};

@@ -14,7 +14,7 @@ use std::thread;
 use std::time::Duration;
 use weave_driver::{Driver, Park, ThreadPark};
 
-type ParkFactory = Box<dyn Fn(usize) -> Box<dyn Park>>;
+type ParkFactory = Box<dyn Fn(usize) -> Box<dyn Park> + Send + Sync>;
 pub(crate) type ThreadHook = Arc<dyn Fn() + Send + Sync>;
 
 /// Configures and builds a [`Runtime`].
@@ -98,7 +98,7 @@ impl Builder {
     /// How each worker parks: `factory(i)` builds the [`Park`] of worker
     /// `i`. The default is a [`ThreadPark`] per worker; a
     /// [`driver`](Self::driver) replaces both.
-    pub fn park<P: Park>(mut self, factory: impl Fn(usize) -> P + 'static) -> Self {
+    pub fn park<P: Park>(mut self, factory: impl Fn(usize) -> P + Send + Sync + 'static) -> Self {
         self.park = Some(Box::new(move |i| Box::new(factory(i))));
         self
     }

@@ -31,6 +31,37 @@ fn unparked(state: usize) -> usize {
     state >> UNPARK_SHIFT
 }
 
+/// Whether the worker that stopped searching (found work, or parked) was
+/// the last searcher.
+#[must_use = "the last searcher must wake another (found work) or re-check the queues (parked)"]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Searchers {
+    /// It was: nobody searches now.
+    WasLast,
+    /// Others still search, or it was not searching.
+    Remain,
+}
+
+impl Searchers {
+    fn after(was_last: bool) -> Searchers {
+        if was_last {
+            Searchers::WasLast
+        } else {
+            Searchers::Remain
+        }
+    }
+}
+
+/// What [`Idle::unpark_self`] found.
+#[must_use = "a worker someone else woke was made a searcher by them"]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum SelfUnpark {
+    /// It was still listed as parked, and is not any more.
+    Unparked,
+    /// Someone woke it meanwhile (as a searcher).
+    AlreadyWoken,
+}
+
 impl Idle {
     pub(crate) fn new(workers: usize) -> Idle {
         assert!(workers < SEARCH_MASK, "too many workers");
@@ -63,6 +94,7 @@ impl Idle {
     }
 
     /// Lets a worker start searching, unless half the workers already are.
+    #[must_use = "false: half the workers search already, do not search"]
     pub(crate) fn try_start_searching(&self) -> bool {
         let state = self.state.load(SeqCst);
         if 2 * searching(state) >= self.workers.max(2) {
@@ -72,23 +104,23 @@ impl Idle {
         true
     }
 
-    /// A searching worker found work; true if it was the last searcher
-    /// (it should then wake another worker to keep searching).
-    pub(crate) fn stop_searching(&self) -> bool {
+    /// A searching worker found work. [`Searchers::WasLast`]: it should
+    /// wake another worker to keep searching.
+    pub(crate) fn stop_searching(&self) -> Searchers {
         let prev = self.state.fetch_sub(1, SeqCst);
         debug_assert!(searching(prev) > 0);
-        searching(prev) == 1
+        Searchers::after(searching(prev) == 1)
     }
 
-    /// Records `worker` as parked; true if it was the last searcher (it must
-    /// then re-check every queue before sleeping).
-    pub(crate) fn park(&self, worker: usize, was_searching: bool) -> bool {
+    /// Records `worker` as parked. [`Searchers::WasLast`]: it was the last
+    /// searcher, and must re-check every queue before sleeping.
+    pub(crate) fn park(&self, worker: usize, was_searching: bool) -> Searchers {
         let mut sleepers = self.sleepers.lock();
         let prev = self
             .state
             .fetch_sub(UNPARK_ONE | usize::from(was_searching), SeqCst);
         sleepers.push(worker);
-        was_searching && searching(prev) == 1
+        Searchers::after(was_searching && searching(prev) == 1)
     }
 
     /// True if `worker` is still listed as parked (nobody woke it).
@@ -97,16 +129,16 @@ impl Idle {
     }
 
     /// Takes `worker` off the sleepers list by itself (it found work in its
-    /// own queue after waking); false if someone already woke it.
-    pub(crate) fn unpark_self(&self, worker: usize) -> bool {
+    /// own queue after waking).
+    pub(crate) fn unpark_self(&self, worker: usize) -> SelfUnpark {
         let mut sleepers = self.sleepers.lock();
         match sleepers.iter().position(|&w| w == worker) {
             Some(at) => {
                 sleepers.swap_remove(at);
                 self.state.fetch_add(UNPARK_ONE, SeqCst);
-                true
+                SelfUnpark::Unparked
             }
-            None => false,
+            None => SelfUnpark::AlreadyWoken,
         }
     }
 
@@ -124,13 +156,13 @@ mod tests {
     fn notify_wakes_one_sleeper_as_searcher() {
         let idle = Idle::new(2);
         assert_eq!(idle.worker_to_notify(), None, "nobody sleeps");
-        assert!(!idle.park(0, false));
+        assert_eq!(idle.park(0, false), Searchers::Remain);
         assert_eq!(idle.num_parked(), 1);
         assert_eq!(idle.worker_to_notify(), Some(0));
         // Worker 0 is searching now, so nobody else is woken.
-        assert!(!idle.park(1, false));
+        assert_eq!(idle.park(1, false), Searchers::Remain);
         assert_eq!(idle.worker_to_notify(), None);
-        assert!(idle.stop_searching());
+        assert_eq!(idle.stop_searching(), Searchers::WasLast);
         assert_eq!(idle.worker_to_notify(), Some(1));
     }
 
@@ -140,17 +172,17 @@ mod tests {
         assert!(idle.try_start_searching());
         assert!(idle.try_start_searching());
         assert!(!idle.try_start_searching());
-        assert!(!idle.stop_searching());
-        assert!(idle.stop_searching());
+        assert_eq!(idle.stop_searching(), Searchers::Remain);
+        assert_eq!(idle.stop_searching(), Searchers::WasLast);
     }
 
     #[test]
     fn last_searcher_parking_is_reported() {
         let idle = Idle::new(2);
         assert!(idle.try_start_searching());
-        assert!(idle.park(0, true));
+        assert_eq!(idle.park(0, true), Searchers::WasLast);
         assert!(idle.is_parked(0));
-        assert!(idle.unpark_self(0));
-        assert!(!idle.unpark_self(0));
+        assert_eq!(idle.unpark_self(0), SelfUnpark::Unparked);
+        assert_eq!(idle.unpark_self(0), SelfUnpark::AlreadyWoken);
     }
 }

@@ -72,6 +72,7 @@ fn _assert_send_sync() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Runtime>();
     send_sync::<Handle>();
+    send_sync::<Builder>();
     send_sync::<JoinHandle<()>>();
     send_sync::<JoinError>();
     send_sync::<TaskId>();

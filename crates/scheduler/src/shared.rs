@@ -10,7 +10,7 @@
 //! - `owned` lists every live task; see [`crate::task::list`].
 
 use crate::blocking::BlockingPool;
-use crate::idle::Idle;
+use crate::idle::{Idle, Searchers};
 use crate::loom::{fence, AtomicBool, Ordering::*};
 use crate::metrics::{Metrics, WorkerStats};
 use crate::queue::{Injector, Stealer};
@@ -78,7 +78,7 @@ impl Shared {
     /// at every queue once more: work pushed while it searched may have
     /// skipped waking anyone, counting on it (see [`crate::idle`]).
     pub(crate) fn park_worker(&self, index: usize, was_searching: bool) {
-        if self.idle.park(index, was_searching) {
+        if self.idle.park(index, was_searching) == Searchers::WasLast {
             fence(SeqCst);
             if self.has_stealable_work() {
                 self.notify_parked();

@@ -19,6 +19,7 @@
 //! 4. with nothing found, park (see [`crate::idle`] for the protocol).
 
 use crate::context;
+use crate::idle::{Searchers, SelfUnpark};
 use crate::metrics::LocalStats;
 use crate::queue::Local;
 use crate::shared::Shared;
@@ -196,7 +197,8 @@ impl WorkerContext {
     }
 
     fn run_task(&self, task: Notified) {
-        if self.searching.replace(false) && self.shared.idle.stop_searching() {
+        if self.searching.replace(false) && self.shared.idle.stop_searching() == Searchers::WasLast
+        {
             // The last searcher found work; there may be more: let another
             // worker look.
             self.shared.notify_parked();
@@ -242,7 +244,7 @@ impl WorkerContext {
             self.drive(None);
             if !self.local.is_empty() {
                 // The driver woke tasks on this thread while it slept.
-                if !shared.idle.unpark_self(self.index) {
+                if shared.idle.unpark_self(self.index) == SelfUnpark::AlreadyWoken {
                     // Someone woke us as a searcher meanwhile.
                     self.searching.set(true);
                 }

@@ -40,6 +40,36 @@
 //! assert_eq!(*total.lock().await, 6);
 //! # });
 //! ```
+//!
+//! ## Thread safety
+//!
+//! Every primitive, guard, permit and wait future is `Send` (and `Sync`)
+//! when the data it holds is (`thread_safety.rs` checks the whole list at
+//! compile time). A value that must stay on its thread stays there: a
+//! lock around it cannot be shared,
+//!
+//! ```compile_fail
+//! fn shared_across_threads<T: Send + Sync>(_: T) {}
+//! shared_across_threads(weave_sync::Lock::new(std::rc::Rc::new(1)));
+//! ```
+//!
+//! a queue of it cannot be handed to another thread,
+//!
+//! ```compile_fail
+//! fn sent<T: Send>(_: T) {}
+//! sent(weave_sync::Queue::<std::rc::Rc<u8>>::new(1));
+//! ```
+//!
+//! and a guard of data that is not `Sync` cannot be shared while held:
+//!
+//! ```compile_fail
+//! fn shared<T: Sync>(_: &T) {}
+//! # weave_sync::__block_on(async {
+//! let lock = weave_sync::Lock::new(std::cell::Cell::new(1));
+//! let guard = lock.lock().await;
+//! shared(&guard);
+//! # });
+//! ```
 
 mod barrier;
 mod batch_semaphore;
@@ -55,6 +85,7 @@ pub mod oneshot;
 pub mod queue;
 mod rwlock;
 mod semaphore;
+mod thread_safety;
 #[doc(hidden)]
 pub mod wait_list;
 mod wake_list;

@@ -50,8 +50,50 @@
 //! assert_eq!((sum, late), (60, true));
 //! ```
 //!
+//! ## Thread safety
+//!
+//! Tasks run on any worker, so what is spawned must be `Send`; the
+//! runtime, its handles and every future this crate returns are (and the
+//! handles `Sync`), which `thread_safety.rs` checks at compile time. A
+//! future holding an `Rc` across an `.await` is refused by `spawn`,
+//!
+//! ```compile_fail
+//! weave::run(async {
+//!     let shared = std::rc::Rc::new(1);
+//!     weave::spawn(async move {
+//!         weave::yield_now().await;
+//!         drop(shared);
+//!     });
+//! });
+//! ```
+//!
+//! by a `TaskGroup`,
+//!
+//! ```compile_fail
+//! weave::run(async {
+//!     let mut group = weave::TaskGroup::new();
+//!     let shared = std::rc::Rc::new(1);
+//!     group.spawn(async move {
+//!         weave::yield_now().await;
+//!         *shared
+//!     });
+//! });
+//! ```
+//!
+//! and a callback for another thread must be `Send` too:
+//!
+//! ```compile_fail
+//! let rt = weave::Runtime::new().unwrap();
+//! let shared = std::rc::Rc::new(1);
+//! rt.handle().call_soon(move || drop(shared));
+//! ```
+//!
+//! (`Runtime::block_on` has no `Send` bound: its future runs on the calling
+//! thread.)
+//!
 //! The lower crates are usable on their own: `weave_scheduler` (tasks and
-//! workers), `weave_timer`, `weave_sync` and `weave_reactor`.
+//! workers), `weave_driver` (I/O, timers and how workers sleep on them),
+//! `weave_timer`, `weave_sync` and `weave_reactor`.
 
 mod call_soon;
 pub(crate) mod combinators;
@@ -62,6 +104,7 @@ pub mod net;
 mod runtime;
 pub mod signal;
 pub mod task;
+mod thread_safety;
 pub mod time;
 
 pub use call_soon::call_soon;

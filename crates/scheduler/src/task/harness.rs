@@ -11,7 +11,7 @@
 
 use super::error::Repr;
 use super::raw::{Cell, Header, RawTask, Stage, Vtable};
-use super::state::{ToIdle, ToRunning};
+use super::state::{JoinDropped, RefDec, ToIdle, ToRunning};
 use super::{waker, JoinError, Notified, Schedule, Task};
 use crate::coop;
 use std::future::Future;
@@ -228,7 +228,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 drop_quietly(header.join_waker.with_mut(|ptr| unsafe { (*ptr).take() }));
             }
         }
-        if header.state.ref_dec_by(refs) {
+        if header.state.ref_dec_by(refs) == RefDec::Last {
             // SAFETY: that was the last reference.
             unsafe { self.dealloc() }
         }
@@ -336,7 +336,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// - Called once, by the `JoinHandle`, with its reference.
     unsafe fn drop_join_handle(self) {
         let header = self.header();
-        let (drop_output, drop_waker) = header.state.transition_to_join_handle_dropped();
+        let JoinDropped {
+            drop_output,
+            drop_waker,
+        } = header.state.transition_to_join_handle_dropped();
         // SAFETY: `COMPLETE` with join interest (just given up) gives us the
         // output; take it out before our reference may free the task.
         let output = drop_output.then(|| unsafe { self.take_stage() });
@@ -364,21 +367,38 @@ fn drop_quietly<T>(value: T) {
     let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(value)));
 }
 
+/// # Safety
+/// - `ptr` is the header of a live `Cell<F, S>` (the vtable entry is only
+///   reached through such a header);
+/// - the caller gives up one `Notified` reference, which the poll consumes.
 unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the vtable is only reached through a header of this type.
     unsafe { Harness::<F, S>::from_raw(ptr) }.poll()
 }
 
+/// # Safety
+/// - `ptr` is the header of a live `Cell<F, S>` (the vtable entry is only
+///   reached through such a header);
+/// - the caller hands over one reference, which becomes the `Notified`.
 unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: as in `poll`.
     unsafe { Harness::<F, S>::from_raw(ptr) }.schedule()
 }
 
+/// # Safety
+/// - `ptr` is the header of a live `Cell<F, S>` (the vtable entry is only
+///   reached through such a header);
+/// - the reference count just dropped to zero: nothing refers to the task.
 unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: as in `poll`; the caller dropped the last reference.
     unsafe { Harness::<F, S>::from_raw(ptr).dealloc() }
 }
 
+/// # Safety
+/// - `ptr` is the header of a live `Cell<F, S>` (the vtable entry is only
+///   reached through such a header);
+/// - the caller is the task's `JoinHandle`, not reading the output at the
+///   same time.
 unsafe fn poll_finished<F: Future, S: Schedule>(
     ptr: NonNull<Header>,
     waker: &Waker,
@@ -388,6 +408,11 @@ unsafe fn poll_finished<F: Future, S: Schedule>(
     unsafe { Harness::<F, S>::from_raw(ptr).poll_finished(waker) }
 }
 
+/// # Safety
+/// - `ptr` is the header of a live `Cell<F, S>` (the vtable entry is only
+///   reached through such a header);
+/// - the caller is the task's `JoinHandle`, and `dst` points to a
+///   `Poll<Result<F::Output, JoinError>>`.
 unsafe fn try_read_output<F: Future, S: Schedule>(
     ptr: NonNull<Header>,
     dst: *mut (),
@@ -397,11 +422,19 @@ unsafe fn try_read_output<F: Future, S: Schedule>(
     unsafe { Harness::<F, S>::from_raw(ptr).try_read_output(dst, waker) }
 }
 
+/// # Safety
+/// - `ptr` is the header of a live `Cell<F, S>` (the vtable entry is only
+///   reached through such a header);
+/// - called once, by the `JoinHandle`, giving up its reference.
 unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: as in `poll`; the `JoinHandle` contract is forwarded.
     unsafe { Harness::<F, S>::from_raw(ptr).drop_join_handle() }
 }
 
+/// # Safety
+/// - `ptr` is the header of a live `Cell<F, S>` (the vtable entry is only
+///   reached through such a header);
+/// - the caller holds `RUNNING` and one reference, which this consumes.
 unsafe fn cancel<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: as in `poll`; the caller holds `RUNNING` and a reference.
     unsafe { Harness::<F, S>::from_raw(ptr).cancel_and_complete() }

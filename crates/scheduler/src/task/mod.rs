@@ -12,6 +12,35 @@
 //!   the `JoinHandle` or, without one, by the completer.
 //! - A task leaves its owner through [`Schedule::release`] when it
 //!   completes; shutdown cancels everything the owner still lists.
+//!
+//! The join-waker protocol: how the `JoinHandle` and the completer share
+//! the join waker slot (`Header::join_waker`) without a lock. `JOIN_WAKER`
+//! and `COMPLETE` are bits of the state word (`state.rs`); `harness.rs`
+//! carries out the rules.
+//! 1. While `COMPLETE` is clear and `JOIN_WAKER` is clear, the slot is the
+//!    `JoinHandle`'s: only it reads or writes it.
+//! 2. To wait, the `JoinHandle` writes its waker into the slot, then sets
+//!    `JOIN_WAKER` with a compare-and-swap that fails if `COMPLETE` was set
+//!    meanwhile; on failure it clears the slot again (the completer never
+//!    saw it) and reads the output instead.
+//! 3. While `JOIN_WAKER` is set, the slot is read-only for both sides: the
+//!    completer may read it at any moment.
+//! 4. To replace a waker that would not wake the current task, the
+//!    `JoinHandle` first clears `JOIN_WAKER` (failing if `COMPLETE` is set,
+//!    in which case it reads the output), which gives the slot back to it
+//!    under rule 1, then goes on as in rule 2.
+//! 5. The completer sets `COMPLETE` (and clears `RUNNING`) in one step. If
+//!    `JOIN_INTEREST` was clear it drops the output itself. If
+//!    `JOIN_WAKER` was set it wakes the waker (by reference, a panic
+//!    contained), then clears `JOIN_WAKER`; if `JOIN_INTEREST` was cleared
+//!    by then, the slot is its to empty, else the waker stays in it until
+//!    the task is freed.
+//! 6. Once `COMPLETE` is set, the `JoinHandle` writes the slot no more.
+//! 7. The `JoinHandle`'s drop clears `JOIN_INTEREST`, and also
+//!    `JOIN_WAKER` unless the task is complete, in one step: before
+//!    completion the slot (and the waker in it) is then its to drop; after
+//!    completion the output is its to drop, and the waker the completer's
+//!    (rule 5).
 
 mod current;
 mod error;
@@ -119,6 +148,7 @@ impl Drop for Notified {
 
 /// Requests cancellation of the task behind `raw`; false if it already
 /// finished. If the task is idle, its future is dropped before returning.
+#[must_use = "true: this call cancelled the task"]
 pub(crate) fn cancel(raw: RawTask) -> bool {
     match raw.state().transition_to_cancelled() {
         ToCancelled::AlreadyDone => !raw.state().load().is_complete(),
@@ -136,7 +166,7 @@ pub(crate) fn cancel(raw: RawTask) -> bool {
 /// Claims the task for shutdown and, unless someone else is already
 /// finishing it, drops its future here.
 fn shutdown(raw: RawTask) {
-    if raw.state().transition_to_shutdown() {
+    if raw.state().transition_to_shutdown() == state::ToShutdown::Claimed {
         raw.state().ref_inc();
         // SAFETY: `RUNNING` was claimed above and the reference just added
         // is handed to `cancel`.

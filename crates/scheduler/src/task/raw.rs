@@ -262,7 +262,7 @@ impl RawTask {
 
     /// Drops one reference, freeing the task if it was the last.
     pub(crate) fn drop_reference(self) {
-        if self.state().ref_dec() {
+        if self.state().ref_dec() == super::state::RefDec::Last {
             // SAFETY: that was the last reference.
             unsafe { self.dealloc() }
         }

@@ -91,6 +91,39 @@ pub(crate) enum ToIdle {
 }
 
 /// What a waker must do after `transition_to_notified_*`.
+/// What dropping references did ([`State::ref_dec_by`]).
+#[must_use = "the last reference must free the task"]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum RefDec {
+    /// That was the last reference: the caller frees the task.
+    Last,
+    /// Others remain.
+    Remaining,
+}
+
+/// What [`State::transition_to_shutdown`] claimed.
+#[must_use = "a claimed task must be cancelled by the caller"]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ToShutdown {
+    /// `RUNNING | CANCELLED` set: the caller drops the future.
+    Claimed,
+    /// Complete, or running elsewhere (and now marked cancelled): nothing
+    /// to do here.
+    NotOurs,
+}
+
+/// What the `JoinHandle` must drop on its way out
+/// ([`State::transition_to_join_handle_dropped`]).
+#[must_use = "the output and the join waker may be the caller's to drop"]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct JoinDropped {
+    /// The task is complete: the stored output is the handle's to drop.
+    pub(crate) drop_output: bool,
+    /// The task is not complete and a join waker is set: the completer
+    /// will never touch it, the handle drops it.
+    pub(crate) drop_waker: bool,
+}
+
 #[must_use]
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum ToNotified {
@@ -190,12 +223,15 @@ impl State {
         Snapshot(prev.0 ^ (RUNNING | COMPLETE))
     }
 
-    /// After completion, drops `count` references; true if that freed the
-    /// last one.
-    pub(crate) fn ref_dec_by(&self, count: usize) -> bool {
+    /// After completion, drops `count` references.
+    pub(crate) fn ref_dec_by(&self, count: usize) -> RefDec {
         let prev = Snapshot(self.val.fetch_sub(count * REF_ONE, AcqRel));
         debug_assert!(prev.ref_count() >= count, "task reference count underflow");
-        prev.ref_count() == count
+        if prev.ref_count() == count {
+            RefDec::Last
+        } else {
+            RefDec::Remaining
+        }
     }
 
     /// A wake that consumes a waker's reference.
@@ -254,12 +290,12 @@ impl State {
 
     /// Shutdown of a runtime whose workers have all stopped: claims the task
     /// even when it sits notified in a queue no worker will drain.
-    pub(crate) fn transition_to_shutdown(&self) -> bool {
+    pub(crate) fn transition_to_shutdown(&self) -> ToShutdown {
         self.fetch_update(|mut s| {
             if s.is_complete() || s.is_running() {
                 // Complete, or someone else is dropping it right now.
                 (
-                    false,
+                    ToShutdown::NotOurs,
                     if s.is_cancelled() {
                         None
                     } else {
@@ -268,7 +304,7 @@ impl State {
                 )
             } else {
                 s.0 |= CANCELLED | RUNNING;
-                (true, Some(s))
+                (ToShutdown::Claimed, Some(s))
             }
         })
     }
@@ -283,25 +319,25 @@ impl State {
         }
     }
 
-    /// Drops one reference; true if it was the last.
-    pub(crate) fn ref_dec(&self) -> bool {
+    /// Drops one reference.
+    pub(crate) fn ref_dec(&self) -> RefDec {
         self.ref_dec_by(1)
     }
 
-    /// The `JoinHandle` drops its interest. Returns `(drop_output,
-    /// drop_waker)`: whether the `JoinHandle` must drop the stored output
-    /// (the task is complete) and whether it must drop the join waker (the
-    /// completer will never touch it).
-    pub(crate) fn transition_to_join_handle_dropped(&self) -> (bool, bool) {
+    /// The `JoinHandle` drops its interest; see [`JoinDropped`] for what it
+    /// must drop.
+    pub(crate) fn transition_to_join_handle_dropped(&self) -> JoinDropped {
         self.fetch_update(|s| {
             debug_assert!(s.is_join_interested());
             let mut next = s.0 & !JOIN_INTEREST;
             if !s.is_complete() {
                 next &= !JOIN_WAKER;
             }
-            let drop_output = s.is_complete();
-            let drop_waker = !s.is_complete() && s.is_join_waker_set();
-            ((drop_output, drop_waker), Some(Snapshot(next)))
+            let dropped = JoinDropped {
+                drop_output: s.is_complete(),
+                drop_waker: !s.is_complete() && s.is_join_waker_set(),
+            };
+            (dropped, Some(Snapshot(next)))
         })
     }
 
@@ -456,7 +492,7 @@ mod tests {
         let s = State::new(false);
         assert_eq!(s.transition_to_running(), ToRunning::Success);
         let _ = s.transition_to_complete();
-        assert!(!s.ref_dec_by(2));
+        assert_eq!(s.ref_dec_by(2), RefDec::Remaining);
         assert_eq!(s.transition_to_notified_by_val(), ToNotified::Dealloc);
     }
 
@@ -497,14 +533,26 @@ mod tests {
         assert!(snap.is_join_waker_set());
         let after = s.unset_join_waker_after_complete();
         assert!(!after.is_join_waker_set() && after.is_join_interested());
-        assert_eq!(s.transition_to_join_handle_dropped(), (true, false));
+        assert_eq!(
+            s.transition_to_join_handle_dropped(),
+            JoinDropped {
+                drop_output: true,
+                drop_waker: false
+            }
+        );
     }
 
     #[test]
     fn join_handle_drop_before_complete_takes_the_waker_back() {
         let s = State::new(false);
         assert!(s.set_join_waker().is_ok());
-        assert_eq!(s.transition_to_join_handle_dropped(), (false, true));
+        assert_eq!(
+            s.transition_to_join_handle_dropped(),
+            JoinDropped {
+                drop_output: false,
+                drop_waker: true
+            }
+        );
         assert!(!s.load().is_join_interested());
         assert!(!s.load().is_join_waker_set());
     }
@@ -520,7 +568,7 @@ mod tests {
     #[test]
     fn shutdown_claims_queued_tasks() {
         let s = State::new(false);
-        assert!(s.transition_to_shutdown());
+        assert_eq!(s.transition_to_shutdown(), ToShutdown::Claimed);
         // The queued `Notified` later fails to run and drops its reference.
         assert_eq!(s.transition_to_running(), ToRunning::Failed);
     }

@@ -21,6 +21,9 @@ unsafe fn raw(data: *const ()) -> RawTask {
     unsafe { RawTask::from_raw(NonNull::new_unchecked(data as *mut Header)) }
 }
 
+/// # Safety
+/// - `data` is the header pointer of a live task, kept alive by the waker
+///   being cloned; the clone gets a reference of its own.
 unsafe fn clone(data: *const ()) -> RawWaker {
     // SAFETY: the waker being cloned keeps the task alive.
     let task = unsafe { raw(data) };
@@ -28,16 +31,25 @@ unsafe fn clone(data: *const ()) -> RawWaker {
     raw_waker(task.as_ptr())
 }
 
+/// # Safety
+/// - `data` is the header pointer of a live task, and the waker owns one
+///   reference to it, consumed here (`wake` takes the waker by value).
 unsafe fn wake(data: *const ()) {
     // SAFETY: this waker owns a reference, consumed here.
     wake_by_val(unsafe { raw(data) })
 }
 
+/// # Safety
+/// - `data` is the header pointer of a live task, kept alive by the
+///   borrowed waker.
 unsafe fn wake_by_ref(data: *const ()) {
     // SAFETY: the borrowed waker keeps the task alive.
     wake_by_ref_raw(unsafe { raw(data) })
 }
 
+/// # Safety
+/// - `data` is the header pointer of a live task, and the waker owns one
+///   reference to it, dropped here.
 unsafe fn drop_waker(data: *const ()) {
     // SAFETY: this waker owns a reference, dropped here.
     unsafe { raw(data) }.drop_reference()

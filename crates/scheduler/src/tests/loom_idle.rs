@@ -64,7 +64,7 @@ fn loom_no_lost_wakeup_when_the_last_searcher_parks() {
         ];
         let (shared, _locals) = shared_with(&flags);
         // Worker 1 is asleep; worker 0 is searching and found nothing.
-        assert!(!shared.idle.park(1, false));
+        assert_eq!(shared.idle.park(1, false), crate::idle::Searchers::Remain);
         assert!(shared.idle.try_start_searching());
 
         let producer = {

@@ -15,7 +15,7 @@ fn example(name: &str) -> PathBuf {
 }
 
 /// The example, built (or found up to date) by cargo first: a filtered
-/// `cargo test --test examples` does not rebuild examples, and running a
+/// `cargo test --test rt_examples` does not rebuild examples, and running a
 /// stale binary would test old code.
 fn built(name: &str) -> PathBuf {
     static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());

@@ -12,7 +12,7 @@ use weave::{Builder, TaskGroup, TaskState};
 /// marked `// the slow spawn`), which its report must name.
 fn slow_spawn_line() -> usize {
     let marker = ["// the slow", "spawn"].join(" ");
-    include_str!("introspect.rs")
+    include_str!("rt_introspect.rs")
         .lines()
         .position(|line| line.ends_with(&marker))
         .expect("marker line")
