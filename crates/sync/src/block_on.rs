@@ -9,23 +9,54 @@
 
 use std::future::Future;
 use std::pin::pin;
+use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
-/// A wake-up flag the blocked thread sleeps on.
+const EMPTY: u8 = 0;
+const PARKED: u8 = 1;
+const NOTIFIED: u8 = 2;
+
+/// A wake-up flag the blocked thread sleeps on. A wake of a thread that is
+/// not asleep (the common case: the future is being polled) costs one
+/// atomic swap; only a sleeping thread is woken through the lock and the
+/// condition variable.
 #[derive(Default)]
 struct Parker {
-    woken: Mutex<bool>,
+    state: AtomicU8,
+    lock: Mutex<()>,
     condvar: Condvar,
 }
 
 impl Parker {
     fn park(&self) {
-        let mut woken = self.woken.lock().unwrap_or_else(|e| e.into_inner());
-        while !*woken {
-            woken = self.condvar.wait(woken).unwrap_or_else(|e| e.into_inner());
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return;
         }
-        *woken = false;
+        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        if self
+            .state
+            .compare_exchange(EMPTY, PARKED, SeqCst, SeqCst)
+            .is_err()
+        {
+            // Notified between the first check and the lock.
+            self.state.store(EMPTY, SeqCst);
+            return;
+        }
+        loop {
+            guard = self.condvar.wait(guard).unwrap_or_else(|e| e.into_inner());
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                .is_ok()
+            {
+                return;
+            }
+        }
     }
 }
 
@@ -34,8 +65,12 @@ impl Wake for Parker {
         self.wake_by_ref();
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        *self.woken.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.condvar.notify_one();
+        if self.state.swap(NOTIFIED, SeqCst) == PARKED {
+            // Take the lock so the notification cannot fall between the
+            // sleeper's state change and its wait.
+            drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
+            self.condvar.notify_one();
+        }
     }
 }
 
