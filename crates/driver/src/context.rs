@@ -9,6 +9,7 @@
 
 use crate::driver::Driver;
 use std::cell::RefCell;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 thread_local! {
@@ -18,18 +19,53 @@ thread_local! {
 /// A job for the blocking pool of the runtime being entered.
 pub type BlockingJob = Box<dyn FnOnce() + Send>;
 
-/// Restores the previously current driver when dropped.
+/// Restores the previously current driver (and reactor) when dropped. Not
+/// `Send`: it must be dropped on the thread that entered, in the reverse
+/// order of entering.
 #[must_use = "the driver stops being current when the guard drops"]
 pub struct EnterGuard {
     prev: Option<Arc<Driver>>,
     #[cfg(not(loom))]
     _reactor: weave_reactor::EnterGuard,
+    _not_send: PhantomData<*const ()>,
 }
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
         let prev = self.prev.take();
-        let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
+        // The driver replaced is dropped outside the borrow: if it is the
+        // last reference, its timers' and callbacks' drops may look for
+        // the current driver.
+        let replaced = CURRENT.try_with(|c| c.replace(prev));
+        drop(replaced);
+    }
+}
+
+impl EnterGuard {
+    /// Makes no driver current until the guard drops (and the fallback
+    /// reactor the sockets' one): for a runtime without a driver entered
+    /// inside one with, so that its timers fail as outside any runtime
+    /// instead of landing in the outer runtime's wheel.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weave_driver::{Driver, EnterGuard};
+    ///
+    /// let driver = Arc::new(Driver::new(1).unwrap());
+    /// let _outer = driver.enter(|job| drop(std::thread::spawn(job)));
+    /// {
+    ///     let _inner = EnterGuard::no_driver();
+    ///     assert!(Driver::current().is_none());
+    /// }
+    /// assert!(Driver::current().is_some());
+    /// ```
+    pub fn no_driver() -> EnterGuard {
+        EnterGuard {
+            #[cfg(not(loom))]
+            _reactor: weave_reactor::enter_fallback(),
+            prev: CURRENT.with(|c| c.replace(None)),
+            _not_send: PhantomData,
+        }
     }
 }
 
@@ -63,7 +99,8 @@ impl Driver {
         EnterGuard {
             #[cfg(not(loom))]
             _reactor: weave_reactor::enter(self.reactor().clone(), blocking),
-            prev: CURRENT.with(|c| c.borrow_mut().replace(self.clone())),
+            prev: CURRENT.with(|c| c.replace(Some(self.clone()))),
+            _not_send: PhantomData,
         }
     }
 
@@ -78,12 +115,13 @@ impl Driver {
     /// Outside a runtime, naming `what` was called and the fix.
     #[track_caller]
     pub fn expect_current(what: &str) -> Arc<Driver> {
-        Driver::current().unwrap_or_else(|| {
-            panic!(
+        match Driver::current() {
+            Some(driver) => driver,
+            None => panic!(
                 "{what} called outside a runtime: there is no runtime on this thread. \
                  Call it from inside `weave::run(...)`, `Runtime::block_on`, a task or a \
                  `spawn_blocking` closure"
-            )
-        })
+            ),
+        }
     }
 }

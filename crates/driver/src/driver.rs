@@ -21,10 +21,11 @@ use crate::call_soon::CallSoon;
 use crate::handoff::PollerHandoff;
 use crate::park::{Park, ThreadPark};
 use crate::time::{Entry, TimeDriver};
+use crate::token_waiters::TokenWaiters;
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use weave_sync::loom::Mutex;
+use weave_sync::loom::{AtomicBool, Mutex, MutexGuard, Ordering::SeqCst};
 use weave_timer::Key;
 
 /// The poller: the reactor, or under loom its model.
@@ -51,7 +52,13 @@ pub struct Driver {
     io: Arc<Io>,
     parkers: Box<[ThreadPark]>,
     token: Mutex<()>,
+    /// Idle workers that found the token taken and sleep on their
+    /// `ThreadPark`: a release of the token wakes one to take it, so an
+    /// idle worker sleeps in the poller whenever one is idle.
+    token_waiters: TokenWaiters,
     handoff: PollerHandoff,
+    /// Claimed by the runtime that drives it ([`claim`](Self::claim)).
+    claimed: AtomicBool,
 }
 
 impl Driver {
@@ -66,8 +73,28 @@ impl Driver {
             io: Arc::new(Io::new()?),
             parkers: (0..workers).map(|_| ThreadPark::new()).collect(),
             token: Mutex::new(()),
+            token_waiters: TokenWaiters::new(workers),
             handoff: PollerHandoff::new(),
+            claimed: AtomicBool::new(false),
         })
+    }
+
+    /// Claims the driver for the one runtime that will drive it (the
+    /// scheduler's `Builder::build` does).
+    ///
+    /// # Errors
+    /// `InvalidInput` if a runtime claimed it before (two runtimes would
+    /// park two workers on one parker, and the first one's shutdown would
+    /// shut the other's timers and sockets down) or it was shut down.
+    pub fn claim(&self) -> io::Result<()> {
+        if self.claimed.swap(true, SeqCst) || self.time.is_closed() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "driver(..): this driver already drives a runtime (or drove one, or was shut down); \
+                 give each runtime a driver of its own: Driver::new(workers)",
+            ));
+        }
+        Ok(())
     }
 
     /// The timers.
@@ -133,22 +160,27 @@ impl Driver {
 
     /// Parks worker `index` for at most `timeout` (`None`: until woken),
     /// driving I/O and timers meanwhile; `Some(ZERO)` drives them without
-    /// blocking. See the module docs.
-    pub fn park(&self, index: usize, timeout: Option<Duration>) {
+    /// blocking. See the module docs. May return early (spuriously).
+    pub(crate) fn park(&self, index: usize, timeout: Option<Duration>) {
         if timeout == Some(Duration::ZERO) {
             self.time.process();
             // Only with the token: a zero-timeout poll consumes a pending
             // `Poller::notify`, and one meant for the token holder (who may
             // be between publishing itself and entering the wait) must not
             // be eaten by anyone else.
-            if let Some(_token) = self.token.try_lock() {
+            if let Some(token) = self.token.try_lock() {
                 self.poll_io(Some(Duration::ZERO));
+                self.release(token);
             }
             return;
         }
         let parker = &self.parkers[index];
+        // Listed before trying the token, so that a holder releasing it
+        // after our try sees us (see `token_waiters.rs`).
+        self.token_waiters.add(index);
         match self.token.try_lock() {
-            Some(_token) => {
+            Some(token) => {
+                self.token_waiters.remove(index);
                 let until_timer = self.time.arm(index);
                 if until_timer == Some(Duration::ZERO) {
                     self.poll_io(Some(Duration::ZERO));
@@ -166,8 +198,24 @@ impl Driver {
                     self.handoff.leave(parker);
                 }
                 self.time.disarm(index);
+                self.release(token);
             }
-            None => parker.park(timeout),
+            None => {
+                // The holder may be a busy worker's zero-timeout poll, or
+                // a sleeper about to leave the poller for work: either way
+                // its release wakes us to take the token.
+                parker.park(timeout);
+                self.token_waiters.remove(index);
+            }
+        }
+    }
+
+    /// Releases the driver token and wakes an idle worker that found it
+    /// taken, to sleep in the poller in our place.
+    fn release(&self, token: MutexGuard<'_, ()>) {
+        drop(token);
+        if let Some(waiter) = self.token_waiters.take_one() {
+            self.unpark(waiter);
         }
     }
 

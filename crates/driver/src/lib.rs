@@ -33,8 +33,8 @@
 //! ```
 //!
 //! Under `RUSTFLAGS="--cfg loom"` the poller is a model (`mock.rs`) and
-//! `cargo test -p weave-driver --lib` runs the park and hand-off code that
-//! ships under the model checker (`src/tests/`).
+//! `cargo test -p weave-driver --lib --release -- loom` runs the park and
+//! hand-off code that ships under the model checker (`src/tests/`).
 
 mod call_soon;
 #[doc(hidden)]
@@ -46,6 +46,7 @@ mod handoff;
 mod mock;
 mod park;
 mod time;
+mod token_waiters;
 
 pub use call_soon::{CallSoon, Callback, Drainer};
 pub use context::{BlockingJob, EnterGuard};

@@ -99,15 +99,9 @@ fn ticks_ceil(d: Duration) -> u64 {
     u64::try_from(micros).unwrap_or(u64::MAX)
 }
 
-impl Default for TimeDriver {
-    fn default() -> Self {
-        TimeDriver::new()
-    }
-}
-
 impl TimeDriver {
     /// An empty wheel whose clock starts now.
-    pub fn new() -> TimeDriver {
+    pub(crate) fn new() -> TimeDriver {
         TimeDriver {
             start: Instant::now(),
             seen: AtomicU64::new(0),
@@ -287,6 +281,11 @@ impl TimeDriver {
         self.inner.lock().wheel.len()
     }
 
+    /// True once the runtime shut down ([`close`](Self::close)).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Relaxed)
+    }
+
     /// True if no entry waits in the wheel.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -342,7 +341,7 @@ fn fire(driver: &TimeDriver, due: Vec<Entry>) {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

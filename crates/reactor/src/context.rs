@@ -7,6 +7,7 @@
 
 use crate::reactor::Reactor;
 use std::cell::RefCell;
+use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -24,16 +25,22 @@ thread_local! {
     static CURRENT: RefCell<Option<Current>> = const { RefCell::new(None) };
 }
 
-/// Restores the previously current reactor when dropped.
+/// Restores the previously current reactor when dropped. Not `Send`: it
+/// must be dropped on the thread that entered, in the reverse order of
+/// entering.
 #[must_use = "the reactor stops being current when the guard drops"]
 pub struct EnterGuard {
     prev: Option<Current>,
+    _not_send: PhantomData<*const ()>,
 }
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
         let prev = self.prev.take();
-        let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
+        // The value replaced is dropped outside the borrow: its drop may
+        // free a reactor, whose sources' drops may look for the current one.
+        let replaced = CURRENT.try_with(|c| c.replace(prev));
+        drop(replaced);
     }
 }
 
@@ -56,9 +63,33 @@ impl std::fmt::Debug for EnterGuard {
 /// assert!(Arc::ptr_eq(&Reactor::current(), &reactor));
 /// ```
 pub fn enter(reactor: Arc<Reactor>, blocking: fn(BlockingJob)) -> EnterGuard {
-    let current = Current { reactor, blocking };
+    set(Some(Current { reactor, blocking }))
+}
+
+/// Makes no runtime's reactor current on this thread until the guard
+/// drops: sockets created meanwhile use the process-wide fallback reactor
+/// (for a runtime without an I/O driver entered inside one with).
+///
+/// ```
+/// use std::sync::Arc;
+/// use weave_reactor::Reactor;
+///
+/// let reactor = Arc::new(Reactor::new().unwrap());
+/// let _outer = weave_reactor::enter(reactor.clone(), |job| drop(std::thread::spawn(job)));
+/// {
+///     let _inner = weave_reactor::enter_fallback();
+///     assert!(!Arc::ptr_eq(&Reactor::current(), &reactor));
+/// }
+/// assert!(Arc::ptr_eq(&Reactor::current(), &reactor));
+/// ```
+pub fn enter_fallback() -> EnterGuard {
+    set(None)
+}
+
+fn set(current: Option<Current>) -> EnterGuard {
     EnterGuard {
-        prev: CURRENT.with(|c| c.borrow_mut().replace(current)),
+        prev: CURRENT.with(|c| c.replace(current)),
+        _not_send: PhantomData,
     }
 }
 

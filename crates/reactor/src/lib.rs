@@ -64,7 +64,7 @@ mod sys;
 mod thread_safety;
 
 pub use async_fd::Async;
-pub use context::{enter, BlockingJob, EnterGuard};
+pub use context::{enter, enter_fallback, BlockingJob, EnterGuard};
 pub use net::tcp::{TcpListener, TcpStream};
 pub use net::udp::UdpSocket;
 pub use net::unix::{UnixListener, UnixStream};

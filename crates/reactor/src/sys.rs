@@ -115,14 +115,16 @@ pub(crate) enum Peer<'a> {
 
 /// A non-blocking `connect(2)`.
 pub(crate) fn connect(fd: &OwnedFd, peer: Peer<'_>) -> io::Result<Connect> {
+    let peer_is_unix = matches!(peer, Peer::Unix(_));
     let started = match peer {
         Peer::Ip(addr) => rustix::net::connect(fd, addr),
         Peer::Unix(path) => rustix::net::connect(fd, &SocketAddrUnix::new(path)?),
     };
-    match started {
-        Ok(()) | Err(Errno::INPROGRESS) => Ok(Connect::Started),
-        Err(Errno::AGAIN) => Ok(Connect::BacklogFull),
-        Err(e) => Err(e.into()),
+    match (started, peer_is_unix) {
+        (Ok(()) | Err(Errno::INPROGRESS), _) => Ok(Connect::Started),
+        (Err(Errno::AGAIN), true) => Ok(Connect::BacklogFull),
+        // (For TCP, EAGAIN means no local port is free: an error.)
+        (Err(e), _) => Err(e.into()),
     }
 }
 

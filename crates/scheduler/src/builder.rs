@@ -115,7 +115,8 @@ impl Builder {
     /// the runtime enters the driver (so its sockets and timers find it),
     /// and the runtime's shutdown shuts the driver down once the tasks are
     /// cancelled (step 4 of `Runtime`'s shutdown). `build` fails with
-    /// `InvalidInput` unless the driver was made for as many workers.
+    /// `InvalidInput` unless the driver was made for as many workers and
+    /// drives no other runtime (see `Driver::claim`).
     ///
     /// ```
     /// use std::sync::Arc;
@@ -195,6 +196,7 @@ impl Builder {
                     ),
                 ));
             }
+            driver.claim()?;
         }
         let park_factory: ParkFactory = match (&self.driver, self.park) {
             (Some(driver), _) => {

@@ -40,34 +40,55 @@ pub(crate) fn with_current_shared<R>(f: impl FnOnce(Option<&Arc<Shared>>) -> R) 
 
 /// Restores the previous runtime context when dropped (and the driver's,
 /// which it entered with the runtime).
+/// Not `Send` (the driver's guard is not): it must be dropped on the thread
+/// that entered.
 #[must_use]
 pub(crate) struct EnterGuard {
     prev: Option<Handle>,
-    _driver: Option<weave_driver::EnterGuard>,
+    _driver: weave_driver::EnterGuard,
 }
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
         let prev = self.prev.take();
-        let _ = HANDLE.try_with(|h| *h.borrow_mut() = prev);
+        // The handle replaced is dropped outside the borrow: if it is the
+        // last one, the runtime's state it frees may look for the current
+        // runtime in its drops.
+        let replaced = HANDLE.try_with(|h| h.replace(prev));
+        drop(replaced);
     }
 }
 
 /// Makes `handle` the current runtime until the guard drops, and its
 /// driver the current driver: timers, `call_soon` and sockets find it
-/// through `Driver::current` and `Reactor::current`.
+/// through `Driver::current` and `Reactor::current`. A runtime without a
+/// driver makes no driver current (not the one of a runtime entered
+/// around it), so what it runs finds the same runtime on every thread.
 pub(crate) fn enter(handle: Handle) -> EnterGuard {
-    let driver = handle.shared.driver.as_ref().map(|d| d.enter(run_blocking));
+    let driver = match &handle.shared.driver {
+        Some(driver) => driver.enter(run_blocking),
+        None => weave_driver::EnterGuard::no_driver(),
+    };
     EnterGuard {
-        prev: HANDLE.with(|h| h.borrow_mut().replace(handle)),
+        prev: HANDLE.with(|h| h.replace(Some(handle))),
         _driver: driver,
     }
 }
 
 /// Where the driver's sockets send their blocking jobs (name resolution):
-/// the pool of the runtime current on the calling thread.
+/// the pool of the runtime current on the calling thread, or a thread of
+/// their own if there is none (the guards were dropped out of order, or
+/// the thread is tearing its thread-locals down).
 fn run_blocking(job: weave_driver::BlockingJob) {
-    drop(crate::runtime::spawn_blocking(job));
+    match handle() {
+        Some(handle) => drop(handle.spawn_blocking(job)),
+        None => {
+            std::thread::Builder::new()
+                .name("weave-resolve".into())
+                .spawn(job)
+                .expect("failed to spawn a thread for name resolution");
+        }
+    }
 }
 
 /// Marks the thread as driving futures until dropped.

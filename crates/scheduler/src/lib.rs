@@ -8,8 +8,9 @@
 //! - **Workers** each own a FIFO deque and a LIFO slot for the task they
 //!   just woke; a shared injector takes work from other threads. An idle
 //!   worker steals a batch from a random peer (at most half of them search
-//!   at once) and then parks through the [`Park`] trait, which the `weave`
-//!   facade implements with its timer and I/O driver.
+//!   at once) and then parks through the [`Park`] trait: with a
+//!   [`Driver`] (`Builder::driver`, as the `weave` facade builds it), the
+//!   driver's `WorkerPark`, which drives timers and I/O while it sleeps.
 //! - **The blocking pool** runs [`spawn_blocking`] closures on threads that
 //!   are started on demand and retired when idle.
 //!

@@ -241,7 +241,21 @@ impl Handle {
     }
 
     /// Makes this runtime the current one on this thread until the guard
-    /// drops, so that `spawn` and `Handle::current` work there.
+    /// drops, so that `spawn` and `Handle::current` work there, and its
+    /// driver the current driver (timers, `call_soon` and sockets find it).
+    /// The guard is not `Send`: drop it on this thread, guards of nested
+    /// `enter`s in reverse order.
+    ///
+    /// ```compile_fail
+    /// // Held across an `.await` in a task, the guard would leave a worker
+    /// // inside the other runtime for good:
+    /// let rt = weave_scheduler::Runtime::new().unwrap();
+    /// let other = weave_scheduler::Runtime::new().unwrap().handle().clone();
+    /// rt.spawn(async move {
+    ///     let _inside = other.enter();
+    ///     weave_scheduler::yield_now().await;
+    /// });
+    /// ```
     pub fn enter(&self) -> EnterGuard {
         EnterGuard {
             _inner: context::enter(self.clone()),

@@ -124,3 +124,29 @@ fn loom_each_worker_is_woken_where_it_sleeps() {
         }
     });
 }
+
+/// An idle worker that finds the token held by a busy worker's
+/// zero-timeout poll is woken by its release and takes the token, so the
+/// timers still have a sleeper: a timer inserted afterwards wakes it.
+#[test]
+fn loom_an_idle_worker_takes_the_token_a_busy_worker_released() {
+    model(|| {
+        let driver = driver(2);
+        let d = driver.clone();
+        let idle = thread::spawn(move || d.park(0, None));
+        let d = driver.clone();
+        let busy = thread::spawn(move || d.park(1, Some(Duration::ZERO)));
+        // Due soon: a sleeper that arms after this insert waits briefly
+        // (the model lets a short wait run out); one armed before is woken.
+        // A worker left on its condition variable is reached by neither.
+        // (Not after joining the busy worker: loom blocks a `try_lock`
+        // pending when another thread takes the lock, so the busy worker
+        // would wait for the sleeper, which waits for this insert.)
+        let noop = Entry::Wake(Waker::noop().clone());
+        assert!(driver
+            .insert_timer(Instant::now() + Duration::from_millis(1), noop)
+            .is_some());
+        busy.join().unwrap();
+        idle.join().unwrap();
+    });
+}

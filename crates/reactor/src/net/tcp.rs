@@ -103,10 +103,9 @@ impl TcpStream {
     pub async fn connect<A: ToSocketAddrs + Send + 'static>(addr: A) -> io::Result<TcpStream> {
         each_addr(addr, |addr| async move {
             let fd = sys::socket(&addr, Kind::Stream)?;
-            // (Only a Unix socket reports a full backlog at connect time.)
-            if sys::connect(&fd, Peer::Ip(&addr))? == Connect::BacklogFull {
-                return Err(io::ErrorKind::WouldBlock.into());
-            }
+            // Only a Unix socket reports a full backlog at connect time.
+            let started = sys::connect(&fd, Peer::Ip(&addr))?;
+            debug_assert_eq!(started, Connect::Started);
             let stream = TcpStream {
                 inner: Async::new_nonblocking(std::net::TcpStream::from(fd))?,
             };
