@@ -53,8 +53,9 @@ pub struct Driver {
     parkers: Box<[ThreadPark]>,
     token: Mutex<()>,
     /// Idle workers that found the token taken and sleep on their
-    /// `ThreadPark`: a release of the token wakes one to take it, so an
-    /// idle worker sleeps in the poller whenever one is idle.
+    /// `ThreadPark`: a release of the token wakes one, which takes it on
+    /// its next park, and a worker that goes back to work instead passes
+    /// the wake on (`resume`).
     token_waiters: TokenWaiters,
     handoff: PollerHandoff,
     /// Claimed by the runtime that drives it ([`claim`](Self::claim)).
@@ -210,8 +211,19 @@ impl Driver {
         }
     }
 
+    /// A worker goes back to work after parking. A release of the token
+    /// may have picked it to take the token (while it was also woken for
+    /// work, or just before it unlisted itself): if the token is free, the
+    /// pick goes on to another listed worker. One failed `try_lock` when
+    /// someone is in the poller.
+    pub(crate) fn resume(&self) {
+        if let Some(token) = self.token.try_lock() {
+            self.release(token);
+        }
+    }
+
     /// Releases the driver token and wakes an idle worker that found it
-    /// taken, to sleep in the poller in our place.
+    /// taken, so that it takes the token on its next park.
     fn release(&self, token: MutexGuard<'_, ()>) {
         drop(token);
         if let Some(waiter) = self.token_waiters.take_one() {
@@ -249,7 +261,7 @@ impl std::fmt::Debug for Driver {
     }
 }
 
-/// How worker `index` parks: [`Driver::park`] and [`Driver::unpark`].
+/// How worker `index` parks on its driver: see the module docs.
 #[derive(Debug, Clone)]
 pub struct WorkerPark {
     driver: Arc<Driver>,
@@ -263,5 +275,9 @@ impl Park for WorkerPark {
 
     fn unpark(&self) {
         self.driver.unpark(self.index);
+    }
+
+    fn resume(&self) {
+        self.driver.resume();
     }
 }

@@ -29,12 +29,20 @@ use weave_sync::loom::{AtomicUsize, Condvar, Mutex, Ordering::SeqCst};
 /// ```
 pub trait Park: Send + Sync + 'static {
     /// Blocks the calling worker until [`unpark`](Park::unpark) is called
-    /// or `timeout` passes. `Some(Duration::ZERO)` must not block.
+    /// or `timeout` passes; it may also return early, and the scheduler
+    /// parks again if it finds nothing to do. `Some(Duration::ZERO)` must
+    /// not block.
     fn park(&self, timeout: Option<Duration>);
 
     /// Wakes the worker blocked in [`park`](Park::park), or makes its next
     /// `park` return at once.
     fn unpark(&self);
+
+    /// The worker stops parking and goes back to work. A driver that keeps
+    /// one idle worker in its poller hands that role to another idle
+    /// worker here, in case it had been handed to this one. The default
+    /// does nothing.
+    fn resume(&self) {}
 }
 
 const EMPTY: usize = 0;

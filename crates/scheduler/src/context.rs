@@ -77,8 +77,8 @@ pub(crate) fn enter(handle: Handle) -> EnterGuard {
 
 /// Where the driver's sockets send their blocking jobs (name resolution):
 /// the pool of the runtime current on the calling thread, or a thread of
-/// their own if there is none (the guards were dropped out of order, or
-/// the thread is tearing its thread-locals down).
+/// their own if there is none (the thread is tearing its thread-locals
+/// down, and the runtime's went first).
 fn run_blocking(job: weave_driver::BlockingJob) {
     match handle() {
         Some(handle) => drop(handle.spawn_blocking(job)),

@@ -248,12 +248,14 @@ impl WorkerContext {
                     // Someone woke us as a searcher meanwhile.
                     self.searching.set(true);
                 }
+                self.park_handle().resume();
                 self.share_driven();
                 return;
             }
             if !shared.idle.is_parked(self.index) {
                 // Woken for new work: we count as searching.
                 self.searching.set(true);
+                self.park_handle().resume();
                 return;
             }
         }

@@ -26,7 +26,8 @@ fn is_current(driver: &Arc<Driver>) -> bool {
 fn the_driver_is_current_wherever_the_runtime_is() {
     let (rt, driver) = with_driver(2);
     assert!(Driver::current().is_none());
-    assert!(rt.block_on(async { is_current(&Driver::current().unwrap()) }));
+    let d = driver.clone();
+    assert!(rt.block_on(async move { is_current(&d) }));
     let d = driver.clone();
     assert!(rt
         .block_on(rt.spawn(async move { is_current(&d) }))

@@ -19,6 +19,24 @@ impl Wake for Flag {
     }
 }
 
+/// Joins the model's threads. Under loom, plainly: a thread that never
+/// ends is the defect the model looks for (loom reports the deadlock).
+/// Without loom the clock runs and the real poller is used, so a model's
+/// premise (timers never fire by themselves) does not hold, and a thread
+/// may legitimately sleep on: it is unparked until it ends.
+fn finish(driver: &Arc<Driver>, threads: Vec<thread::JoinHandle<()>>) {
+    #[cfg(not(loom))]
+    while !threads.iter().all(|t| t.is_finished()) {
+        (0..driver.workers()).for_each(|i| driver.unpark(i));
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    #[cfg(loom)]
+    let _ = driver;
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
 fn driver(workers: usize) -> Arc<Driver> {
     Arc::new(Driver::new(workers).expect("a driver"))
 }
@@ -126,14 +144,19 @@ fn loom_each_worker_is_woken_where_it_sleeps() {
 }
 
 /// An idle worker that finds the token held by a busy worker's
-/// zero-timeout poll is woken by its release and takes the token, so the
-/// timers still have a sleeper: a timer inserted afterwards wakes it.
+/// zero-timeout poll is woken by its release, and takes the token when it
+/// parks again (as the scheduler's loop does), so the timers still have a
+/// sleeper: a timer inserted meanwhile wakes it, or is due by the time it
+/// arms.
 #[test]
 fn loom_an_idle_worker_takes_the_token_a_busy_worker_released() {
     model(|| {
         let driver = driver(2);
         let d = driver.clone();
-        let idle = thread::spawn(move || d.park(0, None));
+        let idle = thread::spawn(move || {
+            d.park(0, None);
+            d.park(0, None);
+        });
         let d = driver.clone();
         let busy = thread::spawn(move || d.park(1, Some(Duration::ZERO)));
         // Due soon: a sleeper that arms after this insert waits briefly
@@ -142,11 +165,43 @@ fn loom_an_idle_worker_takes_the_token_a_busy_worker_released() {
         // (Not after joining the busy worker: loom blocks a `try_lock`
         // pending when another thread takes the lock, so the busy worker
         // would wait for the sleeper, which waits for this insert.)
-        let noop = Entry::Wake(Waker::noop().clone());
+        let entry = Entry::Wake(Waker::noop().clone());
         assert!(driver
-            .insert_timer(Instant::now() + Duration::from_millis(1), noop)
+            .insert_timer(Instant::now() + Duration::from_millis(1), entry)
             .is_some());
-        busy.join().unwrap();
-        idle.join().unwrap();
+        finish(&driver, vec![busy, idle]);
+    });
+}
+
+/// A worker woken for work at the same time as a release picked it to
+/// take the token goes back to work (`resume`) and passes the pick on, so
+/// the worker that stays idle still comes to sleep in the poller: the timer
+/// inserted meanwhile reaches it. Workers 0 and 1 are woken for work,
+/// worker 2 stays idle.
+#[test]
+fn loom_a_worker_that_goes_back_to_work_passes_the_token_on() {
+    model(|| {
+        let driver = driver(3);
+        let workers: Vec<_> = (0..2)
+            .map(|i| {
+                let d = driver.clone();
+                thread::spawn(move || {
+                    d.park(i, None);
+                    d.resume();
+                })
+            })
+            .collect();
+        let d = driver.clone();
+        let idle = thread::spawn(move || {
+            d.park(2, None);
+            d.park(2, None);
+        });
+        driver.unpark(0);
+        driver.unpark(1);
+        let entry = Entry::Wake(Waker::noop().clone());
+        assert!(driver
+            .insert_timer(Instant::now() + Duration::from_millis(1), entry)
+            .is_some());
+        finish(&driver, workers.into_iter().chain([idle]).collect());
     });
 }
