@@ -53,10 +53,15 @@ pub struct Driver {
     parkers: Box<[ThreadPark]>,
     token: Mutex<()>,
     /// Idle workers that found the token taken and sleep on their
-    /// `ThreadPark`: a release of the token wakes one, which takes it on
-    /// its next park, and a worker that goes back to work instead passes
-    /// the wake on (`resume`).
+    /// `ThreadPark`. A busy worker's zero-timeout poll releases the token
+    /// with a hand-off: it wakes one of them, which takes the token on its
+    /// next park (or, gone back to work instead, passes the hand-off on:
+    /// `resume`). A sleeper leaving the poller for work does not hand off:
+    /// that would cost a second thread wake per I/O event; the idle worker
+    /// gets the token at that worker's next maintenance turn instead.
     token_waiters: TokenWaiters,
+    /// Worker `i` was handed the token by a release (see `token_waiters`).
+    handed: Box<[AtomicBool]>,
     handoff: PollerHandoff,
     /// Claimed by the runtime that drives it ([`claim`](Self::claim)).
     claimed: AtomicBool,
@@ -75,6 +80,7 @@ impl Driver {
             parkers: (0..workers).map(|_| ThreadPark::new()).collect(),
             token: Mutex::new(()),
             token_waiters: TokenWaiters::new(workers),
+            handed: (0..workers).map(|_| AtomicBool::new(false)).collect(),
             handoff: PollerHandoff::new(),
             claimed: AtomicBool::new(false),
         })
@@ -176,6 +182,8 @@ impl Driver {
             return;
         }
         let parker = &self.parkers[index];
+        // Parking again: a hand-off to us is taken up here.
+        self.handed[index].store(false, SeqCst);
         // Listed before trying the token, so that a holder releasing it
         // after our try sees us (see `token_waiters.rs`).
         self.token_waiters.add(index);
@@ -199,7 +207,9 @@ impl Driver {
                     self.handoff.leave(parker);
                 }
                 self.time.disarm(index);
-                self.release(token);
+                // No hand-off (see `token_waiters`): if this worker found
+                // nothing to do it takes the token again at once.
+                drop(token);
             }
             None => {
                 // The holder may be a busy worker's zero-timeout poll, or
@@ -211,22 +221,23 @@ impl Driver {
         }
     }
 
-    /// A worker goes back to work after parking. A release of the token
-    /// may have picked it to take the token (while it was also woken for
-    /// work, or just before it unlisted itself): if the token is free, the
-    /// pick goes on to another listed worker. One failed `try_lock` when
-    /// someone is in the poller.
-    pub(crate) fn resume(&self) {
-        if let Some(token) = self.token.try_lock() {
-            self.release(token);
+    /// Worker `index` goes back to work after parking. If a release handed
+    /// it the token (while it was also woken for work, or just before it
+    /// unlisted itself), the hand-off goes on to another listed worker.
+    pub(crate) fn resume(&self, index: usize) {
+        if self.handed[index].swap(false, SeqCst) {
+            if let Some(token) = self.token.try_lock() {
+                self.release(token);
+            }
         }
     }
 
-    /// Releases the driver token and wakes an idle worker that found it
-    /// taken, so that it takes the token on its next park.
+    /// Releases the driver token and hands it off: wakes an idle worker
+    /// that found it taken, so that it takes the token on its next park.
     fn release(&self, token: MutexGuard<'_, ()>) {
         drop(token);
         if let Some(waiter) = self.token_waiters.take_one() {
+            self.handed[waiter].store(true, SeqCst);
             self.unpark(waiter);
         }
     }
@@ -278,6 +289,44 @@ impl Park for WorkerPark {
     }
 
     fn resume(&self) {
-        self.driver.resume();
+        self.driver.resume(self.index);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_handed_the_token_passes_it_on_when_it_goes_back_to_work() {
+        let driver = Driver::new(3).unwrap();
+        // Worker 2 sleeps listed; a release picked worker 1, which was
+        // also woken for work and goes back to it.
+        driver.token_waiters.add(2);
+        driver.handed[1].store(true, SeqCst);
+        driver.resume(1);
+        assert!(
+            driver.parkers[2].take_unpark(),
+            "worker 2 was handed the token"
+        );
+        assert!(driver.handed[2].load(SeqCst));
+        assert!(!driver.handed[1].load(SeqCst));
+        // A worker nobody handed the token to passes nothing on.
+        driver.token_waiters.add(2);
+        driver.resume(0);
+        assert!(!driver.parkers[2].take_unpark());
+    }
+
+    #[test]
+    fn a_busy_workers_zero_timeout_park_hands_the_token_to_a_listed_worker() {
+        let driver = Driver::new(2).unwrap();
+        driver.token_waiters.add(0);
+        driver.park(1, Some(Duration::ZERO));
+        assert!(driver.parkers[0].take_unpark());
+        assert!(driver.handed[0].load(SeqCst));
+        // Parking again takes the hand-off up.
+        driver.unpark(0);
+        driver.park(0, None);
+        assert!(!driver.handed[0].load(SeqCst));
     }
 }
