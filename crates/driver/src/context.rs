@@ -105,6 +105,7 @@ impl Driver {
     }
 
     /// The driver current on this thread, if any.
+    #[inline]
     pub fn current() -> Option<Arc<Driver>> {
         CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
     }
@@ -114,6 +115,7 @@ impl Driver {
     /// # Panics
     /// Outside a runtime, naming `what` was called and the fix.
     #[track_caller]
+    #[inline]
     pub fn expect_current(what: &str) -> Arc<Driver> {
         match Driver::current() {
             Some(driver) => driver,

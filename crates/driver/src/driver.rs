@@ -105,17 +105,20 @@ impl Driver {
     }
 
     /// The timers.
+    #[inline]
     pub fn time(&self) -> &TimeDriver {
         &self.time
     }
 
     /// The `call_soon` queue.
+    #[inline]
     pub fn call_soon(&self) -> &CallSoon {
         &self.call_soon
     }
 
     /// The reactor the runtime's sockets register with.
     #[cfg(not(loom))]
+    #[inline]
     pub fn reactor(&self) -> &Arc<weave_reactor::Reactor> {
         &self.io
     }
@@ -128,6 +131,7 @@ impl Driver {
     /// Registers `entry` for `deadline` and, if a worker sleeps for the
     /// timers until a later deadline, wakes it to sleep again for this
     /// one. `None` if the runtime has shut down (the entry is dropped).
+    #[inline]
     pub fn insert_timer(&self, deadline: Instant, entry: Entry) -> Option<Key> {
         let inserted = self.time.insert(deadline, entry)?;
         if let Some(worker) = inserted.wake {
@@ -159,6 +163,7 @@ impl Driver {
     ///
     /// # Panics
     /// If `index` is not below [`workers`](Self::workers).
+    #[inline]
     pub fn unpark(&self, index: usize) {
         if self.handoff.wake(index, &self.parkers[index]) {
             self.io.notify();

@@ -116,11 +116,13 @@ impl TimeDriver {
     }
 
     /// The tick of `deadline`, rounded up (a past deadline is tick 0).
+    #[inline]
     pub fn deadline_tick(&self, deadline: Instant) -> u64 {
         ticks_ceil(deadline.saturating_duration_since(self.start))
     }
 
     /// The current tick, rounded down (reads the clock).
+    #[inline]
     pub(crate) fn now_tick(&self) -> u64 {
         let now = self.elapsed_micros();
         self.seen.fetch_max(now, Relaxed);
@@ -131,16 +133,19 @@ impl TimeDriver {
     /// stands still at the start, so only what a model inserts as due
     /// (tick 0) is due.
     #[cfg(not(loom))]
+    #[inline]
     fn elapsed_micros(&self) -> u64 {
         u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 
     #[cfg(loom)]
+    #[inline]
     fn elapsed_micros(&self) -> u64 {
         0
     }
 
     /// A tick at or before the current time, without reading the clock.
+    #[inline]
     pub fn seen_tick(&self) -> u64 {
         self.seen.load(Relaxed)
     }
@@ -149,6 +154,7 @@ impl TimeDriver {
     /// shut down (the entry is dropped), else its key and the worker that
     /// sleeps for the timers until a later deadline, which the caller must
     /// wake ([`Driver::insert_timer`](crate::Driver::insert_timer) does).
+    #[inline]
     pub(crate) fn insert(&self, deadline: Instant, entry: Entry) -> Option<Inserted> {
         let tick = self.deadline_tick(deadline);
         let mut inner = self.inner.lock();
@@ -170,6 +176,7 @@ impl TimeDriver {
 
     /// Calls `f` on the entry of `key` if it has not fired. A timer that
     /// fired before the runtime shut down reports `Fired`, not `ShutDown`.
+    #[inline]
     pub fn with_entry<R>(&self, key: Key, f: impl FnOnce(&mut Entry) -> R) -> Lookup<R> {
         let mut inner = self.inner.lock();
         match inner.wheel.get_mut(key) {
@@ -182,6 +189,7 @@ impl TimeDriver {
     /// Registers (or refreshes) a sleep that never ends, so that shutdown
     /// reaches it; `false` once the runtime is gone (it never will end,
     /// and nothing will wake it again).
+    #[inline]
     pub fn wait_forever(&self, key: &mut Option<WaitKey>, waker: &Waker) -> bool {
         let mut inner = self.inner.lock();
         if self.closed.load(Relaxed) {
@@ -196,12 +204,14 @@ impl TimeDriver {
     }
 
     /// A never-ending sleep goes away.
+    #[inline]
     pub fn forget_forever(&self, key: WaitKey) {
         let waker = self.inner.lock().forever.remove(key);
         drop(waker);
     }
 
     /// Removes the entry of `key`; `None` if it already fired.
+    #[inline]
     pub fn cancel(&self, key: Key) -> Option<Entry> {
         self.inner.lock().wheel.cancel(key)
     }
