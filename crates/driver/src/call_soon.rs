@@ -11,8 +11,8 @@
 //! not run by then are handed back to be dropped (asyncio drops the
 //! callbacks of a closed loop), and one queued later is dropped at once.
 
-use crate::contain;
 use std::collections::VecDeque;
+use weave_sync::contain;
 use weave_sync::loom::Mutex;
 
 /// A `call_soon` callback.

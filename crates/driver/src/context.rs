@@ -9,36 +9,25 @@
 
 use crate::driver::Driver;
 use std::cell::RefCell;
-use std::marker::PhantomData;
 use std::sync::Arc;
+use weave_sync::scoped::{self, Restore};
 
 thread_local! {
     static CURRENT: RefCell<Option<Arc<Driver>>> = const { RefCell::new(None) };
 }
 
-/// A job for the blocking pool of the runtime being entered.
-pub type BlockingJob = Box<dyn FnOnce() + Send>;
+pub use weave_reactor::BlockingJob;
 
 /// Restores the previously current driver (and reactor) when dropped. Not
 /// `Send`: it must be dropped on the thread that entered, in the reverse
 /// order of entering.
 #[must_use = "the driver stops being current when the guard drops"]
+#[derive(Debug)]
 pub struct EnterGuard {
-    prev: Option<Arc<Driver>>,
+    // Restored first (fields drop in order): the driver, then the reactor.
+    _restore: Restore<Arc<Driver>>,
     #[cfg(not(loom))]
     _reactor: weave_reactor::EnterGuard,
-    _not_send: PhantomData<*const ()>,
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        let prev = self.prev.take();
-        // The driver replaced is dropped outside the borrow: if it is the
-        // last reference, its timers' and callbacks' drops may look for
-        // the current driver.
-        let replaced = CURRENT.try_with(|c| c.replace(prev));
-        drop(replaced);
-    }
 }
 
 impl EnterGuard {
@@ -63,15 +52,8 @@ impl EnterGuard {
         EnterGuard {
             #[cfg(not(loom))]
             _reactor: weave_reactor::enter_fallback(),
-            prev: CURRENT.with(|c| c.replace(None)),
-            _not_send: PhantomData,
+            _restore: scoped::replace(&CURRENT, None),
         }
-    }
-}
-
-impl std::fmt::Debug for EnterGuard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EnterGuard").finish_non_exhaustive()
     }
 }
 
@@ -99,15 +81,14 @@ impl Driver {
         EnterGuard {
             #[cfg(not(loom))]
             _reactor: weave_reactor::enter(self.reactor().clone(), blocking),
-            prev: CURRENT.with(|c| c.replace(Some(self.clone()))),
-            _not_send: PhantomData,
+            _restore: scoped::replace(&CURRENT, Some(self.clone())),
         }
     }
 
     /// The driver current on this thread, if any.
     #[inline]
     pub fn current() -> Option<Arc<Driver>> {
-        CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+        scoped::current(&CURRENT)
     }
 
     /// The driver current on this thread.

@@ -154,7 +154,7 @@ impl Driver {
         self.io.shutdown();
         sleeps.into_iter().for_each(weave_sync::wake_contained);
         for callback in queued.into_iter().chain(timed) {
-            crate::contain::drop_quietly(callback);
+            weave_sync::contain::drop_quietly(callback);
         }
     }
 
@@ -217,9 +217,10 @@ impl Driver {
                 drop(token);
             }
             None => {
-                // The holder may be a busy worker's zero-timeout poll, or
-                // a sleeper about to leave the poller for work: either way
-                // its release wakes us to take the token.
+                // If the holder is a busy worker's zero-timeout poll, its
+                // release wakes us to take the token; if it is a sleeper,
+                // it stays in the poller or, leaving for work, hands the
+                // token over at its next maintenance turn.
                 parker.park(timeout);
                 self.token_waiters.remove(index);
             }

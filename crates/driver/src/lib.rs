@@ -37,8 +37,6 @@
 //! hand-off code that ships under the model checker (`src/tests/`).
 
 mod call_soon;
-#[doc(hidden)]
-pub mod contain;
 mod context;
 mod driver;
 mod handoff;

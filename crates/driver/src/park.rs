@@ -1,13 +1,10 @@
 //! Parking idle workers: the [`Park`] trait the scheduler parks its workers
-//! through, and [`ThreadPark`], the condition-variable implementation: the
-//! scheduler's default when it has no driver, and the flag and sleeping
-//! place of every worker not in the poller when it has one.
-//!
-//! Under `--cfg loom` the atomics, mutex and condition variable are loom's
-//! (through `weave_sync::loom`), so the driver's models run this code.
+//! through, and its implementation for [`ThreadPark`] (weave-sync's
+//! condition-variable parker): the scheduler's default when it has no
+//! driver, and the flag and sleeping place of every worker not in the
+//! poller when it has one.
 
 use std::time::Duration;
-use weave_sync::loom::{AtomicUsize, Condvar, Mutex, Ordering::SeqCst};
 
 /// How an idle worker sleeps and how it is woken.
 ///
@@ -45,75 +42,16 @@ pub trait Park: Send + Sync + 'static {
     fn resume(&self) {}
 }
 
-const EMPTY: usize = 0;
-const PARKED: usize = 1;
-const NOTIFIED: usize = 2;
-
-/// A [`Park`] on a mutex and condition variable, with an atomic fast path
-/// so an `unpark` of a worker that is not asleep costs one atomic swap.
-#[derive(Debug, Default)]
-pub struct ThreadPark {
-    state: AtomicUsize,
-    lock: Mutex<()>,
-    condvar: Condvar,
-}
-
-impl ThreadPark {
-    /// A parker with no pending wake-up.
-    pub fn new() -> ThreadPark {
-        ThreadPark::default()
-    }
-
-    /// Consumes a pending wake-up without blocking; true if there was one.
-    /// For a driver that sleeps elsewhere (e.g. in an I/O poller) and uses
-    /// this parker only as the flag that records `unpark` calls.
-    pub fn take_unpark(&self) -> bool {
-        self.state
-            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-            .is_ok()
-    }
-}
+/// The scheduler's default `Park` and each driver worker's flag; it lives
+/// in weave-sync, whose `block_on` sleeps on it too.
+pub use weave_sync::ThreadPark;
 
 impl Park for ThreadPark {
     fn park(&self, timeout: Option<Duration>) {
-        if self.take_unpark() {
-            return;
-        }
-        if timeout == Some(Duration::ZERO) {
-            return;
-        }
-        let mut guard = self.lock.lock();
-        match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
-            Ok(_) => {}
-            Err(NOTIFIED) => {
-                self.state.store(EMPTY, SeqCst);
-                return;
-            }
-            Err(other) => unreachable!("two threads parked on one ThreadPark (state {other})"),
-        }
-        loop {
-            let timed_out;
-            (guard, timed_out) = match timeout {
-                Some(timeout) => self.condvar.wait_for(guard, timeout),
-                None => (self.condvar.wait(guard), false),
-            };
-            if self.take_unpark() {
-                return;
-            }
-            if timed_out {
-                // Consume a wake that raced with the timeout as well.
-                self.state.store(EMPTY, SeqCst);
-                return;
-            }
-        }
+        ThreadPark::park(self, timeout);
     }
 
     fn unpark(&self) {
-        if self.state.swap(NOTIFIED, SeqCst) == PARKED {
-            // Take the lock so the notification cannot fall between the
-            // parker's state check and its wait.
-            drop(self.lock.lock());
-            self.condvar.notify_one();
-        }
+        ThreadPark::unpark(self);
     }
 }

@@ -17,10 +17,10 @@
 //! rounded up to a tick and the current time down, so nothing fires early.
 
 use crate::call_soon::Callback;
-use crate::contain;
 use std::panic::{self, AssertUnwindSafe};
 use std::task::Waker;
 use std::time::{Duration, Instant};
+use weave_sync::contain;
 use weave_sync::loom::{AtomicBool, AtomicU64, Mutex, Ordering::Relaxed};
 use weave_sync::wait_list::{WaitKey, WaitList};
 use weave_timer::{Key, Wheel};

@@ -7,9 +7,9 @@
 
 use crate::reactor::Reactor;
 use std::cell::RefCell;
-use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use weave_sync::scoped::{self, Restore};
 
 /// A job that must run off the async workers (name resolution).
 pub type BlockingJob = Box<dyn FnOnce() + Send>;
@@ -29,25 +29,9 @@ thread_local! {
 /// must be dropped on the thread that entered, in the reverse order of
 /// entering.
 #[must_use = "the reactor stops being current when the guard drops"]
+#[derive(Debug)]
 pub struct EnterGuard {
-    prev: Option<Current>,
-    _not_send: PhantomData<*const ()>,
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        let prev = self.prev.take();
-        // The value replaced is dropped outside the borrow: its drop may
-        // free a reactor, whose sources' drops may look for the current one.
-        let replaced = CURRENT.try_with(|c| c.replace(prev));
-        drop(replaced);
-    }
-}
-
-impl std::fmt::Debug for EnterGuard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EnterGuard").finish_non_exhaustive()
-    }
+    _restore: Restore<Current>,
 }
 
 /// Makes `reactor` current on this thread until the guard drops: sockets
@@ -88,8 +72,7 @@ pub fn enter_fallback() -> EnterGuard {
 
 fn set(current: Option<Current>) -> EnterGuard {
     EnterGuard {
-        prev: CURRENT.with(|c| c.replace(current)),
-        _not_send: PhantomData,
+        _restore: scoped::replace(&CURRENT, current),
     }
 }
 

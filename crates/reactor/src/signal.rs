@@ -48,10 +48,9 @@ async fn wait_for(signal: i32) -> io::Result<()> {
         // A full pipe means a wake-up is already pending: nothing lost.
         let _ = (&write).write(&[1]);
     };
-    // SAFETY: the action must be async-signal-safe. It makes one
-    // non-blocking `write(2)` on a socket it owns: no allocation, no lock,
-    // no panic (the result is ignored). The handler is unregistered when
-    // the waiting future completes or is dropped.
+    // (The handler is unregistered when this future completes or drops.)
+    // SAFETY: the action is async-signal-safe: one non-blocking `write(2)`
+    // on a socket it owns; no allocation, no lock, no panic.
     let _handler = unsafe { sys::on_signal(signal, action) }?;
     let mut buf = [0u8; 16];
     read.read_with(|mut s| s.read(&mut buf)).await?;

@@ -10,6 +10,7 @@ use crate::worker::WorkerContext;
 use std::cell::{Cell, RefCell};
 use std::ptr;
 use std::sync::Arc;
+use weave_sync::scoped::{self, Restore};
 
 thread_local! {
     static HANDLE: RefCell<Option<Handle>> = const { RefCell::new(None) };
@@ -19,7 +20,7 @@ thread_local! {
 
 /// The runtime this thread is inside, if any.
 pub(crate) fn handle() -> Option<Handle> {
-    HANDLE.try_with(|h| h.borrow().clone()).ok().flatten()
+    scoped::current(&HANDLE)
 }
 
 /// Calls `f` with the shared state of the runtime this thread is inside.
@@ -40,23 +41,11 @@ pub(crate) fn with_current_shared<R>(f: impl FnOnce(Option<&Arc<Shared>>) -> R) 
 
 /// Restores the previous runtime context when dropped (and the driver's,
 /// which it entered with the runtime).
-/// Not `Send` (the driver's guard is not): it must be dropped on the thread
-/// that entered.
+/// Not `Send`: it must be dropped on the thread that entered.
 #[must_use]
 pub(crate) struct EnterGuard {
-    prev: Option<Handle>,
+    _handle: Restore<Handle>,
     _driver: weave_driver::EnterGuard,
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        let prev = self.prev.take();
-        // The handle replaced is dropped outside the borrow: if it is the
-        // last one, the runtime's state it frees may look for the current
-        // runtime in its drops.
-        let replaced = HANDLE.try_with(|h| h.replace(prev));
-        drop(replaced);
-    }
 }
 
 /// Makes `handle` the current runtime until the guard drops, and its
@@ -70,7 +59,7 @@ pub(crate) fn enter(handle: Handle) -> EnterGuard {
         None => weave_driver::EnterGuard::no_driver(),
     };
     EnterGuard {
-        prev: HANDLE.with(|h| h.replace(Some(handle))),
+        _handle: scoped::replace(&HANDLE, Some(handle)),
         _driver: driver,
     }
 }

@@ -2,75 +2,27 @@
 //! on `spawn_blocking` threads or plain threads), the doc examples of every
 //! weave crate, and the scheduler's `block_on` all use this one loop.
 //!
-//! The thread sleeps on a parker of its own, not on `std::thread::park`:
+//! The thread sleeps on a [`ThreadPark`] of its own, not on
+//! `std::thread::park`:
 //! a future that itself parks the thread (a blocking channel receive
 //! inside a poll) could otherwise consume the wake-up meant for the loop,
 //! which would then sleep forever.
 
+use crate::thread_park::ThreadPark;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-const EMPTY: u8 = 0;
-const PARKED: u8 = 1;
-const NOTIFIED: u8 = 2;
+/// The waker of a thread blocked in `block_on`.
+struct Unpark(ThreadPark);
 
-/// A wake-up flag the blocked thread sleeps on. A wake of a thread that is
-/// not asleep (the common case: the future is being polled) costs one
-/// atomic swap; only a sleeping thread is woken through the lock and the
-/// condition variable.
-#[derive(Default)]
-struct Parker {
-    state: AtomicU8,
-    lock: Mutex<()>,
-    condvar: Condvar,
-}
-
-impl Parker {
-    fn park(&self) {
-        if self
-            .state
-            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-            .is_ok()
-        {
-            return;
-        }
-        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        if self
-            .state
-            .compare_exchange(EMPTY, PARKED, SeqCst, SeqCst)
-            .is_err()
-        {
-            // Notified between the first check and the lock.
-            self.state.store(EMPTY, SeqCst);
-            return;
-        }
-        loop {
-            guard = self.condvar.wait(guard).unwrap_or_else(|e| e.into_inner());
-            if self
-                .state
-                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-                .is_ok()
-            {
-                return;
-            }
-        }
-    }
-}
-
-impl Wake for Parker {
+impl Wake for Unpark {
     fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
+        self.0.unpark();
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        if self.state.swap(NOTIFIED, SeqCst) == PARKED {
-            // Take the lock so the notification cannot fall between the
-            // sleeper's state change and its wait.
-            drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
-            self.condvar.notify_one();
-        }
+        self.0.unpark();
     }
 }
 
@@ -84,7 +36,7 @@ pub(crate) fn block_on_with<F: Future, G>(
     future: F,
     mut around_poll: impl FnMut() -> G,
 ) -> F::Output {
-    let parker = Arc::new(Parker::default());
+    let parker = Arc::new(Unpark(ThreadPark::new()));
     let waker = Waker::from(parker.clone());
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
@@ -96,7 +48,7 @@ pub(crate) fn block_on_with<F: Future, G>(
         if let Poll::Ready(out) = polled {
             return out;
         }
-        parker.park();
+        parker.0.park(None);
     }
 }
 

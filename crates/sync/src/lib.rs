@@ -76,6 +76,8 @@ mod batch_semaphore;
 mod block_on;
 mod channel;
 mod condition;
+#[doc(hidden)]
+pub mod contain;
 mod event;
 mod lock;
 #[doc(hidden)]
@@ -84,7 +86,10 @@ mod notify;
 pub mod oneshot;
 pub mod queue;
 mod rwlock;
+#[doc(hidden)]
+pub mod scoped;
 mod semaphore;
+mod thread_park;
 mod thread_safety;
 #[doc(hidden)]
 pub mod wait_list;
@@ -107,7 +112,9 @@ pub use oneshot as oneshot_channel;
 pub use oneshot::oneshot;
 
 #[doc(hidden)]
-pub use wake_list::wake_contained;
+pub use contain::wake_contained;
+#[doc(hidden)]
+pub use thread_park::ThreadPark;
 
 /// Blocks the thread on a future (the doc examples of every weave crate).
 #[doc(hidden)]

@@ -6,6 +6,7 @@
 //! second waker arrives (a broadcast such as `Event::set`). Creating and
 //! dropping an empty list touches two words, not an array of slots.
 
+use crate::contain::wake_contained;
 use std::task::Waker;
 
 /// The first waker inline, the others in a `Vec`.
@@ -48,20 +49,6 @@ impl WakeList {
         }
         if !self.rest.is_empty() {
             wake_each(self.rest);
-        }
-    }
-}
-
-/// Wakes `waker`, swallowing a panic (and one from dropping its payload):
-/// for code that wakes on behalf of others, where one foreign waker's
-/// panic must not stop the rest. The reactor and the facade's drivers use
-/// it too, which is why it is public (hidden from the docs).
-#[inline]
-pub fn wake_contained(waker: Waker) {
-    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake())) {
-        if let Err(again) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(payload)))
-        {
-            std::mem::forget(again);
         }
     }
 }

@@ -13,7 +13,8 @@
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
-use weave_driver::{contain, Callback, Driver};
+use weave_driver::{Callback, Driver};
+use weave_sync::contain;
 
 /// Callbacks run back to back before the drainer yields to other tasks.
 const BATCH: usize = 64;

@@ -20,6 +20,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::{self, NonNull};
 use std::task::{Context, Poll, Waker};
+use weave_sync::contain::{drop_quietly, wake_by_ref_contained};
 
 /// The vtable of tasks with future `F` and scheduler `S`.
 pub(crate) fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
@@ -214,7 +215,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 if let Some(waker) = unsafe { &*ptr } {
                     // A panicking waker must not unwind through the worker
                     // or skip the reference count below.
-                    let _ = panic::catch_unwind(AssertUnwindSafe(|| waker.wake_by_ref()));
+                    wake_by_ref_contained(waker);
                 }
             });
             if !header
@@ -360,11 +361,6 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             .scheduler
             .schedule(Notified::from_raw(self.raw()), false);
     }
-}
-
-/// Drops a value, swallowing a panic from its `Drop`.
-fn drop_quietly<T>(value: T) {
-    let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(value)));
 }
 
 /// # Safety
