@@ -194,7 +194,8 @@ impl<T: AsRawFd> Async<T> {
 
     /// Waits for readiness, runs `op`, and repeats until it does not
     /// return `WouldBlock`. `drained(&result)` says whether a successful
-    /// result proves the direction is no longer ready.
+    /// result proves the direction is no longer ready. Each readiness the
+    /// `Ready` future gets spends one unit of the task's budget.
     async fn io_with<R>(
         &self,
         dir: Direction,
@@ -214,7 +215,10 @@ impl<T: AsRawFd> Async<T> {
         }
     }
 
-    /// The `poll` form of [`io_with`](Self::io_with).
+    /// The `poll` form of [`io_with`](Self::io_with). A completed
+    /// operation spends one unit of the task's budget (see
+    /// `weave_sync::coop`); with none left it returns `Pending` and wakes
+    /// the task before trying.
     fn poll_io<R>(
         &self,
         dir: Direction,
@@ -222,12 +226,12 @@ impl<T: AsRawFd> Async<T> {
         mut op: impl FnMut(&T) -> io::Result<R>,
         drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
-        loop {
+        weave_sync::coop::poll_budgeted(cx, |cx| loop {
             let tick = ready!(self.source.poll_ready(dir, cx))?;
             if let Some(result) = self.settle(dir, tick, op(self.get_ref()), &drained) {
                 return Poll::Ready(result);
             }
-        }
+        })
     }
 
     /// The outcome of one operation made after the event of `tick`:

@@ -238,6 +238,16 @@ impl Future for Ready<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         let this = &mut *self;
+        // One unit of the task's budget per readiness it gets (see
+        // `weave_sync::coop`): a socket that is always ready still lets the
+        // worker run timers, I/O and other tasks.
+        weave_sync::coop::poll_budgeted(cx, |cx| this.poll_wait(cx))
+    }
+}
+
+impl Ready<'_> {
+    fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let this = self;
         let mut dirs = this.source.dirs.lock();
         let closed = dirs.closed;
         let d = &mut dirs[this.dir];

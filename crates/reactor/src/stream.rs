@@ -62,9 +62,13 @@ pub struct StreamReader {
 
 impl StreamReader {
     /// Refills the buffer if it is empty; returns what it holds (empty at
-    /// end of stream).
+    /// end of stream). Either way one unit of the task's budget is spent
+    /// (see `weave_sync::coop`): a task reading a flood of buffered lines
+    /// still lets the worker run other work.
     async fn fill(&mut self) -> io::Result<&[u8]> {
-        if self.pos == self.filled {
+        if self.pos < self.filled {
+            weave_sync::coop::consume_budget().await;
+        } else {
             let buf = &mut self.buf;
             self.filled = self
                 .stream

@@ -39,7 +39,6 @@ mod blocking;
 mod builder;
 mod clock;
 mod context;
-pub mod coop;
 mod idle;
 mod metrics;
 mod queue;
@@ -53,12 +52,15 @@ mod worker;
 mod yield_now;
 
 pub use context::is_driving;
-pub use coop::unconstrained;
 pub use metrics::Metrics;
 pub use runtime::{spawn, spawn_blocking, Builder, EnterGuard, Handle, NoRuntime, Runtime};
 pub use task::{current_task, JoinError, JoinHandle, TaskId, TaskInfo, TaskState};
 pub use task_builder::TaskBuilder;
 pub use weave_driver::{Driver, Park, ThreadPark};
+/// The cooperative budget (it lives in weave-sync, the crate every
+/// budgeted operation can reach).
+pub use weave_sync::coop;
+pub use weave_sync::coop::unconstrained;
 pub use yield_now::yield_now;
 
 /// The synchronization facade (loom's types under `--cfg loom`).

@@ -96,6 +96,13 @@ impl Future for BarrierWait {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<BarrierWaitResult> {
         let this = &mut *self;
         assert!(!this.done, "BarrierWait polled after it completed");
+        crate::coop::poll_budgeted(cx, |cx| this.poll_wait(cx))
+    }
+}
+
+impl BarrierWait {
+    fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<BarrierWaitResult> {
+        let this = self;
         let mut wake = WakeList::new();
         let result = {
             let mut state = this.barrier.state.lock();

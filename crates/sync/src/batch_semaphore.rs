@@ -278,12 +278,14 @@ impl<H: HasSemaphore + Unpin> std::future::Future for Acquire<H> {
 
     fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<H> {
         let this = &mut *self;
-        let holder = this
-            .holder
-            .as_ref()
-            .expect("Acquire polled after it completed");
-        std::task::ready!(this.slot.poll(holder.semaphore(), cx));
-        Poll::Ready(this.holder.take().expect("checked above"))
+        crate::coop::poll_budgeted(cx, |cx| {
+            let holder = this
+                .holder
+                .as_ref()
+                .expect("Acquire polled after it completed");
+            std::task::ready!(this.slot.poll(holder.semaphore(), cx));
+            Poll::Ready(this.holder.take().expect("checked above"))
+        })
     }
 }
 

@@ -130,14 +130,16 @@ impl Future for CondWait {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        if this.notified {
-            return Poll::Ready(());
-        }
-        let ready = poll_notified(&mut this.waiters.lock(), &mut this.key, cx);
-        if ready.is_ready() {
-            this.notified = true;
-        }
-        ready
+        crate::coop::poll_budgeted(cx, |cx| {
+            if this.notified {
+                return Poll::Ready(());
+            }
+            let ready = poll_notified(&mut this.waiters.lock(), &mut this.key, cx);
+            if ready.is_ready() {
+                this.notified = true;
+            }
+            ready
+        })
     }
 }
 

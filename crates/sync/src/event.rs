@@ -101,11 +101,13 @@ impl Future for EventWait {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        let mut state = this.event.state.lock();
-        if this.key.is_none() && state.set {
-            return Poll::Ready(());
-        }
-        poll_notified(&mut state.waiters, &mut this.key, cx)
+        crate::coop::poll_budgeted(cx, |cx| {
+            let mut state = this.event.state.lock();
+            if this.key.is_none() && state.set {
+                return Poll::Ready(());
+            }
+            poll_notified(&mut state.waiters, &mut this.key, cx)
+        })
     }
 }
 

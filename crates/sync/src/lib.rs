@@ -78,6 +78,7 @@ mod channel;
 mod condition;
 #[doc(hidden)]
 pub mod contain;
+pub mod coop;
 mod event;
 mod lock;
 #[doc(hidden)]

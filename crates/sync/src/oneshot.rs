@@ -171,6 +171,12 @@ impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        crate::coop::poll_budgeted(cx, |cx| self.poll_recv(cx))
+    }
+}
+
+impl<T> Receiver<T> {
+    fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
         let inner = &*self.inner;
         let state = inner.state.load(Acquire);
         if state & TX_DONE != 0 {

@@ -124,6 +124,11 @@ pub use time::{
 };
 pub use weave_scheduler::{Metrics, NoRuntime, TaskInfo, TaskState};
 
+/// The cooperative budget every weave operation that can wait spends (see
+/// [`unconstrained`] to opt out, and `poll_budgeted` / `consume_budget`
+/// for futures of your own).
+pub use weave_scheduler::coop;
+
 /// `#[weave::main]` and `#[weave::test]`: run an `async fn` on a fresh
 /// runtime (`worker_threads = N` optional). See the `weave-macros` crate.
 pub use weave_macros::{main, test};

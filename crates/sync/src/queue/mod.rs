@@ -385,6 +385,13 @@ impl<T, S: Store<T>> Future for Put<'_, T, S> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        crate::coop::poll_budgeted(cx, |cx| this.poll_put(cx))
+    }
+}
+
+impl<T, S: Store<T>> Put<'_, T, S> {
+    fn poll_put(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), QueueShutDown<T>>> {
+        let this = self;
         let mut wake = WakeList::new();
         let result = {
             let mut state = this.queue.state.lock();
@@ -447,6 +454,13 @@ impl<T, S: Store<T>> Future for Get<'_, T, S> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        crate::coop::poll_budgeted(cx, |cx| this.poll_get(cx))
+    }
+}
+
+impl<T, S: Store<T>> Get<'_, T, S> {
+    fn poll_get(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, QueueShutDown<()>>> {
+        let this = self;
         let mut wake = WakeList::new();
         let result = {
             let mut state = this.queue.state.lock();
@@ -500,6 +514,13 @@ impl<T, S> Future for Join<'_, T, S> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
+        crate::coop::poll_budgeted(cx, |cx| this.poll_join(cx))
+    }
+}
+
+impl<T, S> Join<'_, T, S> {
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self;
         let mut state = this.queue.state.lock();
         loop {
             if this.key.is_none() && state.unfinished == 0 {

@@ -7,6 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+use weave_scheduler::coop;
 
 /// Runs `future` with a time limit (asyncio's `asyncio.wait_for`): its
 /// output, or [`TimeoutError`] once `timeout` has passed, in which case the
@@ -97,6 +98,7 @@ impl<F: Future> Future for Timeout<F> {
             .as_mut()
             .as_pin_mut()
             .expect("Timeout polled after it completed");
+        let had_budget = coop::has_budget_remaining();
         if let Poll::Ready(output) = future.poll(cx) {
             this.future.set(None);
             *this.sleep = None;
@@ -121,7 +123,15 @@ impl<F: Future> Future for Timeout<F> {
         let sleep = this
             .sleep
             .get_or_insert_with(|| super::sleep::sleep_until(deadline));
-        match Pin::new(sleep).poll(cx) {
+        // If the guarded future spent the task's last unit of budget, the
+        // timer is polled without the budget: a future whose awaits are
+        // always ready still times out.
+        let expired = if had_budget && !coop::has_budget_remaining() {
+            coop::with_unconstrained(|| Pin::new(&mut *sleep).poll(cx))
+        } else {
+            Pin::new(sleep).poll(cx)
+        };
+        match expired {
             Poll::Ready(()) => {
                 // Cancel the inner future: drop it now.
                 this.future.set(None);
