@@ -79,10 +79,17 @@ impl Shared {
     /// skipped waking anyone, counting on it (see [`crate::idle`]).
     pub(crate) fn park_worker(&self, index: usize, was_searching: bool) {
         if self.idle.park(index, was_searching) == Searchers::WasLast {
-            fence(SeqCst);
-            if self.has_stealable_work() {
-                self.notify_parked();
-            }
+            self.recheck_queues();
+        }
+    }
+
+    /// What the last searcher does when it stops without having found
+    /// work (it parks, or goes on with its own yielded tasks): if any queue
+    /// holds work, wakes a parked worker for it.
+    pub(crate) fn recheck_queues(&self) {
+        fence(SeqCst);
+        if self.has_stealable_work() {
+            self.notify_parked();
         }
     }
 

@@ -10,15 +10,19 @@
 //! 1. every [`MAINTENANCE_INTERVAL`] ticks, poll the driver without
 //!    blocking (`park(Some(ZERO))`) and move the deferred (yielded) tasks to
 //!    the back of the local queue;
-//! 2. take a task: the local queue, then the injector (the injector first
-//!    every [`GLOBAL_QUEUE_INTERVAL`] ticks, for fairness); when the local
-//!    queue is empty and tasks are deferred, do step 1 now; then steal from
-//!    a random peer, at most half the workers searching at once;
-//! 3. run it, then up to [`MAX_LIFO_POLLS`] tasks it woke through the LIFO
-//!    slot;
+//! 2. take a task: the local queue (the injector first every
+//!    [`GLOBAL_QUEUE_INTERVAL`] ticks, for fairness), then the injector,
+//!    then steal from a random peer (at most half the workers searching at
+//!    once), and only then the deferred tasks, after step 1: a task that
+//!    keeps yielding never holds back remote spawns or a busy peer's queue;
+//! 3. run it with a fresh cooperative budget, then up to
+//!    [`MAX_LIFO_POLLS`] tasks it woke through the LIFO slot on what is
+//!    left of that budget (a chain of message passing shares one budget, as
+//!    one task would);
 //! 4. with nothing found, park (see [`crate::idle`] for the protocol).
 
 use crate::context;
+use crate::coop;
 use crate::idle::{Searchers, SelfUnpark};
 use crate::metrics::LocalStats;
 use crate::queue::Local;
@@ -93,7 +97,7 @@ impl WorkerContext {
             if tick % MAINTENANCE_INTERVAL == 0 {
                 self.maintenance();
             }
-            match self.next_task(tick).or_else(|| self.steal()) {
+            match self.next_task(tick) {
                 Some(task) => self.run_task(task),
                 None => self.park(),
             }
@@ -104,8 +108,8 @@ impl WorkerContext {
     fn maintenance(&self) {
         self.publish_stats();
         self.drive(Some(Duration::ZERO));
-        self.share_driven();
-        self.wake_deferred();
+        self.requeue_deferred();
+        self.share_queued();
     }
 
     fn publish_stats(&self) {
@@ -120,29 +124,24 @@ impl WorkerContext {
         self.driving.set(false);
     }
 
-    /// After driving: if more than one task is queued here, wakes a peer
-    /// to share them (this worker runs the first itself).
-    fn share_driven(&self) {
+    /// After driving or re-queueing: if more than one task is queued here,
+    /// wakes a peer to share them (this worker runs the first itself; one
+    /// task alone is not worth a peer's wake-up).
+    fn share_queued(&self) {
         if self.local.len() > 1 {
             self.shared.notify_parked();
         }
     }
 
-    /// Moves the yielded tasks to the back of the local queue; false if
-    /// there were none.
-    fn wake_deferred(&self) -> bool {
+    /// Moves the yielded tasks to the back of the local queue.
+    fn requeue_deferred(&self) {
         let mut deferred = self.deferred.borrow_mut();
-        if deferred.is_empty() {
-            return false;
-        }
         for task in deferred.drain(..) {
             self.local.push(task);
         }
-        drop(deferred);
-        self.shared.notify_parked();
-        true
     }
 
+    /// The next task to run: see the module docs, step 2.
     fn next_task(&self, tick: u32) -> Option<Notified> {
         if tick % GLOBAL_QUEUE_INTERVAL == 0 {
             if let Some(task) = self.shared.injector.pop() {
@@ -152,15 +151,35 @@ impl WorkerContext {
         if let Some(task) = self.local.pop() {
             return Some(task);
         }
-        if !self.deferred.borrow().is_empty() {
-            // Every other ready task has run: give the driver its turn, then
-            // the yielded tasks theirs.
-            self.maintenance();
-            if let Some(task) = self.local.pop() {
-                return Some(task);
-            }
+        if let Some(task) = self.shared.injector.steal_into(&self.local) {
+            return Some(task);
         }
-        self.shared.injector.steal_into(&self.local)
+        if let Some(task) = self.steal() {
+            return Some(task);
+        }
+        self.next_deferred()
+    }
+
+    /// Every other source of work is empty: the driver gets its turn, then
+    /// the yielded tasks theirs. `None` if no task yielded.
+    fn next_deferred(&self) -> Option<Notified> {
+        if self.deferred.borrow().is_empty() {
+            return None;
+        }
+        self.end_search();
+        self.maintenance();
+        self.local.pop()
+    }
+
+    /// Stops searching without having found work elsewhere (this worker
+    /// goes on with its own yielded tasks). As when parking, the last
+    /// searcher looks at the queues once more: work pushed while it
+    /// searched may have woken nobody, counting on it (see [`crate::idle`]).
+    fn end_search(&self) {
+        if self.searching.replace(false) && self.shared.idle.stop_searching() == Searchers::WasLast
+        {
+            self.shared.recheck_queues();
+        }
     }
 
     fn steal(&self) -> Option<Notified> {
@@ -204,11 +223,14 @@ impl WorkerContext {
             self.shared.notify_parked();
         }
         self.in_task.set(true);
+        let _budget = coop::reset_budget();
         self.poll(task);
         let mut lifo_polls = 0;
         while let Some(next) = self.lifo.take() {
             lifo_polls += 1;
-            if lifo_polls > MAX_LIFO_POLLS {
+            if lifo_polls > MAX_LIFO_POLLS || !coop::has_budget_remaining() {
+                // The chain has had its share: the woken task queues up
+                // behind the rest (a peer may take it).
                 self.local.push(next);
                 self.shared.notify_parked();
                 break;
@@ -249,7 +271,7 @@ impl WorkerContext {
                     self.searching.set(true);
                 }
                 self.park_handle().resume();
-                self.share_driven();
+                self.share_queued();
                 return;
             }
             if !shared.idle.is_parked(self.index) {

@@ -13,7 +13,6 @@ use super::error::Repr;
 use super::raw::{Cell, Header, RawTask, Stage, Vtable};
 use super::state::{JoinDropped, RefDec, ToIdle, ToRunning};
 use super::{waker, JoinError, Notified, Schedule, Task};
-use crate::coop;
 use std::future::Future;
 use std::mem::{self, ManuallyDrop};
 use std::panic::{self, AssertUnwindSafe};
@@ -150,8 +149,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         // poll, during which our `Notified` reference keeps the task alive.
         let waker = ManuallyDrop::new(unsafe { Waker::from_raw(raw_waker) });
         let mut cx = Context::from_waker(&waker);
+        // The budget is the worker's to set: one for a task and the tasks
+        // it hands on through the LIFO slot (`worker.rs`).
         let _task = super::current::enter_task(self.header().id);
-        let _budget = coop::reset_budget();
         // SAFETY: `RUNNING` is ours.
         match unsafe { self.poll_future(&mut cx) } {
             // SAFETY: `RUNNING` and the `Notified` reference are ours.
