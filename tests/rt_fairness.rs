@@ -232,13 +232,35 @@ fn every_kind_of_ready_operation_lets_a_timer_fire() {
     }
 }
 
-/// One worker, one task that keeps yielding, 100 tasks spawned from
-/// outside: once the last is spawned, they all run before the yielder
+/// Blocks the calling worker (the poll never returns) until `release`;
+/// sets `running` first. Used to leave exactly one worker free.
+async fn block_worker(running: Arc<AtomicBool>, release: Arc<AtomicBool>) {
+    running.store(true, SeqCst);
+    let deadline = Instant::now() + 3 * support::PATIENCE;
+    while !release.load(SeqCst) {
+        assert!(Instant::now() < deadline, "never released");
+        std::thread::yield_now();
+    }
+}
+
+/// One free worker, one task on it that keeps yielding, 100 tasks spawned
+/// from outside: once the last is spawned, they all run before the yielder
 /// runs more than a couple of times (before, the injector was looked at
-/// only every 61st tick: thousands of yields).
+/// only every 61st tick while a task yielded: thousands of yields). On two
+/// workers the other one is kept busy, so the count does not depend on
+/// how the two threads are scheduled.
 fn yields_do_not_hold_back_remote_spawns(workers: usize) {
     watchdog("yields and remote spawns", move || {
         let rt = runtime(workers);
+        let release = Arc::new(AtomicBool::new(false));
+        let blockers: Vec<_> = (1..workers)
+            .map(|_| {
+                let running = Arc::new(AtomicBool::new(false));
+                let blocker = rt.spawn(block_worker(running.clone(), release.clone()));
+                until_blocking("a worker is blocked", || running.load(SeqCst));
+                blocker
+            })
+            .collect();
         let yields = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let yielder = {
@@ -266,7 +288,13 @@ fn yields_do_not_hold_back_remote_spawns(workers: usize) {
         until_blocking("the remote spawns run", || done.load(SeqCst) == 100);
         let meanwhile = at_last_done.load(SeqCst).saturating_sub(at_last_spawn);
         stop.store(true, SeqCst);
-        rt.block_on(yielder).unwrap();
+        release.store(true, SeqCst);
+        rt.block_on(async {
+            yielder.await.unwrap();
+            for b in blockers {
+                b.await.unwrap();
+            }
+        });
         assert!(
             meanwhile <= 3,
             "{meanwhile} yields ran while 100 spawned tasks waited in the injector"
@@ -290,45 +318,103 @@ fn yields_do_not_hold_back_remote_spawns_on_two_workers() {
 fn a_yielding_task_does_not_stop_its_worker_from_stealing() {
     watchdog("stealing beside a yielder", || {
         let rt = runtime(2);
-        let stop = Arc::new(AtomicBool::new(false));
         let ran = Arc::new(AtomicUsize::new(0));
-        let yielders: Vec<_> = (0..2)
-            .map(|_| {
-                let stop = stop.clone();
-                rt.spawn(async move {
-                    while !stop.load(SeqCst) {
-                        weave::yield_now().await;
-                    }
-                })
-            })
-            .collect();
-        // From inside a task: the batch lands in that worker's local queue
-        // (all but the last, which waits in its LIFO slot, not stealable)
-        // and the task then blocks its worker until the rest has run, so
-        // the other worker — whose task keeps yielding — must steal it.
+        let yielding = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
+        // The blocker takes one worker and keeps it until the batch it
+        // spawns into its own local queue has run (all but the last task,
+        // which waits in its LIFO slot, not stealable) ...
+        let started = Arc::new(AtomicBool::new(false));
         let blocker = {
-            let ran = ran.clone();
+            let (ran, yielding, started) = (ran.clone(), yielding.clone(), started.clone());
             rt.spawn(async move {
+                started.store(true, SeqCst);
+                let deadline = Instant::now() + 3 * support::PATIENCE;
+                while !yielding.load(SeqCst) {
+                    assert!(Instant::now() < deadline, "the yielder never ran");
+                    std::thread::yield_now();
+                }
                 for _ in 0..50 {
                     let ran = ran.clone();
                     drop(weave::spawn(async move {
                         ran.fetch_add(1, SeqCst);
                     }));
                 }
-                let deadline = Instant::now() + 3 * support::PATIENCE;
                 while ran.load(SeqCst) < 49 {
                     assert!(Instant::now() < deadline, "the batch was never stolen");
                     std::thread::yield_now();
                 }
             })
         };
+        until_blocking("the blocker runs", || started.load(SeqCst));
+        // ... so the yielder, spawned after it, runs on the other worker,
+        // which must steal the batch between its yields.
+        let yielder = {
+            let (yielding, stop) = (yielding.clone(), stop.clone());
+            rt.spawn(async move {
+                while !stop.load(SeqCst) {
+                    yielding.store(true, SeqCst);
+                    weave::yield_now().await;
+                }
+            })
+        };
         rt.block_on(blocker).unwrap();
         stop.store(true, SeqCst);
-        rt.block_on(async {
-            for y in yielders {
-                y.await.unwrap();
-            }
-        });
+        rt.block_on(yielder).unwrap();
+    });
+}
+
+/// Members of one task's `gather!` / `gather` share its budget: a member
+/// that spends it on every poll does not starve the others (they are
+/// polled first in turn), and a `wait_for` among them still times out.
+#[test]
+fn gathered_members_beside_a_spinning_one_make_progress() {
+    watchdog("gather beside a spinner", || {
+        weave::Runtime::builder()
+            .worker_threads(1)
+            .build()
+            .unwrap()
+            .block_on(async {
+                let stop = Arc::new(AtomicBool::new(false));
+                let spin = |stop: Arc<AtomicBool>| async move {
+                    let event = Event::new();
+                    event.set();
+                    while !stop.load(SeqCst) {
+                        event.wait().await;
+                    }
+                };
+                // A sibling that needs many units, over many polls.
+                let busy = |stop: Arc<AtomicBool>| async move {
+                    let lock = Lock::new(0);
+                    for _ in 0..1_000 {
+                        *lock.lock().await += 1;
+                    }
+                    stop.store(true, SeqCst);
+                };
+                weave::gather!(spin(stop.clone()), busy(stop.clone())).await;
+
+                stop.store(false, SeqCst);
+                let timed = {
+                    let stop = stop.clone();
+                    async move {
+                        let out =
+                            weave::wait_for(std::future::pending::<()>(), Duration::from_millis(5))
+                                .await;
+                        stop.store(true, SeqCst);
+                        assert!(out.is_err());
+                    }
+                };
+                weave::gather!(spin(stop.clone()), timed).await;
+
+                stop.store(false, SeqCst);
+                type Member = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+                let members: Vec<Member> = vec![
+                    Box::pin(spin(stop.clone())),
+                    Box::pin(spin(stop.clone())),
+                    Box::pin(busy(stop.clone())),
+                ];
+                weave::gather(members).await;
+            });
     });
 }
 

@@ -170,7 +170,11 @@ impl StreamReader {
 impl futures_io::AsyncBufRead for StreamReader {
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         let this = self.get_mut();
-        if this.pos == this.filled {
+        if this.pos < this.filled {
+            // Served from the buffer: one unit of budget all the same, as
+            // the async reads spend.
+            ready!(weave_sync::coop::poll_budgeted(cx, |_| Poll::Ready(())));
+        } else {
             let buf = &mut this.buf;
             this.filled = ready!(this
                 .stream

@@ -124,11 +124,13 @@ impl WorkerContext {
         self.driving.set(false);
     }
 
-    /// After driving or re-queueing: if more than one task is queued here,
-    /// wakes a peer to share them (this worker runs the first itself; one
-    /// task alone is not worth a peer's wake-up).
+    /// After driving or re-queueing: if more than one task is ready here
+    /// (queued locally, or one queued and the injector not empty), wakes a
+    /// peer to share them (this worker runs the first itself; one task
+    /// alone is not worth a peer's wake-up).
     fn share_queued(&self) {
-        if self.local.len() > 1 {
+        let queued = self.local.len();
+        if queued > 1 || (queued == 1 && !self.shared.injector.is_empty()) {
             self.shared.notify_parked();
         }
     }

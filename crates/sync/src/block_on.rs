@@ -40,6 +40,12 @@ pub(crate) fn block_on_with<F: Future, G>(
     let waker = Waker::from(parker.clone());
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
+    // The caller's budget is not the future's: a `blocking_lock` called by
+    // a task that spent its budget would otherwise be held back forever,
+    // each poll waking the loop for another that is held back too.
+    // `around_poll` may set a budget of its own (the scheduler's
+    // `block_on` gives each poll a fresh one).
+    let _unbudgeted = crate::coop::disable_budget();
     loop {
         let polled = {
             let _around = around_poll();

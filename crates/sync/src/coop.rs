@@ -22,6 +22,7 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::task::{Context, Poll};
 
 /// Steps a task may take per poll.
@@ -32,10 +33,12 @@ thread_local! {
     static BUDGET_LEFT: Cell<Option<u8>> = const { Cell::new(None) };
 }
 
-/// Restores the previous budget when dropped.
+/// Restores the previous budget when dropped. Not `Send`: it restores
+/// this thread's budget, and must drop on it, within the poll it was made
+/// in.
 #[doc(hidden)]
 #[must_use = "the budget is restored when the guard drops"]
-pub struct ResetGuard(Option<u8>);
+pub struct ResetGuard(Option<u8>, PhantomData<*const ()>);
 
 impl Drop for ResetGuard {
     fn drop(&mut self) {
@@ -47,13 +50,13 @@ impl Drop for ResetGuard {
 /// runtime's; a future that calls it would lift its own limit).
 #[doc(hidden)]
 pub fn reset_budget() -> ResetGuard {
-    ResetGuard(BUDGET_LEFT.with(|b| b.replace(Some(BUDGET))))
+    ResetGuard(BUDGET_LEFT.with(|b| b.replace(Some(BUDGET))), PhantomData)
 }
 
 /// Lifts the budget on this thread until the guard drops.
 #[doc(hidden)]
 pub fn disable_budget() -> ResetGuard {
-    ResetGuard(BUDGET_LEFT.with(|b| b.replace(None)))
+    ResetGuard(BUDGET_LEFT.with(|b| b.replace(None)), PhantomData)
 }
 
 /// Spends one unit of budget, or returns `Pending` (waking the task so it
@@ -82,22 +85,24 @@ pub fn disable_budget() -> ResetGuard {
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     let left = BUDGET_LEFT.try_with(|b| b.get()).ok().flatten();
     match left {
-        None => Poll::Ready(RestoreOnPending(None)),
+        None => Poll::Ready(RestoreOnPending(None, PhantomData)),
         Some(0) => {
             cx.waker().wake_by_ref();
             Poll::Pending
         }
         Some(n) => {
             BUDGET_LEFT.with(|b| b.set(Some(n - 1)));
-            Poll::Ready(RestoreOnPending(Some(n)))
+            Poll::Ready(RestoreOnPending(Some(n), PhantomData))
         }
     }
 }
 
 /// A unit of budget spent by [`poll_proceed`]; dropping it without calling
-/// [`made_progress`](RestoreOnPending::made_progress) refunds it.
+/// [`made_progress`](RestoreOnPending::made_progress) refunds it. Drop it
+/// within the poll that made it (it is not `Send`, so a future cannot keep
+/// it across an `.await` and still be spawned).
 #[must_use = "drop it to refund the unit, or call made_progress()"]
-pub struct RestoreOnPending(Option<u8>);
+pub struct RestoreOnPending(Option<u8>, PhantomData<*const ()>);
 
 impl RestoreOnPending {
     /// The step produced a result: keep the unit spent.

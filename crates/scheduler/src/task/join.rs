@@ -91,12 +91,16 @@ impl<T> JoinHandle<T> {
     /// assert_eq!(rt.block_on(handle).unwrap(), 5); // the output is still there
     /// ```
     pub fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
-        // SAFETY: we are this task's `JoinHandle`, and `&mut self` excludes
-        // a concurrent read of the output by this same handle.
-        match unsafe { self.raw.poll_finished(cx.waker()) } {
-            Some(failed) => Poll::Ready(failed),
-            None => Poll::Pending,
-        }
+        // A completion spends a unit of the task's budget, as awaiting
+        // the handle does.
+        crate::coop::poll_budgeted(cx, |cx| {
+            // SAFETY: we are this task's `JoinHandle`, and `&mut self`
+            // excludes a concurrent read of the output by this same handle.
+            match unsafe { self.raw.poll_finished(cx.waker()) } {
+                Some(failed) => Poll::Ready(failed),
+                None => Poll::Pending,
+            }
+        })
     }
 }
 

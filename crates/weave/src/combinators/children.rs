@@ -200,7 +200,22 @@ impl<F: Future> Children<F> {
             }
             batch.append(&mut woken.ready);
         }
-        for &index in &batch {
+        for (at, &index) in batch.iter().enumerate() {
+            if at > 0 && !weave_scheduler::coop::has_budget_remaining() {
+                // The task's budget is spent: the children not polled yet
+                // go first next time (still queued, so a wake does not
+                // queue them twice), and the task comes back for them.
+                let mut woken = self.shared.lock();
+                let rest: Vec<usize> = batch[at..]
+                    .iter()
+                    .copied()
+                    .chain(woken.ready.drain(..))
+                    .collect();
+                woken.ready = rest;
+                drop(woken);
+                cx.waker().wake_by_ref();
+                break;
+            }
             let Slot::Pending {
                 future,
                 flag,

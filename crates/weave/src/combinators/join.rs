@@ -47,13 +47,17 @@ macro_rules! join_type {
         #[must_use = "futures do nothing unless awaited"]
         pub struct $name<$($f: Future),+> {
             $($field: MaybeDone<$f>,)+
+            /// The member polled first next time: it moves on by one each
+            /// poll, so a member that spends the task's whole budget does
+            /// not leave the others none, poll after poll.
+            first: usize,
         }
 
         impl<$($f: Future),+> $name<$($f),+> {
             #[doc(hidden)]
             #[allow(clippy::too_many_arguments)]
             pub fn new($($field: $f),+) -> Self {
-                $name { $($field: MaybeDone::new($field),)+ }
+                $name { $($field: MaybeDone::new($field),)+ first: 0 }
             }
         }
 
@@ -62,10 +66,28 @@ macro_rules! join_type {
         impl<$($f: Future),+> Future for $name<$($f),+> {
             type Output = ($($f::Output,)+);
 
+            #[allow(unused_assignments)]
             fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
                 let this = &mut *self;
+                let members = [$(stringify!($field)),+].len();
+                let first = this.first;
+                this.first = (first + 1) % members;
                 let mut all = true;
-                $(all &= this.$field.poll_done(cx);)+
+                // From `first` to the end, then from the start to `first`.
+                let mut i = 0;
+                $(
+                    if i >= first {
+                        all &= this.$field.poll_done(cx);
+                    }
+                    i += 1;
+                )+
+                i = 0;
+                $(
+                    if i < first {
+                        all &= this.$field.poll_done(cx);
+                    }
+                    i += 1;
+                )+
                 if all {
                     Poll::Ready(($(this.$field.take(),)+))
                 } else {

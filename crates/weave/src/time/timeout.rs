@@ -98,7 +98,6 @@ impl<F: Future> Future for Timeout<F> {
             .as_mut()
             .as_pin_mut()
             .expect("Timeout polled after it completed");
-        let had_budget = coop::has_budget_remaining();
         if let Poll::Ready(output) = future.poll(cx) {
             this.future.set(None);
             *this.sleep = None;
@@ -123,10 +122,11 @@ impl<F: Future> Future for Timeout<F> {
         let sleep = this
             .sleep
             .get_or_insert_with(|| super::sleep::sleep_until(deadline));
-        // If the guarded future spent the task's last unit of budget, the
-        // timer is polled without the budget: a future whose awaits are
-        // always ready still times out.
-        let expired = if had_budget && !coop::has_budget_remaining() {
+        // With the task's budget spent (by the guarded future, or by a
+        // sibling in a `gather`), the timer is polled without it: a future
+        // whose awaits are always ready still times out. (A timer's poll
+        // completes at most once, so this cannot keep a task running.)
+        let expired = if !coop::has_budget_remaining() {
             coop::with_unconstrained(|| Pin::new(&mut *sleep).poll(cx))
         } else {
             Pin::new(sleep).poll(cx)
