@@ -11,13 +11,19 @@
 //! - chained_spawn: each task spawns the next, depth 1,000, 100 times
 //! - idle_task_memory: RSS bytes per parked task, 200,000 tasks, measured
 //!   in a fresh child process per runtime
+//! - fairness: 2 tasks doing always-ready channel round trips (each on its
+//!   own `channel(1)`: send, then receive) beside 1,000 tasks that each
+//!   sleep 1 ms 20 times; the sleepers' p99 lateness (how long after its
+//!   deadline a sleep returned). A runtime without a cooperative budget
+//!   runs its sleepers only once the spinners give up (after 500 ms).
 
 #[path = "harness/mod.rs"]
 mod harness;
 
-use harness::{compare, Row, Runtimes};
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use harness::{compare, median_of, percentile, rounds, Row, Runtimes};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 const SPAWN_MANY: usize = 100_000;
 const YIELD_TASKS: usize = 200;
@@ -25,6 +31,13 @@ const YIELDS: usize = 1_000;
 const CHAIN_DEPTH: usize = 1_000;
 const CHAINS: usize = 100;
 const IDLE_TASKS: usize = 200_000;
+const SPINNERS: usize = 2;
+const SLEEPERS: usize = 1_000;
+const SLEEPS: usize = 20;
+const SLEEP: Duration = Duration::from_millis(1);
+/// A spinner stops by itself after this long, so that a runtime whose
+/// spinners never yield still finishes the round.
+const SPIN_LIMIT: Duration = Duration::from_millis(500);
 
 fn spawn_many(rts: &Runtimes) -> Row {
     compare(
@@ -300,6 +313,162 @@ fn idle_task_memory() -> Row {
     row
 }
 
+/// The lateness of one sleep that should have ended at `deadline`, in µs.
+fn lateness(deadline: Instant) -> f64 {
+    Instant::now()
+        .saturating_duration_since(deadline)
+        .as_secs_f64()
+        * 1e6
+}
+
+/// Whether a spinner goes on: not stopped, and (looked at every 256
+/// round trips) within its time limit.
+fn spin_on(stop: &AtomicBool, start: Instant, n: u64) -> bool {
+    !stop.load(Relaxed) && (n % 256 != 0 || start.elapsed() < SPIN_LIMIT)
+}
+
+/// The p99 of every sleep's lateness in one round.
+fn p99_of(per_task: Vec<Vec<f64>>) -> f64 {
+    let mut all: Vec<f64> = per_task.into_iter().flatten().collect();
+    percentile(&mut all, 0.99)
+}
+
+fn fairness(rts: &Runtimes) -> Row {
+    let weave_round = || {
+        let stop = Arc::new(AtomicBool::new(false));
+        let spinners: Vec<_> = (0..SPINNERS)
+            .map(|_| {
+                let stop = stop.clone();
+                rts.weave.spawn(async move {
+                    let (tx, rx) = weave::sync::channel(1);
+                    let (start, mut n) = (Instant::now(), 0u64);
+                    while spin_on(&stop, start, n) {
+                        tx.send(n).await.unwrap();
+                        rx.recv().await.unwrap();
+                        n += 1;
+                    }
+                })
+            })
+            .collect();
+        let sleepers: Vec<_> = (0..SLEEPERS)
+            .map(|_| {
+                rts.weave.spawn(async {
+                    let mut late = Vec::with_capacity(SLEEPS);
+                    for _ in 0..SLEEPS {
+                        let deadline = Instant::now() + SLEEP;
+                        weave::sleep(SLEEP).await;
+                        late.push(lateness(deadline));
+                    }
+                    late
+                })
+            })
+            .collect();
+        rts.weave.block_on(async {
+            let mut per_task = Vec::with_capacity(SLEEPERS);
+            for h in sleepers {
+                per_task.push(h.await.unwrap());
+            }
+            stop.store(true, Relaxed);
+            for h in spinners {
+                h.await.unwrap();
+            }
+            p99_of(per_task)
+        })
+    };
+    let tokio_round = || {
+        let stop = Arc::new(AtomicBool::new(false));
+        let spinners: Vec<_> = (0..SPINNERS)
+            .map(|_| {
+                let stop = stop.clone();
+                rts.tokio.spawn(async move {
+                    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+                    let (start, mut n) = (Instant::now(), 0u64);
+                    while spin_on(&stop, start, n) {
+                        tx.send(n).await.unwrap();
+                        rx.recv().await.unwrap();
+                        n += 1;
+                    }
+                })
+            })
+            .collect();
+        let sleepers: Vec<_> = (0..SLEEPERS)
+            .map(|_| {
+                rts.tokio.spawn(async {
+                    let mut late = Vec::with_capacity(SLEEPS);
+                    for _ in 0..SLEEPS {
+                        let deadline = Instant::now() + SLEEP;
+                        tokio::time::sleep(SLEEP).await;
+                        late.push(lateness(deadline));
+                    }
+                    late
+                })
+            })
+            .collect();
+        rts.tokio.block_on(async {
+            let mut per_task = Vec::with_capacity(SLEEPERS);
+            for h in sleepers {
+                per_task.push(h.await.unwrap());
+            }
+            stop.store(true, Relaxed);
+            for h in spinners {
+                h.await.unwrap();
+            }
+            p99_of(per_task)
+        })
+    };
+    let smol_round = || {
+        let stop = Arc::new(AtomicBool::new(false));
+        let spinners: Vec<_> = (0..SPINNERS)
+            .map(|_| {
+                let stop = stop.clone();
+                rts.smol.ex.spawn(async move {
+                    let (tx, rx) = async_channel::bounded(1);
+                    let (start, mut n) = (Instant::now(), 0u64);
+                    while spin_on(&stop, start, n) {
+                        tx.send(n).await.unwrap();
+                        rx.recv().await.unwrap();
+                        n += 1;
+                    }
+                })
+            })
+            .collect();
+        let sleepers: Vec<_> = (0..SLEEPERS)
+            .map(|_| {
+                rts.smol.ex.spawn(async {
+                    let mut late = Vec::with_capacity(SLEEPS);
+                    for _ in 0..SLEEPS {
+                        let deadline = Instant::now() + SLEEP;
+                        async_io::Timer::after(SLEEP).await;
+                        late.push(lateness(deadline));
+                    }
+                    late
+                })
+            })
+            .collect();
+        futures_lite::future::block_on(async {
+            let mut per_task = Vec::with_capacity(SLEEPERS);
+            for h in sleepers {
+                per_task.push(h.await);
+            }
+            stop.store(true, Relaxed);
+            for h in spinners {
+                h.await;
+            }
+            p99_of(per_task)
+        })
+    };
+    let [w, t, s] = rounds(harness::samples(), weave_round, tokio_round, smol_round);
+    let row = Row {
+        name: "fairness p99 lateness".into(),
+        unit: "µs",
+        weave: median_of(w),
+        tokio: median_of(t),
+        smol: median_of(s),
+    };
+    row.print();
+    row
+}
+
 /// A timed workload: runs its rounds on the three runtimes.
 type Workload = fn(&Runtimes) -> Row;
 
@@ -329,5 +498,8 @@ fn main() {
     }
     if harness::selected("idle_task_memory") {
         idle_task_memory();
+    }
+    if harness::selected("fairness") {
+        fairness(&rts);
     }
 }
