@@ -156,34 +156,30 @@ impl WorkerContext {
         if let Some(task) = self.shared.injector.steal_into(&self.local) {
             return Some(task);
         }
-        if let Some(task) = self.steal() {
+        if self.deferred.borrow().is_empty() {
+            // Idle: search (with the other idle workers), then park.
+            return self.steal();
+        }
+        // Busy with its own yielded tasks, this worker is no searcher (it
+        // will not park, and counting it would keep a producer from waking
+        // a parked worker for new work): it looks at its peers' queues
+        // without joining the searchers, then runs the yielded tasks.
+        if let Some(task) = self.steal_from_peers() {
             return Some(task);
         }
         self.next_deferred()
     }
 
     /// Every other source of work is empty: the driver gets its turn, then
-    /// the yielded tasks theirs. `None` if no task yielded.
+    /// the yielded tasks theirs.
     fn next_deferred(&self) -> Option<Notified> {
-        if self.deferred.borrow().is_empty() {
-            return None;
-        }
-        self.end_search();
+        debug_assert!(!self.searching.get(), "a searcher has no yielded tasks");
         self.maintenance();
         self.local.pop()
     }
 
-    /// Stops searching without having found work elsewhere (this worker
-    /// goes on with its own yielded tasks). As when parking, the last
-    /// searcher looks at the queues once more: work pushed while it
-    /// searched may have woken nobody, counting on it (see [`crate::idle`]).
-    fn end_search(&self) {
-        if self.searching.replace(false) && self.shared.idle.stop_searching() == Searchers::WasLast
-        {
-            self.shared.recheck_queues();
-        }
-    }
-
+    /// Searches for work as an idle worker: at most half the workers
+    /// search at once (see [`crate::idle`]).
     fn steal(&self) -> Option<Notified> {
         if !self.searching.get() {
             if !self.shared.idle.try_start_searching() {
@@ -191,6 +187,13 @@ impl WorkerContext {
             }
             self.searching.set(true);
         }
+        self.steal_from_peers()
+            .or_else(|| self.shared.injector.steal_into(&self.local))
+    }
+
+    /// Steals a batch from the first non-empty peer queue, starting at a
+    /// random one.
+    fn steal_from_peers(&self) -> Option<Notified> {
         let remotes = &self.shared.remotes;
         let n = remotes.len();
         let start = self.next_random() as usize % n;
@@ -204,7 +207,7 @@ impl WorkerContext {
                 return Some(task);
             }
         }
-        self.shared.injector.steal_into(&self.local)
+        None
     }
 
     fn next_random(&self) -> u64 {

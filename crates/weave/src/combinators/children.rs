@@ -73,8 +73,9 @@ enum Slot<F: Future> {
 pub(crate) struct Children<F: Future> {
     slots: Vec<Slot<F>>,
     shared: Arc<Mutex<Woken>>,
-    /// The indices polled in one `poll`, kept to reuse its buffer.
-    batch: Vec<usize>,
+    /// The children to poll, in order: those the budget held back at the
+    /// end of the last `poll` first (see [`Children::poll`]).
+    batch: VecDeque<usize>,
     /// Outputs finished and not yet handed out by `poll_next`, with their
     /// sequence numbers.
     finished: VecDeque<(usize, F::Output)>,
@@ -93,7 +94,7 @@ impl<F: Future> Children<F> {
         let mut children = Children {
             slots: Vec::new(),
             shared: Arc::new(Mutex::new(Woken::default())),
-            batch: Vec::new(),
+            batch: VecDeque::new(),
             finished: VecDeque::new(),
             remaining: 0,
             fresh: Vec::new(),
@@ -178,10 +179,13 @@ impl<F: Future> Children<F> {
         pending
     }
 
-    /// Polls the children that need it: those never polled yet (in the
-    /// order they were added), then those woken since the last poll. Each
-    /// output goes to `done(seq, output)`; returning `false` from it
-    /// stops at once.
+    /// Polls the children that need it: those the task's budget held back
+    /// last time, those never polled yet (in the order they were added),
+    /// then those woken since the last poll. Once the budget is spent (at
+    /// least one child polled), the rest wait for the next poll, first in
+    /// line, and the task is woken for it: a child that spends the whole
+    /// budget on every poll does not starve its siblings. Each output goes
+    /// to `done(seq, output)`; returning `false` from it stops at once.
     /// `Ready(true)` when every child finished, `Ready(false)` when `done`
     /// stopped early.
     pub(crate) fn poll(
@@ -189,33 +193,28 @@ impl<F: Future> Children<F> {
         cx: &mut Context<'_>,
         mut done: impl FnMut(usize, F::Output) -> bool,
     ) -> Poll<bool> {
-        let mut batch = std::mem::take(&mut self.batch);
-        batch.clear();
-        batch.append(&mut self.fresh);
+        // Children the budget held back last time go first, then the new
+        // ones, then those woken since.
+        self.batch.extend(self.fresh.drain(..));
         {
             let mut woken = self.shared.lock();
             match &woken.parent {
                 Some(w) if w.will_wake(cx.waker()) => {}
                 _ => woken.parent = Some(cx.waker().clone()),
             }
-            batch.append(&mut woken.ready);
+            self.batch.extend(woken.ready.drain(..));
         }
-        for (at, &index) in batch.iter().enumerate() {
-            if at > 0 && !weave_scheduler::coop::has_budget_remaining() {
+        let mut polled = 0;
+        while let Some(&index) = self.batch.front() {
+            if polled > 0 && !weave_scheduler::coop::has_budget_remaining() {
                 // The task's budget is spent: the children not polled yet
-                // go first next time (still queued, so a wake does not
-                // queue them twice), and the task comes back for them.
-                let mut woken = self.shared.lock();
-                let rest: Vec<usize> = batch[at..]
-                    .iter()
-                    .copied()
-                    .chain(woken.ready.drain(..))
-                    .collect();
-                woken.ready = rest;
-                drop(woken);
+                // stay first in line (still queued, so a wake does not add
+                // them twice), and the task comes back for them.
                 cx.waker().wake_by_ref();
                 break;
             }
+            self.batch.pop_front();
+            polled += 1;
             let Slot::Pending {
                 future,
                 flag,
@@ -237,7 +236,6 @@ impl<F: Future> Children<F> {
                 }
             }
         }
-        self.batch = batch;
         if self.remaining == 0 {
             Poll::Ready(true)
         } else {
