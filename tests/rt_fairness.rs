@@ -236,10 +236,20 @@ fn every_kind_of_ready_operation_lets_a_timer_fire() {
 /// sets `running` first. Used to leave exactly one worker free.
 async fn block_worker(running: Arc<AtomicBool>, release: Arc<AtomicBool>) {
     running.store(true, SeqCst);
-    let deadline = Instant::now() + 3 * support::PATIENCE;
+    // Gives up well before the watchdog, so a failure shows its own message.
+    let deadline = Instant::now() + support::PATIENCE;
     while !release.load(SeqCst) {
         assert!(Instant::now() < deadline, "never released");
         std::thread::yield_now();
+    }
+}
+
+/// Sets its flag when dropped.
+struct ReleaseOnDrop(Arc<AtomicBool>);
+
+impl Drop for ReleaseOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, SeqCst);
     }
 }
 
@@ -253,6 +263,8 @@ fn yields_do_not_hold_back_remote_spawns(workers: usize) {
     watchdog("yields and remote spawns", move || {
         let rt = runtime(workers);
         let release = Arc::new(AtomicBool::new(false));
+        // Releases the blocked workers however the test ends.
+        let _release = ReleaseOnDrop(release.clone());
         let blockers: Vec<_> = (1..workers)
             .map(|_| {
                 let running = Arc::new(AtomicBool::new(false));
@@ -329,7 +341,7 @@ fn a_yielding_task_does_not_stop_its_worker_from_stealing() {
             let (ran, yielding, started) = (ran.clone(), yielding.clone(), started.clone());
             rt.spawn(async move {
                 started.store(true, SeqCst);
-                let deadline = Instant::now() + 3 * support::PATIENCE;
+                let deadline = Instant::now() + support::PATIENCE;
                 while !yielding.load(SeqCst) {
                     assert!(Instant::now() < deadline, "the yielder never ran");
                     std::thread::yield_now();
@@ -394,17 +406,25 @@ fn gathered_members_beside_a_spinning_one_make_progress() {
                 weave::gather!(spin(stop.clone()), busy(stop.clone())).await;
 
                 stop.store(false, SeqCst);
-                let timed = {
-                    let stop = stop.clone();
-                    async move {
-                        let out =
-                            weave::wait_for(std::future::pending::<()>(), Duration::from_millis(5))
-                                .await;
-                        stop.store(true, SeqCst);
-                        assert!(out.is_err());
+                // The spinner always polled first, so the timeout always
+                // starts with no budget left: it still fires.
+                let mut spinner = std::pin::pin!(spin(stop.clone()));
+                let mut timed = std::pin::pin!(weave::wait_for(
+                    std::future::pending::<()>(),
+                    Duration::from_millis(5)
+                ));
+                std::future::poll_fn(|cx| {
+                    let _ = spinner.as_mut().poll(cx);
+                    match timed.as_mut().poll(cx) {
+                        std::task::Poll::Ready(out) => {
+                            assert!(out.is_err());
+                            stop.store(true, SeqCst);
+                            std::task::Poll::Ready(())
+                        }
+                        std::task::Poll::Pending => std::task::Poll::Pending,
                     }
-                };
-                weave::gather!(spin(stop.clone()), timed).await;
+                })
+                .await;
 
                 stop.store(false, SeqCst);
                 type Member = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;

@@ -435,3 +435,23 @@ fn blocking_calls_of_a_task_that_spent_its_budget_still_complete() {
         );
     });
 }
+
+#[test]
+fn a_fresh_timeout_polled_without_budget_waits_its_turn() {
+    runtime().block_on(async {
+        let event = Event::new();
+        event.set();
+        let (wakes, waker) = counting();
+        let mut cx = Context::from_waker(&waker);
+        let _budget = coop::reset_budget();
+        spend(BUDGET, &event, &mut cx);
+        let mut timed = pin!(weave::wait_for(event.wait(), Duration::ZERO));
+        assert!(
+            timed.as_mut().poll(&mut cx).is_pending(),
+            "a ready future held back by the budget must not time out"
+        );
+        assert!(wakes.0.load(SeqCst) >= 1, "and its task is woken");
+        let _fresh = coop::reset_budget();
+        assert!(matches!(timed.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
+    });
+}

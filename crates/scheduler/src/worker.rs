@@ -163,7 +163,9 @@ impl WorkerContext {
         // Busy with its own yielded tasks, this worker is no searcher (it
         // will not park, and counting it would keep a producer from waking
         // a parked worker for new work): it looks at its peers' queues
-        // without joining the searchers, then runs the yielded tasks.
+        // without joining the searchers, then runs the yielded tasks. (Any
+        // task a peer has queued is taken: that peer may be stuck in a long
+        // poll.)
         if let Some(task) = self.steal_from_peers() {
             return Some(task);
         }

@@ -41,6 +41,7 @@ thread_local! {
 pub struct ResetGuard(Option<u8>, PhantomData<*const ()>);
 
 impl Drop for ResetGuard {
+    #[inline]
     fn drop(&mut self) {
         let _ = BUDGET_LEFT.try_with(|b| b.set(self.0));
     }
@@ -49,12 +50,14 @@ impl Drop for ResetGuard {
 /// Gives the current thread a full budget for one task poll (the
 /// runtime's; a future that calls it would lift its own limit).
 #[doc(hidden)]
+#[inline]
 pub fn reset_budget() -> ResetGuard {
     ResetGuard(BUDGET_LEFT.with(|b| b.replace(Some(BUDGET))), PhantomData)
 }
 
 /// Lifts the budget on this thread until the guard drops.
 #[doc(hidden)]
+#[inline]
 pub fn disable_budget() -> ResetGuard {
     ResetGuard(BUDGET_LEFT.with(|b| b.replace(None)), PhantomData)
 }

@@ -98,6 +98,7 @@ impl<F: Future> Future for Timeout<F> {
             .as_mut()
             .as_pin_mut()
             .expect("Timeout polled after it completed");
+        let had_budget = coop::has_budget_remaining();
         if let Poll::Ready(output) = future.poll(cx) {
             this.future.set(None);
             *this.sleep = None;
@@ -117,16 +118,19 @@ impl<F: Future> Future for Timeout<F> {
                 }
             },
         };
+        let polled_before = this.sleep.is_some();
         // Registered lazily: most futures under a deadline finish in time
         // without ever needing the timer.
         let sleep = this
             .sleep
             .get_or_insert_with(|| super::sleep::sleep_until(deadline));
-        // With the task's budget spent (by the guarded future, or by a
-        // sibling in a `gather`), the timer is polled without it: a future
-        // whose awaits are always ready still times out. (A timer's poll
-        // completes at most once, so this cannot keep a task running.)
-        let expired = if !coop::has_budget_remaining() {
+        // With the task's budget spent by the guarded future, or spent
+        // before a timeout that has waited before (by a sibling in a
+        // `gather`), the timer is polled without it: a future whose awaits
+        // are always ready still times out. A fresh timeout polled with no
+        // budget left waits its turn instead: its future was held back,
+        // not late, and a loop of `wait_for(.., ZERO)` must still yield.
+        let expired = if !coop::has_budget_remaining() && (had_budget || polled_before) {
             coop::with_unconstrained(|| Pin::new(&mut *sleep).poll(cx))
         } else {
             Pin::new(sleep).poll(cx)
