@@ -19,6 +19,15 @@ pub(crate) struct WorkerStats {
     parks: AtomicU64,
 }
 
+impl WorkerStats {
+    /// The worker's poll count as last published (at each maintenance
+    /// turn and before it parks): unchanged between two looks means it
+    /// is stuck in one poll, or parked.
+    pub(crate) fn published_polls(&self) -> u64 {
+        self.polls.load(Relaxed)
+    }
+}
+
 /// A worker's own running counts, published to its [`WorkerStats`].
 #[derive(Default)]
 pub(crate) struct LocalStats {
