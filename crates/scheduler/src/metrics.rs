@@ -21,8 +21,9 @@ pub(crate) struct WorkerStats {
 
 impl WorkerStats {
     /// The worker's poll count as last published (at each maintenance
-    /// turn and before it parks): unchanged between two looks means it
-    /// is stuck in one poll, or parked.
+    /// turn and before it parks): unchanged between two looks means it is
+    /// stuck in one poll, parked, or has not reached its next maintenance
+    /// turn yet.
     pub(crate) fn published_polls(&self) -> u64 {
         self.polls.load(Relaxed)
     }
@@ -51,7 +52,7 @@ impl LocalStats {
 
 /// A snapshot of a runtime's counters (tokio's `RuntimeMetrics`, asyncio
 /// has none). Counts since the runtime started; worker counts are
-/// published at least every 61 polls and whenever a worker goes idle.
+/// published at least every 61 ticks and whenever a worker goes idle.
 ///
 /// ```
 /// let rt = weave_scheduler::Runtime::builder().worker_threads(2).build().unwrap();

@@ -8,13 +8,15 @@
 //!    pusher drains the injector itself, so no reference is stranded; then
 //!    a parked worker is woken for it;
 //! 2. on one of its own workers, a task that woke itself during its poll
-//!    (`is_yield`): the worker's deferred list, which joins the back of
-//!    the local queue once the driver has had its turn;
+//!    (`is_yield`, also a task its cooperative budget held back): the
+//!    worker's deferred list, which joins the back of the local queue once
+//!    nothing else is ready and the driver has had its turn;
 //! 3. while that worker runs its driver (I/O and timer wakes): the local
-//!    queue, waking nobody (the worker wakes one peer afterwards if it
-//!    queued more than one task);
-//! 4. outside any task poll (e.g. the worker's maintenance): the local
-//!    queue, and a parked worker is woken;
+//!    queue, waking nobody (the worker wakes one peer afterwards if more
+//!    than one task is ready);
+//! 4. outside any task poll and outside the driver (a waker called on the
+//!    worker between polls): the local queue, and a parked worker is
+//!    woken;
 //! 5. from inside a task poll: the LIFO slot, so the woken task runs next
 //!    on this worker (message passing stays on one core); a task already
 //!    in the slot moves to the local queue, and a parked worker is woken

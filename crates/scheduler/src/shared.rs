@@ -83,9 +83,8 @@ impl Shared {
         }
     }
 
-    /// What the last searcher does when it stops without having found
-    /// work (it parks, or goes on with its own yielded tasks): if any queue
-    /// holds work, wakes a parked worker for it.
+    /// What the last searcher does when it parks without having found
+    /// work: if any queue holds work, wakes a parked worker for it.
     pub(crate) fn recheck_queues(&self) {
         fence(SeqCst);
         if self.has_stealable_work() {

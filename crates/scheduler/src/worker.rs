@@ -1,5 +1,6 @@
 //! One worker thread: its local queue and LIFO slot, and the loop that
-//! runs tasks, steals when idle and parks when there is nothing to steal.
+//! runs tasks, steals (when idle, or with only yielded tasks left, from a
+//! peer that needs it) and parks when there is nothing to steal.
 //!
 //! Ground rules: a [`WorkerContext`] lives on its worker thread's stack and
 //! is reached only from that thread (through [`crate::context`]), so its
@@ -11,10 +12,13 @@
 //!    blocking (`park(Some(ZERO))`) and move the deferred (yielded) tasks to
 //!    the back of the local queue;
 //! 2. take a task: the local queue (the injector first every
-//!    [`GLOBAL_QUEUE_INTERVAL`] ticks, for fairness), then the injector,
-//!    then steal from a random peer (at most half the workers searching at
-//!    once), and only then the deferred tasks, after step 1: a task that
-//!    keeps yielding never holds back remote spawns or a busy peer's queue;
+//!    [`GLOBAL_QUEUE_INTERVAL`] ticks, for fairness), then the injector;
+//!    with no yielded tasks, search: steal from a random peer (at most half
+//!    the workers searching at once); with yielded tasks, steal from a peer
+//!    with more tasks queued than this worker has yielded, or one stuck in
+//!    a single poll, and then run the yielded tasks, after step 1. So a
+//!    task that keeps yielding never holds back remote spawns or a stuck
+//!    peer's queue;
 //! 3. run it with a fresh cooperative budget, then up to
 //!    [`MAX_LIFO_POLLS`] tasks it woke through the LIFO slot on what is
 //!    left of that budget (a chain of message passing shares one budget, as
@@ -37,8 +41,8 @@ use std::time::Duration;
 pub(crate) const GLOBAL_QUEUE_INTERVAL: u32 = 61;
 /// Ticks between two non-blocking polls of the driver.
 pub(crate) const MAINTENANCE_INTERVAL: u32 = 61;
-/// Tasks run back to back through the LIFO slot before the rest of the
-/// queue gets a turn.
+/// Tasks run back to back through the LIFO slot (on one budget, and only
+/// while it lasts) before the rest of the queue gets a turn.
 pub(crate) const MAX_LIFO_POLLS: u32 = 3;
 
 pub(crate) struct WorkerContext {
@@ -47,13 +51,13 @@ pub(crate) struct WorkerContext {
     pub(crate) local: Local,
     pub(crate) lifo: Cell<Option<Notified>>,
     /// True while a task is being polled: a task it wakes goes to the LIFO
-    /// slot; wakes from the driver or from deferred tasks go to the queue.
+    /// slot; wakes from the driver go to the queue.
     pub(crate) in_task: Cell<bool>,
     /// True while this worker runs its driver (`Park::park`): the tasks the
     /// driver wakes are queued here without waking anyone; once the driver
-    /// returns, one other worker is woken if more than one task is queued
-    /// (waking a peer per I/O event made both workers bounce between
-    /// sleeping and stealing single tasks).
+    /// returns, one other worker is woken if more than one task is ready
+    /// (see `share_queued`; waking a peer per I/O event made both workers
+    /// bounce between sleeping and stealing single tasks).
     pub(crate) driving: Cell<bool>,
     searching: Cell<bool>,
     /// Tasks that yielded (woke themselves during their poll): they wait
@@ -175,8 +179,9 @@ impl WorkerContext {
         self.next_deferred()
     }
 
-    /// Every other source of work is empty: the driver gets its turn, then
-    /// the yielded tasks theirs.
+    /// Nothing else to run here (the local queue and the injector are
+    /// empty, no peer needs help): the driver gets its turn, then the
+    /// yielded tasks theirs.
     fn next_deferred(&self) -> Option<Notified> {
         debug_assert!(!self.searching.get(), "a searcher has no yielded tasks");
         self.maintenance();
@@ -196,12 +201,13 @@ impl WorkerContext {
             .or_else(|| self.shared.injector.steal_into(&self.local))
     }
 
-    /// With yielded tasks of its own: steals from a peer whose queue holds
-    /// more tasks than this worker has yielded (the busier one), or any
-    /// task of a peer stuck in one poll (its published poll count did not
-    /// move since this worker's last look). Stealing from an equally busy
-    /// peer would only move tasks between caches (yield_many lost 7 % to
-    /// that).
+    /// With yielded tasks of its own: steals a batch from a peer whose
+    /// queue holds more tasks than this worker has yielded (the busier
+    /// one), or from a peer that may be stuck in one poll (its published
+    /// poll count did not move since this worker's last look; a busy peer
+    /// between two maintenance turns looks the same, and is stolen from
+    /// too). Stealing from an equally busy, yielding peer would only move
+    /// tasks between caches (yield_many lost 7 % to that).
     fn steal_for_busy_peer(&self) -> Option<Notified> {
         let yielded = self.deferred.borrow().len();
         let remotes = &self.shared.remotes;
@@ -290,6 +296,9 @@ impl WorkerContext {
     }
 
     fn park(&self) {
+        // `next_task` runs the yielded tasks before it gives up, so this
+        // does not happen today; kept so that a worker never sleeps on
+        // tasks only it can run.
         if !self.deferred.borrow().is_empty() {
             self.maintenance();
             return;
