@@ -333,129 +333,83 @@ fn p99_of(per_task: Vec<Vec<f64>>) -> f64 {
     percentile(&mut all, 0.99)
 }
 
+/// One round of the fairness workload on one runtime: `$spawn` spawns a
+/// task, `$channel` makes a `(sender, receiver)` of capacity 1, `$sleep`
+/// sleeps for a `Duration`, `$join` turns an awaited handle into its
+/// output, `$block_on` runs the collecting future on this thread. Returns
+/// the sleepers' p99 lateness.
+macro_rules! fairness_round {
+    ($spawn:expr, $channel:expr, $sleep:expr, $join:expr, $block_on:expr) => {{
+        let stop = Arc::new(AtomicBool::new(false));
+        let spinners: Vec<_> = (0..SPINNERS)
+            .map(|_| {
+                let stop = stop.clone();
+                $spawn(async move {
+                    #[allow(unused_mut)]
+                    let (tx, mut rx) = $channel;
+                    let (start, mut n) = (Instant::now(), 0u64);
+                    while spin_on(&stop, start, n) {
+                        tx.send(n).await.unwrap();
+                        rx.recv().await.unwrap();
+                        n += 1;
+                    }
+                })
+            })
+            .collect();
+        let sleepers: Vec<_> = (0..SLEEPERS)
+            .map(|_| {
+                $spawn(async {
+                    let mut late = Vec::with_capacity(SLEEPS);
+                    for _ in 0..SLEEPS {
+                        let deadline = Instant::now() + SLEEP;
+                        $sleep(SLEEP).await;
+                        late.push(lateness(deadline));
+                    }
+                    late
+                })
+            })
+            .collect();
+        $block_on(async {
+            let mut per_task = Vec::with_capacity(SLEEPERS);
+            for h in sleepers {
+                per_task.push($join(h.await));
+            }
+            stop.store(true, Relaxed);
+            for h in spinners {
+                $join(h.await);
+            }
+            p99_of(per_task)
+        })
+    }};
+}
+
 fn fairness(rts: &Runtimes) -> Row {
     let weave_round = || {
-        let stop = Arc::new(AtomicBool::new(false));
-        let spinners: Vec<_> = (0..SPINNERS)
-            .map(|_| {
-                let stop = stop.clone();
-                rts.weave.spawn(async move {
-                    let (tx, rx) = weave::sync::channel(1);
-                    let (start, mut n) = (Instant::now(), 0u64);
-                    while spin_on(&stop, start, n) {
-                        tx.send(n).await.unwrap();
-                        rx.recv().await.unwrap();
-                        n += 1;
-                    }
-                })
-            })
-            .collect();
-        let sleepers: Vec<_> = (0..SLEEPERS)
-            .map(|_| {
-                rts.weave.spawn(async {
-                    let mut late = Vec::with_capacity(SLEEPS);
-                    for _ in 0..SLEEPS {
-                        let deadline = Instant::now() + SLEEP;
-                        weave::sleep(SLEEP).await;
-                        late.push(lateness(deadline));
-                    }
-                    late
-                })
-            })
-            .collect();
-        rts.weave.block_on(async {
-            let mut per_task = Vec::with_capacity(SLEEPERS);
-            for h in sleepers {
-                per_task.push(h.await.unwrap());
-            }
-            stop.store(true, Relaxed);
-            for h in spinners {
-                h.await.unwrap();
-            }
-            p99_of(per_task)
-        })
+        fairness_round!(
+            |f| rts.weave.spawn(f),
+            weave::sync::channel(1),
+            weave::sleep,
+            |r: Result<_, weave::JoinError>| r.unwrap(),
+            |f| rts.weave.block_on(f)
+        )
     };
     let tokio_round = || {
-        let stop = Arc::new(AtomicBool::new(false));
-        let spinners: Vec<_> = (0..SPINNERS)
-            .map(|_| {
-                let stop = stop.clone();
-                rts.tokio.spawn(async move {
-                    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
-                    let (start, mut n) = (Instant::now(), 0u64);
-                    while spin_on(&stop, start, n) {
-                        tx.send(n).await.unwrap();
-                        rx.recv().await.unwrap();
-                        n += 1;
-                    }
-                })
-            })
-            .collect();
-        let sleepers: Vec<_> = (0..SLEEPERS)
-            .map(|_| {
-                rts.tokio.spawn(async {
-                    let mut late = Vec::with_capacity(SLEEPS);
-                    for _ in 0..SLEEPS {
-                        let deadline = Instant::now() + SLEEP;
-                        tokio::time::sleep(SLEEP).await;
-                        late.push(lateness(deadline));
-                    }
-                    late
-                })
-            })
-            .collect();
-        rts.tokio.block_on(async {
-            let mut per_task = Vec::with_capacity(SLEEPERS);
-            for h in sleepers {
-                per_task.push(h.await.unwrap());
-            }
-            stop.store(true, Relaxed);
-            for h in spinners {
-                h.await.unwrap();
-            }
-            p99_of(per_task)
-        })
+        fairness_round!(
+            |f| rts.tokio.spawn(f),
+            tokio::sync::mpsc::channel(1),
+            tokio::time::sleep,
+            |r: Result<_, tokio::task::JoinError>| r.unwrap(),
+            |f| rts.tokio.block_on(f)
+        )
     };
     let smol_round = || {
-        let stop = Arc::new(AtomicBool::new(false));
-        let spinners: Vec<_> = (0..SPINNERS)
-            .map(|_| {
-                let stop = stop.clone();
-                rts.smol.ex.spawn(async move {
-                    let (tx, rx) = async_channel::bounded(1);
-                    let (start, mut n) = (Instant::now(), 0u64);
-                    while spin_on(&stop, start, n) {
-                        tx.send(n).await.unwrap();
-                        rx.recv().await.unwrap();
-                        n += 1;
-                    }
-                })
-            })
-            .collect();
-        let sleepers: Vec<_> = (0..SLEEPERS)
-            .map(|_| {
-                rts.smol.ex.spawn(async {
-                    let mut late = Vec::with_capacity(SLEEPS);
-                    for _ in 0..SLEEPS {
-                        let deadline = Instant::now() + SLEEP;
-                        async_io::Timer::after(SLEEP).await;
-                        late.push(lateness(deadline));
-                    }
-                    late
-                })
-            })
-            .collect();
-        futures_lite::future::block_on(async {
-            let mut per_task = Vec::with_capacity(SLEEPERS);
-            for h in sleepers {
-                per_task.push(h.await);
-            }
-            stop.store(true, Relaxed);
-            for h in spinners {
-                h.await;
-            }
-            p99_of(per_task)
-        })
+        fairness_round!(
+            |f| rts.smol.ex.spawn(f),
+            async_channel::bounded(1),
+            async_io::Timer::after,
+            |r| r,
+            futures_lite::future::block_on
+        )
     };
     let [w, t, s] = rounds(harness::samples(), weave_round, tokio_round, smol_round);
     let row = Row {
