@@ -7,9 +7,9 @@
 //! every timer and `JoinHandle` — spends one unit when it completes, and
 //! once the task's [`BUDGET`] is spent it returns `Pending` and wakes its
 //! task instead: the task goes behind the other ready work, timers and I/O
-//! get their turn, and its next poll starts with a full budget. A unit is
-//! spent before the operation looks at its state, so the `Pending` it
-//! returns for lack of budget changes nothing: no item, permit or
+//! get their turn, and its next poll starts with a full budget. The budget
+//! is checked before the operation looks at its state, so the `Pending`
+//! it returns for lack of budget changes nothing: no item, permit or
 //! readiness is taken or lost.
 //!
 //! The budget lives in a thread-local that the runtime fills for one poll
