@@ -79,16 +79,10 @@ impl Shared {
     /// skipped waking anyone, counting on it (see [`crate::idle`]).
     pub(crate) fn park_worker(&self, index: usize, was_searching: bool) {
         if self.idle.park(index, was_searching) == Searchers::WasLast {
-            self.recheck_queues();
-        }
-    }
-
-    /// What the last searcher does when it parks without having found
-    /// work: if any queue holds work, wakes a parked worker for it.
-    pub(crate) fn recheck_queues(&self) {
-        fence(SeqCst);
-        if self.has_stealable_work() {
-            self.notify_parked();
+            fence(SeqCst);
+            if self.has_stealable_work() {
+                self.notify_parked();
+            }
         }
     }
 

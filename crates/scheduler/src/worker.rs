@@ -30,7 +30,7 @@ use crate::coop;
 use crate::idle::{Searchers, SelfUnpark};
 use crate::metrics::LocalStats;
 use crate::queue::Local;
-use crate::shared::Shared;
+use crate::shared::{Remote, Shared};
 use crate::slow_poll;
 use crate::task::Notified;
 use std::cell::{Cell, RefCell};
@@ -197,7 +197,7 @@ impl WorkerContext {
             }
             self.searching.set(true);
         }
-        self.steal_from_peers()
+        self.steal_from_peers(|_, _| true)
             .or_else(|| self.shared.injector.steal_into(&self.local))
     }
 
@@ -210,40 +210,27 @@ impl WorkerContext {
     /// tasks between caches (yield_many lost 7 % to that).
     fn steal_for_busy_peer(&self) -> Option<Notified> {
         let yielded = self.deferred.borrow().len();
-        let remotes = &self.shared.remotes;
         let mut seen = self.peer_polls.borrow_mut();
-        for (victim, remote) in remotes.iter().enumerate() {
-            if victim == self.index {
-                continue;
-            }
-            let queued = remote.stealer.len();
-            if queued == 0 {
-                continue;
-            }
+        self.steal_from_peers(|victim, remote| {
             let polls = remote.stats.published_polls();
             let stuck = std::mem::replace(&mut seen[victim], polls) == polls;
-            if queued > yielded || stuck {
-                if let Some(task) = remote.stealer.steal_into(&self.local) {
-                    LocalStats::count(&self.stats.steals);
-                    return Some(task);
-                }
-            }
-        }
-        None
+            stuck || remote.stealer.len() > yielded
+        })
     }
 
-    /// Steals a batch from the first non-empty peer queue, starting at a
-    /// random one.
-    fn steal_from_peers(&self) -> Option<Notified> {
+    /// Steals a batch from the first non-empty peer queue that `wanted`
+    /// accepts, starting at a random peer.
+    fn steal_from_peers(&self, mut wanted: impl FnMut(usize, &Remote) -> bool) -> Option<Notified> {
         let remotes = &self.shared.remotes;
         let n = remotes.len();
         let start = self.next_random() as usize % n;
         for i in 0..n {
             let victim = (start + i) % n;
-            if victim == self.index {
+            let remote = &remotes[victim];
+            if victim == self.index || remote.stealer.is_empty() || !wanted(victim, remote) {
                 continue;
             }
-            if let Some(task) = remotes[victim].stealer.steal_into(&self.local) {
+            if let Some(task) = remote.stealer.steal_into(&self.local) {
                 LocalStats::count(&self.stats.steals);
                 return Some(task);
             }
