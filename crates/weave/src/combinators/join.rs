@@ -21,7 +21,22 @@ impl<F: Future> MaybeDone<F> {
         MaybeDone::Running(Box::pin(future))
     }
 
+    fn take(&mut self) -> F::Output {
+        match self {
+            MaybeDone::Done(out) => out.take().expect("output taken once"),
+            MaybeDone::Running(_) => unreachable!("taken before it finished"),
+        }
+    }
+}
+
+/// One member of a join, whatever its future's type (so the join can poll
+/// its members in a rotating order).
+trait PollDone {
     /// Polls if running; true once finished.
+    fn poll_done(&mut self, cx: &mut Context<'_>) -> bool;
+}
+
+impl<F: Future> PollDone for MaybeDone<F> {
     fn poll_done(&mut self, cx: &mut Context<'_>) -> bool {
         if let MaybeDone::Running(future) = self {
             match future.as_mut().poll(cx) {
@@ -30,13 +45,6 @@ impl<F: Future> MaybeDone<F> {
             }
         }
         true
-    }
-
-    fn take(&mut self) -> F::Output {
-        match self {
-            MaybeDone::Done(out) => out.take().expect("output taken once"),
-            MaybeDone::Running(_) => unreachable!("taken before it finished"),
-        }
     }
 }
 
@@ -66,28 +74,17 @@ macro_rules! join_type {
         impl<$($f: Future),+> Future for $name<$($f),+> {
             type Output = ($($f::Output,)+);
 
-            #[allow(unused_assignments)]
             fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
                 let this = &mut *self;
-                let members = [$(stringify!($field)),+].len();
-                let first = this.first;
-                this.first = (first + 1) % members;
+                let members: [&mut dyn PollDone; [$(stringify!($field)),+].len()] =
+                    [$(&mut this.$field),+];
+                let (n, first) = (members.len(), this.first);
+                this.first = (first + 1) % n;
+                // From `first` round to the one before it.
                 let mut all = true;
-                // From `first` to the end, then from the start to `first`.
-                let mut i = 0;
-                $(
-                    if i >= first {
-                        all &= this.$field.poll_done(cx);
-                    }
-                    i += 1;
-                )+
-                i = 0;
-                $(
-                    if i < first {
-                        all &= this.$field.poll_done(cx);
-                    }
-                    i += 1;
-                )+
+                for k in 0..n {
+                    all &= members[(first + k) % n].poll_done(cx);
+                }
                 if all {
                     Poll::Ready(($(this.$field.take(),)+))
                 } else {
