@@ -8,24 +8,8 @@ mod support;
 use std::io::Write as _;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use support::within;
 use weave::Runtime;
-
-/// Runs `f` on its own thread; fails the test if it has not returned
-/// within `limit` (far above a correct run).
-fn within<T: Send + 'static>(
-    limit: Duration,
-    what: &str,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(v) => v,
-        Err(_) => panic!("{what}: still running after {limit:?} (deadlock)"),
-    }
-}
 
 fn rt(workers: usize) -> Runtime {
     Runtime::builder().worker_threads(workers).build().unwrap()

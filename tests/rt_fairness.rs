@@ -491,9 +491,9 @@ fn the_budget_survives_a_lifo_chain() {
                 left
             })
         };
+        // On one worker, the waker (spawned now) runs after the poll in
+        // which the woken task started waiting has ended.
         until_blocking("the woken task waits", || waiting.load(SeqCst));
-        // Let its poll finish before the waker is spawned.
-        std::thread::sleep(Duration::from_millis(1));
         let waker = rt.spawn(async move {
             let event = Event::new();
             event.set();

@@ -52,18 +52,28 @@ pub fn tiny_backlog_listener(name: &str) -> (std::os::unix::net::UnixListener, s
     (std::os::unix::net::UnixListener::from(fd), path)
 }
 
-/// Runs `f` on a thread of its own and returns its result; panics naming
-/// `what` if it has not returned after three times [`PATIENCE`] (a hang
+/// Runs `f` on a thread of its own and returns its result (or its panic);
+/// panics naming `what` if it has not returned within `limit` (a hang
 /// fails the test instead of the suite). A hung `f` is left behind.
 #[track_caller]
-pub fn watchdog<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+pub fn within<T: Send + 'static>(
+    limit: Duration,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
     });
-    match rx.recv_timeout(3 * PATIENCE) {
+    match rx.recv_timeout(limit) {
         Ok(Ok(value)) => value,
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("hung: {what}"),
+        Err(_) => panic!("hung: {what}: still running after {limit:?}"),
     }
+}
+
+/// [`within`] three times [`PATIENCE`].
+#[track_caller]
+pub fn watchdog<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    within(3 * PATIENCE, what, f)
 }
