@@ -332,3 +332,37 @@ fn unix_connect_waits_when_the_backlog_is_full() {
     });
     let _ = std::fs::remove_file(&path);
 }
+
+/// `read_uninit` fills a buffer that was never initialised, reports end of
+/// stream as `Ok(0)`, and its poll form works through a shared reference.
+#[test]
+fn reads_into_uninitialised_buffers() {
+    use std::mem::MaybeUninit;
+    rt(2).block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap());
+        let (client, accepted) = weave::gather!(client, listener.accept()).await;
+        let (mut client, mut server) = (client.unwrap(), accepted.unwrap().0);
+        server.write_all(b"hello").await.unwrap();
+        let mut buf = [MaybeUninit::<u8>::uninit(); 64];
+        let n = client.read_uninit(&mut buf).await.unwrap();
+        // SAFETY: `read_uninit` initialised the first `n` bytes.
+        let got = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) };
+        assert_eq!(got, b"hello");
+        server.write_all(b"again").await.unwrap();
+        let n = std::future::poll_fn(|cx| (&client).poll_read_uninit(cx, &mut buf))
+            .await
+            .unwrap();
+        assert_eq!(n, 5);
+        drop(server);
+        assert_eq!(
+            client.read_uninit(&mut buf).await.unwrap(),
+            0,
+            "end of stream"
+        );
+
+        let (mut left, mut right) = UnixStream::pair().unwrap();
+        right.write_all(b"unix").await.unwrap();
+        assert_eq!(left.read_uninit(&mut buf).await.unwrap(), 4);
+    });
+}

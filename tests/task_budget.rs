@@ -230,9 +230,16 @@ async fn tcp_pair() -> (TcpStream, TcpStream) {
 fn tcp_reads_writes_and_readiness() {
     runtime().block_on(async {
         let (mut a, mut b) = tcp_pair().await;
-        b.write_all(&[7; 4 * BUDGET_OPS]).await.unwrap();
+        b.write_all(&[7; 6 * BUDGET_OPS]).await.unwrap();
         let mut byte = [0; 1];
         assert_held_back_after_budget("TcpStream::read", |cx| poll_once(a.read(&mut byte), cx));
+        let mut uninit = [std::mem::MaybeUninit::uninit(); 1];
+        assert_held_back_after_budget("TcpStream::read_uninit", |cx| {
+            poll_once(a.read_uninit(&mut uninit), cx)
+        });
+        assert_held_back_after_budget("TcpStream::poll_read_uninit", |cx| {
+            a.poll_read_uninit(cx, &mut uninit).is_ready()
+        });
         assert_held_back_after_budget("TcpStream::read_exact", |cx| {
             poll_once(a.read_exact(&mut byte), cx)
         });
@@ -243,8 +250,8 @@ fn tcp_reads_writes_and_readiness() {
                 .is_ready()
         });
         assert_held_back_after_budget("TcpStream::readable", |cx| poll_once(a.readable(), cx));
-        // Nothing a held-back read was owed went missing: 4 * BUDGET bytes
-        // were sent, 3 * BUDGET read.
+        // Nothing a held-back read was owed went missing: 6 * BUDGET bytes
+        // were sent, 5 * BUDGET read.
         let mut rest = vec![0; BUDGET_OPS];
         a.read_exact(&mut rest).await.unwrap();
         assert!(rest.iter().all(|&b| b == 7));

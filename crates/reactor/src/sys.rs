@@ -23,6 +23,8 @@
 //! - **Signal handlers that chain to earlier ones** and run only
 //!   async-signal-safe code ([`on_signal`]), and the numbers of SIGINT
 //!   and SIGTERM ([`SIGINT`], [`SIGTERM`]).
+//! - **A read into uninitialised memory** ([`read_uninit`]), so a caller
+//!   with a fresh buffer (hyper's) need not zero it first.
 //! - **Borrowing a raw descriptor** for as long as its owner lives
 //!   ([`borrow_raw`]).
 
@@ -35,6 +37,16 @@ use std::net::SocketAddr;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::time::Duration;
+
+/// Reads from `fd` into `buf`, which need not be initialised; returns how
+/// many bytes (the first that many of `buf` are initialised now).
+pub(crate) fn read_uninit(
+    fd: impl AsFd,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+) -> io::Result<usize> {
+    let (filled, _rest) = rustix::io::read(fd, buf)?;
+    Ok(filled.len())
+}
 
 /// SIGINT (Ctrl-C).
 pub(crate) const SIGINT: i32 = libc::SIGINT;

@@ -63,6 +63,34 @@ macro_rules! byte_stream {
                 self.inner.read_with(|mut s| s.read(buf)).await
             }
 
+            /// Reads into `buf`, which need not be initialised (a fresh
+            /// buffer need not be zeroed first); `Ok(0)` at end of stream.
+            /// On `Ok(n)` the first `n` bytes of `buf` are initialised.
+            ///
+            /// # Errors
+            /// The connection's error, e.g. `ConnectionReset`.
+            pub async fn read_uninit(
+                &mut self,
+                buf: &mut [std::mem::MaybeUninit<u8>],
+            ) -> std::io::Result<usize> {
+                self.inner
+                    .read_with(|s| $crate::sys::read_uninit(s, buf))
+                    .await
+            }
+
+            /// The `poll` form of [`read_uninit`](Self::read_uninit), on a
+            /// shared reference (as `AsyncRead` for `&Self`): the read path
+            /// of adapters that hand out uninitialised buffers, such as
+            /// hyper's `rt::Read`.
+            pub fn poll_read_uninit(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [std::mem::MaybeUninit<u8>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.inner
+                    .poll_read_with(cx, |s| $crate::sys::read_uninit(s, buf))
+            }
+
             /// Writes some of `buf`; returns how much.
             ///
             /// # Errors

@@ -31,8 +31,10 @@
 //! });
 //! ```
 
+mod backoff;
 mod server;
 
+pub use backoff::AcceptBackoff;
 pub use server::{start_server, Server};
 pub use weave_reactor::{
     open_connection, split, Async, Reactor, StreamReader, StreamWriter, TcpListener, TcpStream,

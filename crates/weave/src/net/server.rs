@@ -1,19 +1,17 @@
 //! asyncio's `start_server`: accept connections and run a handler task for
 //! each, with a `Server` to close it and wait for the connections to end.
 //!
-//! The accept loop survives every accept error. Running out of file
-//! descriptors (`EMFILE`, `ENFILE`) or kernel memory makes it back off
-//! (1 ms doubling to 1 s, one message on stderr per episode) instead of
-//! spinning: the pending connection stays in the backlog, and accepting
-//! resumes once descriptors are freed.
+//! The accept loop survives every accept error; running out of file
+//! descriptors or kernel memory makes it back off instead of spinning
+//! ([`AcceptBackoff`]).
 
+use super::AcceptBackoff;
 use crate::task::JoinHandle;
 use parking_lot::Mutex;
 use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
-use std::time::Duration;
 use weave_reactor::{split, StreamReader, StreamWriter, TcpListener};
 use weave_sync::Event;
 
@@ -98,28 +96,16 @@ where
     })
 }
 
-/// True for accept errors that mean "out of resources, try later":
-/// EMFILE (24), ENFILE (23), ENOMEM (12) everywhere, and ENOBUFS, whose
-/// number differs between Linux (105) and the BSDs (55).
-fn exhausted(e: &io::Error) -> bool {
-    const ENOBUFS: i32 = if cfg!(any(target_os = "linux", target_os = "android")) {
-        105
-    } else {
-        55
-    };
-    matches!(e.raw_os_error(), Some(24 | 23 | 12)) || e.raw_os_error() == Some(ENOBUFS)
-}
-
 async fn accept_loop<H, Fut>(listener: TcpListener, handler: H, shared: Arc<Shared>)
 where
     H: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let mut backoff = Duration::ZERO;
+    let mut backoff = AcceptBackoff::new();
     loop {
         match listener.accept().await {
             Ok((stream, _peer)) => {
-                backoff = Duration::ZERO;
+                backoff.accepted();
                 let _ = stream.set_nodelay(true);
                 {
                     // Checked and counted under the lock `close` sets the
@@ -141,25 +127,7 @@ where
                     conn.await;
                 }));
             }
-            Err(e) if exhausted(&e) => {
-                if backoff.is_zero() {
-                    eprintln!("weave: accept failed ({e}); backing off until resources free up");
-                    backoff = Duration::from_millis(1);
-                } else {
-                    backoff = (backoff * 2).min(Duration::from_secs(1));
-                }
-                crate::sleep(backoff).await;
-            }
-            Err(e) => match e.kind() {
-                // The peer gave up before we accepted: nothing to do.
-                io::ErrorKind::ConnectionAborted
-                | io::ErrorKind::ConnectionReset
-                | io::ErrorKind::Interrupted => {}
-                _ => {
-                    eprintln!("weave: accept failed: {e}");
-                    crate::sleep(Duration::from_millis(10)).await;
-                }
-            },
+            Err(e) => backoff.failed(e).await,
         }
     }
 }

@@ -1,0 +1,397 @@
+//! `serve`: `axum::serve` for weave. Accept on a weave `TcpListener`, one
+//! task per connection, HTTP/1.1 (keep-alive) and HTTP/2 (prior
+//! knowledge) through hyper-util's auto builder, with an optional graceful
+//! shutdown.
+//!
+//! The accept loop survives every accept error, backing off when out of
+//! file descriptors ([`weave::net::AcceptBackoff`], `start_server`'s
+//! policy); a connection's error ends that connection only.
+
+use crate::{WeaveExecutor, WeaveIo, WeaveTimer};
+use http::{Request, Response};
+use hyper::body::{Body, Incoming};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::io;
+use std::net::SocketAddr;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+use weave::net::{AcceptBackoff, TcpListener, TcpStream};
+use weave::sync::Event;
+use weave::Either;
+
+/// The error type hyper and tower services convert theirs into.
+type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// A shutdown signal, boxed once per server.
+type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Serves `service` on every connection `listener` accepts (`axum::serve`,
+/// for weave): await the result to run the server.
+///
+/// `service` is a tower `Service<http::Request<hyper::body::Incoming>>`
+/// (an axum `Router` is one; wrap a hyper `service_fn` in
+/// `tower::service_fn` or implement the trait), cloned for each connection.
+/// Each connection is a weave task; HTTP/1.1 with keep-alive and HTTP/2
+/// with prior knowledge are told apart by hyper-util's auto builder, with
+/// [`WeaveTimer`] for hyper's timeouts (a client gets 30 s to send a
+/// request's headers: [`header_read_timeout`](Serve::header_read_timeout)).
+///
+/// The future completes only after a [graceful
+/// shutdown](Serve::with_graceful_shutdown); without one it serves until
+/// dropped (connections already accepted keep running).
+///
+/// ```
+/// use http::{Request, Response};
+/// use hyper::body::Incoming;
+/// use std::convert::Infallible;
+/// use weave::net::TcpListener;
+///
+/// #[derive(Clone)]
+/// struct Hello;
+///
+/// impl tower_service::Service<Request<Incoming>> for Hello {
+///     type Response = Response<String>;
+///     type Error = Infallible;
+///     type Future = std::future::Ready<Result<Response<String>, Infallible>>;
+///
+///     fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Infallible>> {
+///         std::task::Poll::Ready(Ok(()))
+///     }
+///
+///     fn call(&mut self, req: Request<Incoming>) -> Self::Future {
+///         std::future::ready(Ok(Response::new(format!("Hello, {}!", req.uri().path()))))
+///     }
+/// }
+///
+/// weave::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     let (stop, stopped) = weave::sync::oneshot::<()>();
+///     let server = weave::spawn(
+///         weave_hyper::serve(listener, Hello)
+///             .with_graceful_shutdown(async move { let _ = stopped.await; })
+///             .into_future(),
+///     );
+///
+///     let client = weave_hyper::client::<String>();
+///     let uri = format!("http://{addr}/weave").parse().unwrap();
+///     let response = client.get(uri).await.unwrap();
+///     assert_eq!(response.status(), 200);
+///     drop((response, client)); // lets the pooled connection go
+///
+///     stop.send(()).unwrap();
+///     server.await.unwrap().unwrap(); // every connection finished
+/// });
+/// # use std::future::IntoFuture;
+/// ```
+pub fn serve<S>(listener: TcpListener, service: S) -> Serve<S> {
+    Serve {
+        listener,
+        service,
+        header_read_timeout: None,
+    }
+}
+
+/// A server not yet running: configure it, then `.await` it (see
+/// [`serve`]).
+#[must_use = "a server does nothing unless awaited"]
+pub struct Serve<S> {
+    listener: TcpListener,
+    service: S,
+    /// `None`: hyper's default (30 s); `Some(None)`: no limit.
+    header_read_timeout: Option<Option<Duration>>,
+}
+
+impl<S> Serve<S> {
+    /// The address the listener is bound to.
+    ///
+    /// # Errors
+    /// As `getsockname`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// How long an HTTP/1 client may take to send a request's headers
+    /// before its connection is closed (hyper's default: 30 s; `None`: no
+    /// limit). Timed by [`WeaveTimer`].
+    pub fn header_read_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Serve<S> {
+        self.header_read_timeout = Some(timeout.into());
+        self
+    }
+
+    /// Stops accepting once `signal` completes, asks every open connection
+    /// to finish (an HTTP/1 connection closes after its in-flight response;
+    /// HTTP/2 sends `GOAWAY` and finishes its open streams), and completes
+    /// when the last one has closed.
+    ///
+    /// ```no_run
+    /// # async fn app(listener: weave::net::TcpListener, router: axum::Router) -> std::io::Result<()> {
+    /// weave_hyper::serve(listener, router)
+    ///     .with_graceful_shutdown(async { weave::signal::ctrl_c().await.unwrap() })
+    ///     .await
+    /// # }
+    /// ```
+    pub fn with_graceful_shutdown<F>(self, signal: F) -> WithGracefulShutdown<S>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        WithGracefulShutdown {
+            serve: self,
+            signal: Box::pin(signal),
+        }
+    }
+
+    /// hyper-util's connection builder with weave's executor and timer.
+    fn builder(&self) -> Builder<WeaveExecutor> {
+        let mut builder = Builder::new(WeaveExecutor);
+        builder.http1().timer(WeaveTimer);
+        if let Some(timeout) = self.header_read_timeout {
+            builder.http1().header_read_timeout(timeout);
+        }
+        builder.http2().timer(WeaveTimer);
+        builder
+    }
+}
+
+impl<S> fmt::Debug for Serve<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Serve")
+            .field("listener", &self.listener)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A server with a shutdown signal (see
+/// [`Serve::with_graceful_shutdown`]); `.await` it to run it.
+#[must_use = "a server does nothing unless awaited"]
+pub struct WithGracefulShutdown<S> {
+    serve: Serve<S>,
+    signal: Signal,
+}
+
+impl<S> WithGracefulShutdown<S> {
+    /// The address the listener is bound to.
+    ///
+    /// # Errors
+    /// As `getsockname`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.serve.local_addr()
+    }
+}
+
+impl<S> fmt::Debug for WithGracefulShutdown<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WithGracefulShutdown")
+            .field("serve", &self.serve)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The running server: the future `Serve` and `WithGracefulShutdown` turn
+/// into.
+#[must_use = "a server does nothing unless awaited"]
+pub struct ServeFuture(Pin<Box<dyn Future<Output = io::Result<()>> + Send>>);
+
+impl Future for ServeFuture {
+    type Output = io::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+impl fmt::Debug for ServeFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServeFuture").finish_non_exhaustive()
+    }
+}
+
+impl<S, B> IntoFuture for Serve<S>
+where
+    S: tower_service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    type Output = io::Result<()>;
+    type IntoFuture = ServeFuture;
+
+    fn into_future(self) -> ServeFuture {
+        ServeFuture(Box::pin(accept_loop(self, None)))
+    }
+}
+
+impl<S, B> IntoFuture for WithGracefulShutdown<S>
+where
+    S: tower_service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    type Output = io::Result<()>;
+    type IntoFuture = ServeFuture;
+
+    fn into_future(self) -> ServeFuture {
+        ServeFuture(Box::pin(accept_loop(self.serve, Some(self.signal))))
+    }
+}
+
+/// What a graceful shutdown needs: the connections still open, and the
+/// announcement to them.
+///
+/// Ground rules: `open` counts the accept loop as one until it stops
+/// accepting, so it reaches zero only after that, exactly once; `closing`
+/// is set before `shutdown`, so a connection woken by the event sees it.
+struct Tracker {
+    open: AtomicUsize,
+    closing: AtomicBool,
+    shutdown: Event,
+    finished: Event,
+}
+
+impl Tracker {
+    fn new() -> Arc<Tracker> {
+        Arc::new(Tracker {
+            open: AtomicUsize::new(1),
+            closing: AtomicBool::new(false),
+            shutdown: Event::new(),
+            finished: Event::new(),
+        })
+    }
+
+    /// Counts one more open connection while the guard lives.
+    fn open(self: &Arc<Self>) -> Open {
+        self.open.fetch_add(1, Ordering::Relaxed);
+        Open(self.clone())
+    }
+
+    fn release(&self) {
+        if self.open.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.finished.set();
+        }
+    }
+
+    /// Announces the shutdown and waits for the last connection (the
+    /// accept loop has stopped).
+    async fn shut_down(&self) {
+        self.closing.store(true, Ordering::Release);
+        self.shutdown.set();
+        self.release();
+        self.finished.wait().await;
+    }
+}
+
+/// One open connection of a [`Tracker`] (also released if the task is
+/// cancelled or panics).
+struct Open(Arc<Tracker>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.release();
+    }
+}
+
+async fn accept_loop<S, B>(serve: Serve<S>, signal: Option<Signal>) -> io::Result<()>
+where
+    S: tower_service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let builder = Arc::new(serve.builder());
+    let Serve {
+        listener, service, ..
+    } = serve;
+    let tracker = signal.as_ref().map(|_| Tracker::new());
+    let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
+    let mut backoff = AcceptBackoff::new();
+    loop {
+        let accepted = match weave::race(&mut signal, listener.accept()).await {
+            Either::Left(()) => break,
+            Either::Right(accepted) => accepted,
+        };
+        match accepted {
+            Ok((stream, _peer)) => {
+                backoff.accepted();
+                let _ = stream.set_nodelay(true);
+                let open = tracker.as_ref().map(Tracker::open);
+                let conn = connection(stream, service.clone(), builder.clone(), open);
+                drop(weave::spawn(conn));
+            }
+            Err(e) => {
+                if let Either::Left(()) = weave::race(&mut signal, backoff.failed(e)).await {
+                    break;
+                }
+            }
+        }
+    }
+    drop(listener);
+    if let Some(tracker) = tracker {
+        tracker.shut_down().await;
+    }
+    Ok(())
+}
+
+/// Serves one connection to its end; with `open`, starts hyper's graceful
+/// shutdown of it when the server's shutdown is announced.
+async fn connection<S, B>(
+    stream: TcpStream,
+    service: S,
+    builder: Arc<Builder<WeaveExecutor>>,
+    open: Option<Open>,
+) where
+    S: tower_service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let conn = builder
+        .serve_connection_with_upgrades(WeaveIo::new(stream), TowerToHyperService::new(service));
+    let mut conn = pin!(conn);
+    let Some(open) = open else {
+        // A connection error (a reset, a malformed request, a timeout)
+        // ends this connection only.
+        let _ = conn.await;
+        return;
+    };
+    let tracker = &open.0;
+    // Registered once with the task's waker (re-registered only if the
+    // waker changes): `shutdown.set()` wakes the task, and the `closing`
+    // flag tells that wake apart without locking the event on every poll.
+    let mut shutdown = pin!(weave::unconstrained(tracker.shutdown.wait()));
+    let mut registered: Option<Waker> = None;
+    let mut stopping = false;
+    let _ = std::future::poll_fn(|cx| {
+        if !stopping {
+            let fresh = registered
+                .as_ref()
+                .is_none_or(|waker| !waker.will_wake(cx.waker()));
+            if fresh || tracker.closing.load(Ordering::Acquire) {
+                if shutdown.as_mut().poll(cx).is_ready() {
+                    stopping = true;
+                    conn.as_mut().graceful_shutdown();
+                } else {
+                    registered = Some(cx.waker().clone());
+                }
+            }
+        }
+        conn.as_mut().poll(cx)
+    })
+    .await;
+    drop(open);
+}
