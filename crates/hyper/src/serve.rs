@@ -128,8 +128,12 @@ impl<S> Serve<S> {
 
     /// Stops accepting once `signal` completes, asks every open connection
     /// to finish (an HTTP/1 connection closes after its in-flight response;
-    /// HTTP/2 sends `GOAWAY` and finishes its open streams), and completes
-    /// when the last one has closed.
+    /// HTTP/2 sends `GOAWAY` and finishes its open streams; one that has
+    /// not sent a byte yet is closed at once, one halfway through a request
+    /// head gets until the [header-read
+    /// timeout](Serve::header_read_timeout)), and completes when the last
+    /// one has closed. Dropping the future stops accepting but leaves the
+    /// open connections running.
     ///
     /// ```no_run
     /// # async fn app(listener: weave::net::TcpListener, router: axum::Router) -> std::io::Result<()> {

@@ -446,3 +446,43 @@ fn weave_timer_resets_in_place() {
         })
     });
 }
+
+/// Shutdown does not wait for a client that connected and sent nothing
+/// (hyper-util is still reading the protocol version: the shutdown cancels
+/// that read), even with no header-read timeout; one that sent half a
+/// request head is given until the header-read timeout, as in hyper.
+#[test]
+fn graceful_shutdown_with_silent_and_half_sent_connections() {
+    for half_sent in [false, true] {
+        watchdog("graceful shutdown, silent peers", move || {
+            weave::run(async move {
+                let (listener, addr) = listener().await;
+                let app = App::default();
+                let (stop, stopped) = weave::sync::oneshot::<()>();
+                let service = service_fn(move |req| app.clone().handle(req));
+                let timeout = half_sent.then_some(Duration::from_millis(300));
+                let server = weave::spawn(
+                    serve(listener, service)
+                        .header_read_timeout(timeout)
+                        .with_graceful_shutdown(async move {
+                            let _ = stopped.await;
+                        })
+                        .into_future(),
+                );
+                let mut peer = TcpStream::connect(addr).await.unwrap();
+                if half_sent {
+                    peer.write_all(b"GET / HTTP/1.1\r\nHost:").await.unwrap();
+                }
+                // The peer's connection is being served before the signal.
+                let client = weave_hyper::client::<String>();
+                assert_eq!(client.get(uri(addr, "/")).await.unwrap().status(), StatusCode::OK);
+                drop(client);
+                stop.send(()).unwrap();
+                server.await.unwrap().unwrap();
+                let mut buf = [0u8; 64];
+                let closed = peer.read(&mut buf).await;
+                assert!(matches!(closed, Ok(0) | Err(_)) || half_sent, "{closed:?}");
+            })
+        });
+    }
+}
