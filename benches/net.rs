@@ -15,7 +15,7 @@
 
 #[path = "harness/mod.rs"]
 mod harness;
-#[path = "../examples/support/http.rs"]
+#[path = "support/bare_http.rs"]
 mod http;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};

@@ -1,39 +1,48 @@
 //! Many HTTP requests at once, the asyncio way: a `Semaphore` caps how
 //! many are in flight, `as_completed` hands back each answer as it
-//! arrives, and `wait_for` gives every request a deadline.
+//! arrives, and `wait_for` gives every request a deadline. The requests go
+//! through `weave_hyper::client()`, a pooled keep-alive client (aiohttp's
+//! `ClientSession`).
 //!
 //! ```text
 //! cargo run --release --example fetch_many
 //! cargo run --release --example fetch_many -- --requests 200 --limit 20 --timeout-ms 100
 //! ```
 //!
-//! The program starts the `http_hello` server in-process on a free port,
-//! with a twist: a request for `/delay/<ms>` is answered after `<ms>`
-//! milliseconds. It then requests `--requests` random delays; about one in
-//! five is slower than `--timeout-ms` and is abandoned by `wait_for` (its
-//! future, connection included, is dropped). In asyncio terms:
+//! The program starts a hyper server in-process on a free port: a request
+//! for `/delay/<ms>` is answered after `<ms>` milliseconds. It then
+//! requests `--requests` random delays; about one in five is slower than
+//! `--timeout-ms` and is abandoned by `wait_for` (its future, and with it
+//! the request, is dropped). In asyncio terms:
 //!
 //! ```python
 //! sem = asyncio.Semaphore(limit)
-//! async def fetch(path):
+//! async def fetch(session, url):
 //!     async with sem:
-//!         return await asyncio.wait_for(get(path), timeout)
-//! for next_done in asyncio.as_completed([fetch(p) for p in paths]):
-//!     print(await next_done)
+//!         async with session.get(url) as response:
+//!             return await asyncio.wait_for(response.text(), timeout)
+//! async with aiohttp.ClientSession() as session:
+//!     for next_done in asyncio.as_completed([fetch(session, u) for u in urls]):
+//!         print(await next_done)
 //! ```
 
-#[path = "support/hello_server.rs"]
-mod hello_server;
 #[path = "support/rng.rs"]
 mod rng;
 
+use bytes::Bytes;
 use clap::Parser;
-use std::net::SocketAddr;
+use http::{Request, Response, Uri};
+use http_body_util::{BodyExt, Empty, Full};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use std::convert::Infallible;
+use std::future::IntoFuture;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use weave::net::{open_connection, TcpListener};
+use weave::net::TcpListener;
 use weave::sync::Semaphore;
+use weave_hyper::Connector;
 
 /// Fetch many URLs concurrently from an in-process server.
 #[derive(Parser)]
@@ -52,36 +61,36 @@ struct Args {
     seed: Option<u64>,
 }
 
-/// `/delay/<ms>` waits that long; anything else is answered at once.
-fn path_delay(path: &str) -> Duration {
-    path.strip_prefix("/delay/")
+/// The in-process server: `/delay/<ms>` waits that long, then everything
+/// gets "Hello, world!".
+async fn delayed_hello(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let delay = req
+        .uri()
+        .path()
+        .strip_prefix("/delay/")
         .and_then(|ms| ms.parse().ok())
-        .map_or(Duration::ZERO, Duration::from_millis)
+        .map_or(Duration::ZERO, Duration::from_millis);
+    weave::sleep(delay).await;
+    Ok(Response::new(Full::new(Bytes::from_static(
+        b"Hello, world!",
+    ))))
 }
 
-/// One GET over a fresh connection: the status line and the body.
-async fn get(addr: SocketAddr, path: &str) -> std::io::Result<(String, String)> {
-    let (mut reader, mut writer) = open_connection(addr).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    writer.write_all(request.as_bytes()).await?;
-    let mut status = String::new();
-    reader.read_line(&mut status).await?;
-    let mut length = 0;
-    loop {
-        let mut header = String::new();
-        reader.read_line(&mut header).await?;
-        if header.trim().is_empty() {
-            break;
-        }
-        if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = v.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).await?;
+/// One GET: the status line and the body.
+async fn get(
+    client: &Client<Connector, Empty<Bytes>>,
+    uri: Uri,
+) -> Result<(String, String), String> {
+    let response = client.get(uri).await.map_err(|e| e.to_string())?;
+    let status = format!("{:?} {}", response.version(), response.status());
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?;
     Ok((
-        status.trim().to_owned(),
-        String::from_utf8_lossy(&body).into_owned(),
+        status,
+        String::from_utf8_lossy(&body.to_bytes()).into_owned(),
     ))
 }
 
@@ -89,7 +98,7 @@ async fn get(addr: SocketAddr, path: &str) -> std::io::Result<(String, String)> 
 enum Outcome {
     Ok { status: String, body: String },
     TimedOut,
-    Failed(std::io::Error),
+    Failed(String),
 }
 
 fn main() {
@@ -111,25 +120,29 @@ fn main() {
     weave::run(async move {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().unwrap();
-        let server = weave::spawn(hello_server::serve(listener, path_delay));
+        let service = weave_hyper::service_fn(delayed_hello);
+        let server = weave::spawn(weave_hyper::serve(listener, service).into_future());
         println!(
             "server on http://{addr}; {} requests, at most {} at once, {} ms deadline each",
             args.requests, args.limit, args.timeout_ms
         );
 
+        let client = weave_hyper::client::<Empty<Bytes>>();
         let sem = Semaphore::new(args.limit);
         let in_flight = Arc::new(AtomicUsize::new(0));
         let most_in_flight = Arc::new(AtomicUsize::new(0));
         let start = Instant::now();
         let fetches = delays.iter().map(|&ms| {
             let (sem, in_flight, most) = (sem.clone(), in_flight.clone(), most_in_flight.clone());
+            let client = client.clone();
             async move {
                 let path = format!("/delay/{ms}");
+                let uri: Uri = format!("http://{addr}{path}").parse().unwrap();
                 let _permit = sem.acquire().await;
                 let now = in_flight.fetch_add(1, SeqCst) + 1;
                 most.fetch_max(now, SeqCst);
                 let began = Instant::now();
-                let outcome = match weave::wait_for(get(addr, &path), timeout).await {
+                let outcome = match weave::wait_for(get(&client, uri), timeout).await {
                     Ok(Ok((status, body))) => Outcome::Ok { status, body },
                     Ok(Err(err)) => Outcome::Failed(err),
                     Err(_) => Outcome::TimedOut,

@@ -1,23 +1,25 @@
-//! A minimal HTTP/1.1 server with keep-alive: every request gets
-//! "Hello, world!". The load-test target of the HTTP benchmark.
+//! "Hello, world!" over HTTP with hyper on weave: `weave_hyper::serve`
+//! answers HTTP/1.1 (keep-alive, pipelining) and HTTP/2 (prior knowledge),
+//! one task per connection. The load-test target of the HTTP benchmark.
 //!
 //! ```text
 //! cargo run --release --example http_hello -- 127.0.0.1:8080
-//! curl http://127.0.0.1:8080/            # Hello, world!
+//! curl http://127.0.0.1:8080/                          # Hello, world!
+//! curl --http2-prior-knowledge http://127.0.0.1:8080/  # the same over HTTP/2
 //! wrk -t2 -c64 -d5s http://127.0.0.1:8080/
 //! ```
 //!
-//! Each connection is a task: read what arrived, answer every complete
-//! request in it (pipelined requests too), write the answers in one go.
-//! Ctrl-C stops the server once the open connections are done.
+//! Ctrl-C stops accepting, lets the requests in flight finish, and exits.
 
-#[path = "support/hello_server.rs"]
-mod hello_server;
-
+use bytes::Bytes;
 use clap::Parser;
+use http::{Request, Response};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use std::convert::Infallible;
 use weave::net::TcpListener;
 
-/// A minimal HTTP/1.1 server.
+/// A hyper "Hello, world!" server.
 #[derive(Parser)]
 struct Args {
     /// Address to listen on.
@@ -25,14 +27,24 @@ struct Args {
     addr: String,
 }
 
+/// Every request gets the same answer.
+async fn hello(_req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    Ok(Response::new(Full::new(Bytes::from_static(
+        b"Hello, world!",
+    ))))
+}
+
 fn main() {
     let Args { addr } = Args::parse();
     weave::run(async move {
         let listener = TcpListener::bind(addr).await.expect("bind");
         println!("listening on http://{}", listener.local_addr().unwrap());
-        let accept = weave::spawn(hello_server::serve(listener, hello_server::no_delay));
-        weave::signal::ctrl_c().await.expect("listening for Ctrl-C");
-        accept.cancel();
+        weave_hyper::serve(listener, weave_hyper::service_fn(hello))
+            .with_graceful_shutdown(async {
+                weave::signal::ctrl_c().await.expect("listening for Ctrl-C");
+            })
+            .await
+            .expect("serving");
         println!("stopped");
     });
 }

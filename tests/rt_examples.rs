@@ -103,25 +103,175 @@ fn start_server(
     (child, out, addr)
 }
 
+/// One HTTP request made with weave-hyper's client: `(version, status,
+/// body)`.
+struct Answer {
+    version: http::Version,
+    status: u16,
+    body: String,
+}
+
+/// Sends each of `requests` (method, path, JSON body or "") to `addr` in
+/// turn over one pooled client (`http2`: HTTP/2 with prior knowledge).
+fn http_requests(addr: &str, http2: bool, requests: &[(&str, &str, &str)]) -> Vec<Answer> {
+    use http_body_util::BodyExt;
+    let requests: Vec<_> = requests
+        .iter()
+        .map(|&(method, path, body)| {
+            let mut req = http::Request::builder()
+                .method(method)
+                .uri(format!("http://{addr}{path}"));
+            if !body.is_empty() {
+                req = req.header("content-type", "application/json");
+            }
+            req.body(body.to_owned()).unwrap()
+        })
+        .collect();
+    weave::run(async move {
+        let client = weave_hyper::client_builder()
+            .http2_only(http2)
+            .build::<_, String>(weave_hyper::Connector::new());
+        let mut answers = Vec::new();
+        for req in requests {
+            let response = client.request(req).await.expect("request");
+            let (version, status) = (response.version(), response.status().as_u16());
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            let body = String::from_utf8(bytes.to_vec()).unwrap();
+            answers.push(Answer {
+                version,
+                status,
+                body,
+            });
+        }
+        answers
+    })
+}
+
+/// `curl -s ARGS`'s output, or `None` (and a note) if curl is not installed.
+fn curl(args: &[&str]) -> Option<String> {
+    if Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("curl is not installed: its checks are skipped");
+        return None;
+    }
+    let out = Command::new("curl").arg("-sS").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "curl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+/// Sends SIGINT (Ctrl-C) to a server example and checks that it stops
+/// cleanly, printing `stopped`.
+fn interrupt(mut child: std::process::Child, mut out: impl std::io::Read) {
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let status = child.wait().unwrap();
+    let mut log = String::new();
+    out.read_to_string(&mut log).unwrap();
+    assert!(status.success(), "{status}: {log}");
+    assert!(log.ends_with("stopped\n"), "{log}");
+}
+
 #[test]
-fn http_hello_answers_keep_alive_and_pipelined_requests() {
+fn http_hello_answers_http1_keep_alive_pipelined_and_http2() {
     use std::io::{Read, Write};
-    let (mut child, _out, addr) = start_server("http_hello", "listening on http://");
+    let (child, out, addr) = start_server("http_hello", "listening on http://");
+    let get = ("GET", "/", "");
+    for answer in http_requests(&addr, false, &[get, get, get]) {
+        assert_eq!(
+            (answer.version, answer.status),
+            (http::Version::HTTP_11, 200)
+        );
+        assert_eq!(answer.body, "Hello, world!");
+    }
+    let h2 = http_requests(&addr, true, &[get]);
+    assert_eq!((h2[0].version, h2[0].status), (http::Version::HTTP_2, 200));
+    assert_eq!(h2[0].body, "Hello, world!");
+
+    // Two requests in one write (pipelined), a third on the same
+    // connection (keep-alive), then one that asks to close.
     let mut conn = std::net::TcpStream::connect(&addr).unwrap();
     let request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-    // Two requests in one write (pipelined), then a third on the same
-    // connection (keep-alive), then one that asks to close.
     conn.write_all(format!("{request}{request}").as_bytes())
         .unwrap();
     conn.write_all(request.as_bytes()).unwrap();
-    conn.write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+    conn.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut all = String::new();
     conn.read_to_string(&mut all).unwrap();
     assert_eq!(all.matches("HTTP/1.1 200 OK").count(), 4, "{all}");
     assert_eq!(all.matches("Hello, world!").count(), 4);
-    child.kill().unwrap();
-    let _ = child.wait();
+
+    if let Some(body) = curl(&[&format!("http://{addr}/")]) {
+        assert_eq!(body, "Hello, world!");
+        let version = curl(&[
+            "--http2-prior-knowledge",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_version}",
+            &format!("http://{addr}/"),
+        ]);
+        assert_eq!(version.as_deref(), Some("2"));
+    }
+    interrupt(child, out);
+}
+
+#[test]
+fn axum_hello_routes_json_and_a_sleeping_handler() {
+    let (child, out, addr) = start_server("axum_hello", "listening on http://");
+    let answers = http_requests(
+        &addr,
+        false,
+        &[
+            ("GET", "/", ""),
+            ("GET", "/users/7", ""),
+            ("POST", "/repeat", r#"{"text":"hi","times":3}"#),
+            ("POST", "/repeat", r#"{"text":"hi","times":5000}"#),
+            ("POST", "/repeat", r#"{"text":"hi"}"#),
+            ("GET", "/users/seven", ""),
+            ("GET", "/nowhere", ""),
+        ],
+    );
+    let got: Vec<(u16, &str)> = answers
+        .iter()
+        .map(|a| (a.status, a.body.as_str()))
+        .collect();
+    assert_eq!(got[0], (200, "Hello from axum on weave!"));
+    assert_eq!(got[1], (200, r#"{"id":7,"name":"user 7"}"#));
+    assert_eq!(got[2], (200, r#"{"text":"hi hi hi","length":8}"#));
+    assert_eq!(got[3], (422, "times is 5000; at most 1000 repeats"));
+    assert_eq!(got[4].0, 422, "a missing field: {}", got[4].1);
+    assert!(
+        got[4].1.contains("times"),
+        "axum names the missing field: {}",
+        got[4].1
+    );
+    assert_eq!(got[5].0, 400, "{}", got[5].1);
+    assert_eq!(got[6].0, 404);
+
+    let start = std::time::Instant::now();
+    let slow = http_requests(&addr, false, &[("GET", "/slow/40", "")]);
+    assert!(start.elapsed() >= std::time::Duration::from_millis(40));
+    assert_eq!(
+        (slow[0].status, slow[0].body.as_str()),
+        (200, "waited 40 ms")
+    );
+
+    if let Some(body) = curl(&[&format!("http://{addr}/users/3")]) {
+        assert_eq!(body, r#"{"id":3,"name":"user 3"}"#);
+        let posted = curl(&[
+            "-H",
+            "content-type: application/json",
+            "-d",
+            r#"{"text":"a","times":2}"#,
+            &format!("http://{addr}/repeat"),
+        ]);
+        assert_eq!(posted.as_deref(), Some(r#"{"text":"a a","length":3}"#));
+    }
+    interrupt(child, out);
 }
 
 /// The number after `prefix` in `text` (e.g. "executed in 0.31 seconds").

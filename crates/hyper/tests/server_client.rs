@@ -475,7 +475,10 @@ fn graceful_shutdown_with_silent_and_half_sent_connections() {
                 }
                 // The peer's connection is being served before the signal.
                 let client = weave_hyper::client::<String>();
-                assert_eq!(client.get(uri(addr, "/")).await.unwrap().status(), StatusCode::OK);
+                assert_eq!(
+                    client.get(uri(addr, "/")).await.unwrap().status(),
+                    StatusCode::OK
+                );
                 drop(client);
                 stop.send(()).unwrap();
                 server.await.unwrap().unwrap();

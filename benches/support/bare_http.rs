@@ -1,7 +1,9 @@
-//! The protocol core of the `http_hello` server, shared by the example and
-//! by the HTTP benchmark's tokio and smol servers, so every runtime serves
-//! exactly the same bytes: HTTP/1.1 with keep-alive and pipelining, one
-//! fixed response per request.
+//! A hand-written HTTP/1.1 responder, kept for one purpose: the benchmark
+//! row that measures the bare TCP path of each runtime (accept, read,
+//! write; no HTTP library), where hyper's own cost would blur the
+//! difference. Every runtime serves exactly the same bytes: keep-alive and
+//! pipelining, one fixed response per request, no bodies. Applications
+//! (and the examples) use hyper through `weave-hyper`.
 
 /// The response to every request.
 pub const RESPONSE: &[u8] =
