@@ -216,6 +216,13 @@ fn queues_and_channels() {
     tx.try_send(2).unwrap();
     assert_held_back_after_budget("Receiver::recv", |cx| poll_once(rx.recv(), cx));
     assert_eq!(rx.try_recv(), Ok(2), "a held-back recv took a message");
+    for _ in 0..BUDGET_OPS {
+        tx.try_send(3).unwrap();
+    }
+    tx.try_send(4).unwrap();
+    let mut rx = rx;
+    assert_held_back_after_budget("Receiver::poll_recv", |cx| rx.poll_recv(cx).is_ready());
+    assert_eq!(rx.try_recv(), Ok(4), "a held-back poll_recv took a message");
 }
 
 /// A connected TCP pair on the runtime's reactor.

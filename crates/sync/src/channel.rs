@@ -2,8 +2,11 @@
 
 use crate::loom::Arc;
 use crate::queue::{GetError, PutError, Queue};
+use crate::wait_list::WaitKey;
 use std::fmt;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::AcqRel};
+use std::task::{Context, Poll};
 
 struct Ends {
     senders: AtomicUsize,
@@ -43,7 +46,12 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
             queue: queue.clone(),
             ends: ends.clone(),
         },
-        Receiver { queue, ends },
+        Receiver {
+            queue,
+            ends,
+            next: None,
+            done: false,
+        },
     )
 }
 
@@ -53,10 +61,34 @@ pub struct Sender<T> {
     ends: Arc<Ends>,
 }
 
-/// The receiving end of a [`channel`].
+/// The receiving end of a [`channel`]; also a `futures_core::Stream` of
+/// the messages, which ends once every sender is gone and the channel is
+/// empty.
+///
+/// ```
+/// # weave_sync::__block_on(async {
+/// use futures_core::Stream;
+/// use std::pin::Pin;
+///
+/// let (tx, mut rx) = weave_sync::channel(4);
+/// tx.send(1).await.unwrap();
+/// tx.send(2).await.unwrap();
+/// drop(tx);
+/// let mut got = Vec::new();
+/// while let Some(n) = std::future::poll_fn(|cx| Pin::new(&mut rx).poll_next(cx)).await {
+///     got.push(n);
+/// }
+/// assert_eq!(got, [1, 2]);
+/// # });
+/// ```
 pub struct Receiver<T> {
     queue: Queue<T>,
     ends: Arc<Ends>,
+    /// The place in line of a receive through [`poll_recv`](Self::poll_recv)
+    /// (the stream), kept between its polls.
+    next: Option<WaitKey>,
+    /// The stream has ended (for `FusedStream`).
+    done: bool,
 }
 
 impl<T> Sender<T> {
@@ -115,6 +147,22 @@ impl<T> Receiver<T> {
         })
     }
 
+    /// The `poll` form of [`recv`](Self::recv) (what the `Stream` impl
+    /// uses): the receiver keeps its place in line between polls, and a
+    /// receiver dropped while waiting loses no message. Spends one unit of
+    /// the task's budget per message (see [`coop`](crate::coop)).
+    ///
+    /// # Errors
+    /// Once every sender is gone and the channel is empty.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
+        let this = self;
+        crate::coop::poll_budgeted(cx, |cx| {
+            this.queue
+                .poll_get_keyed(&mut this.next, cx)
+                .map_err(|_| RecvError(()))
+        })
+    }
+
     /// Messages waiting.
     pub fn len(&self) -> usize {
         self.queue.qsize()
@@ -142,6 +190,8 @@ impl<T> Clone for Receiver<T> {
         Receiver {
             queue: self.queue.clone(),
             ends: self.ends.clone(),
+            next: None,
+            done: false,
         }
     }
 }
@@ -157,10 +207,37 @@ impl<T> Drop for Sender<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
+        // A stream receive in progress leaves the line (or passes on the
+        // message it was woken for) before the last receiver closes.
+        self.queue.cancel_get(&mut self.next);
         if self.ends.receivers.fetch_sub(1, AcqRel) == 1 {
             // Nobody will read: drop the messages, fail the senders.
             self.queue.shutdown(true);
         }
+    }
+}
+
+impl<T> futures_core::Stream for Receiver<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(None);
+        }
+        match std::task::ready!(this.poll_recv(cx)) {
+            Ok(message) => Poll::Ready(Some(message)),
+            Err(RecvError(())) => {
+                this.done = true;
+                Poll::Ready(None)
+            }
+        }
+    }
+}
+
+impl<T> futures_core::FusedStream for Receiver<T> {
+    fn is_terminated(&self) -> bool {
+        self.done
     }
 }
 

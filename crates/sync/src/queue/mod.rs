@@ -460,24 +460,42 @@ impl<T, S: Store<T>> Future for Get<'_, T, S> {
 
 impl<T, S: Store<T>> Get<'_, T, S> {
     fn poll_get(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, QueueShutDown<()>>> {
-        let this = self;
+        self.queue.poll_get_keyed(&mut self.key, cx)
+    }
+}
+
+impl<T, S: Store<T>> Drop for Get<'_, T, S> {
+    fn drop(&mut self) {
+        self.queue.cancel_get(&mut self.key);
+    }
+}
+
+impl<T, S: Store<T>> BaseQueue<T, S> {
+    /// One poll of a get whose place in line is `key` (kept by the caller
+    /// between polls: the future of `get`, or a channel receiver's stream
+    /// state). No budget here: the caller spends it.
+    pub(crate) fn poll_get_keyed(
+        &self,
+        key: &mut Option<WaitKey>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<T, QueueShutDown<()>>> {
         let mut wake = WakeList::new();
         let result = {
-            let mut state = this.queue.state.lock();
-            match this.key {
+            let mut state = self.state.lock();
+            match *key {
                 None if state.unreserved_items() > 0 => Poll::Ready(Ok(state.pop(&mut wake))),
                 None if state.shutdown => Poll::Ready(Err(QueueShutDown(()))),
                 // Still waiting when the queue shut down: no item was kept
                 // for us (a waiting getter means every item was reserved).
-                Some(key) if state.shutdown && state.getters.remove(key).is_some() => {
-                    this.key = None;
+                Some(k) if state.shutdown && state.getters.remove(k).is_some() => {
+                    *key = None;
                     if state.unreserved_items() > 0 {
                         Poll::Ready(Ok(state.pop(&mut wake)))
                     } else {
                         Poll::Ready(Err(QueueShutDown(())))
                     }
                 }
-                _ => match poll_notified(&mut state.getters, &mut this.key, cx) {
+                _ => match poll_notified(&mut state.getters, key, cx) {
                     Poll::Pending => Poll::Pending,
                     Poll::Ready(()) => Poll::Ready(state.take_reserved(&mut wake)),
                 },
@@ -486,15 +504,15 @@ impl<T, S: Store<T>> Get<'_, T, S> {
         wake.wake_all();
         result
     }
-}
 
-impl<T, S: Store<T>> Drop for Get<'_, T, S> {
-    fn drop(&mut self) {
-        let Some(key) = self.key.take() else { return };
+    /// A get given up while its place in line was `key`: leaves the line,
+    /// or, if it was already woken for an item, passes the item on.
+    pub(crate) fn cancel_get(&self, key: &mut Option<WaitKey>) {
+        let Some(k) = key.take() else { return };
         let mut wake = WakeList::new();
         {
-            let mut state = self.queue.state.lock();
-            if state.getters.remove(key).is_none() {
+            let mut state = self.state.lock();
+            if state.getters.remove(k).is_none() {
                 // Woken for an item we will not take: pass it on.
                 state.release_reserved(&mut wake);
             }

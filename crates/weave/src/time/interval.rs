@@ -119,6 +119,23 @@ impl Interval {
     }
 }
 
+/// The ticks as a `futures_core::Stream` (it never ends): each item is
+/// the instant the tick was scheduled for, as [`Interval::tick`] returns.
+impl futures_core::Stream for Interval {
+    type Item = Instant;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Instant>> {
+        self.get_mut().poll_tick(cx).map(Some)
+    }
+}
+
+/// Never terminated: an interval ticks forever.
+impl futures_core::stream::FusedStream for Interval {
+    fn is_terminated(&self) -> bool {
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -154,6 +154,14 @@ impl Sleep {
     }
 }
 
+/// Terminated once it has completed (until a [`reset`](Sleep::reset)), so
+/// `futures::select!` takes a `Sleep` as it is, without `.fuse()`.
+impl futures_core::future::FusedFuture for Sleep {
+    fn is_terminated(&self) -> bool {
+        self.done
+    }
+}
+
 impl Future for Sleep {
     type Output = ();
 
