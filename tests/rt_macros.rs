@@ -95,3 +95,88 @@ fn each_call_gets_a_fresh_runtime_that_ends_with_it() {
     assert!(leave_a_task_behind());
     assert_eq!(DROPPED.load(SeqCst), 2);
 }
+
+#[weave::test(worker_threads = 2, crate = "::weave")]
+async fn arguments_take_a_crate_path_and_a_trailing_comma() {
+    assert_eq!(worker_names(20).await.len() <= 2, true);
+}
+
+/// A renamed dependency (`rt = { package = "weave" }`) with `crate = "rt"`,
+/// and a type error in a body reported at the body: both need a crate of
+/// their own, `tests/macro-fixture`, built by cargo here (with this build's
+/// target directory, so weave is not compiled again).
+mod fixture {
+    use std::path::Path;
+    use std::process::Command;
+
+    fn cargo(args: &[&str]) -> std::process::Output {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let manifest = root.join("tests/macro-fixture/Cargo.toml");
+        // The workspace's versions of every dependency (cargo drops what
+        // the fixture does not use), so its build reuses this build's.
+        let lock = root.join("tests/macro-fixture/Cargo.lock");
+        if !lock.exists() {
+            std::fs::copy(root.join("Cargo.lock"), &lock).expect("copying Cargo.lock");
+        }
+        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+        let target = std::env::var_os("CARGO_TARGET_DIR").map_or(target, Into::into);
+        Command::new(env!("CARGO"))
+            .args(args)
+            .arg("--manifest-path")
+            .arg(manifest)
+            .env("CARGO_TARGET_DIR", target)
+            .output()
+            .expect("running cargo")
+    }
+
+    #[test]
+    fn a_renamed_dependency_works_with_crate_path() {
+        let out = cargo(&["run", "--quiet", "--bin", "renamed"]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(stdout, "42 from a renamed weave\n");
+        let out = cargo(&["test", "--quiet", "--bin", "renamed"]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("1 passed"), "{stdout}");
+    }
+
+    #[test]
+    fn a_type_error_in_the_body_is_reported_at_the_body() {
+        let out = cargo(&[
+            "build",
+            "--quiet",
+            "--bin",
+            "body_error",
+            "--features",
+            "body_error",
+            "--message-format=short",
+        ]);
+        assert!(!out.status.success(), "the fixture has a type error");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let error = stderr
+            .lines()
+            .find(|l| l.contains("error[E0308]"))
+            .unwrap_or_else(|| panic!("no mismatched-types error:\n{stderr}"));
+        // `src/bin/body_error.rs:LINE:COL: error[E0308]: mismatched types`
+        let line: usize = error
+            .split(':')
+            .nth(1)
+            .and_then(|l| l.parse().ok())
+            .unwrap_or_else(|| panic!("no line in {error:?}"));
+        let source = include_str!("macro-fixture/src/bin/body_error.rs");
+        let at = source.lines().nth(line - 1).unwrap_or("");
+        assert!(
+            at.contains("the body's last statement"),
+            "reported at line {line} ({at:?}), not at the body's end:\n{stderr}"
+        );
+    }
+}

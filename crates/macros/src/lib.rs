@@ -21,14 +21,34 @@
 //! #[weave::main]
 //! fn main() {}
 //! ```
+//!
+//! and so are bad arguments: a crate path that is not a string,
+//!
+//! ```compile_fail
+//! #[weave::main(crate = weave)]
+//! async fn main() {}
+//! ```
+//!
+//! an argument given twice, or an empty one:
+//!
+//! ```compile_fail
+//! #[weave::main(worker_threads = 2, worker_threads = 3)]
+//! async fn main() {}
+//! ```
+//!
+//! ```compile_fail
+//! #[weave::main(worker_threads = 2,,)]
+//! async fn main() {}
+//! ```
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
 /// Runs `async fn main` on a new weave runtime (`worker_threads = N`
-/// optional; by default one worker per core).
+/// optional, by default one worker per core; `crate = "path"` for a
+/// renamed dependency).
 ///
 /// ```
-/// #[weave::main]
+/// #[weave::main(worker_threads = 2,)]
 /// async fn main() -> std::io::Result<()> {
 ///     weave::sleep(std::time::Duration::from_millis(1)).await;
 ///     Ok(())
@@ -40,7 +60,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Runs an `async fn` test on its own new weave runtime
-/// (`worker_threads = N` optional).
+/// (`worker_threads = N` and `crate = "path"` optional).
 ///
 /// ```
 /// #[weave::test(worker_threads = 1)]
@@ -63,9 +83,9 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 fn expand(args: TokenStream, item: TokenStream, name: &str, is_test: bool) -> TokenStream {
     // A bad argument is reported, and the function is still expanded (with
     // the default worker count) so that the error is the only one.
-    let (workers, mut out) = match parse_args(args, name) {
-        Ok(workers) => (workers, TokenStream::new()),
-        Err(error) => (None, error),
+    let (args, mut out) = match parse_args(args, name) {
+        Ok(args) => (args, TokenStream::new()),
+        Err(error) => (Args::default(), error),
     };
     let mut tokens: Vec<TokenTree> = item.into_iter().collect();
     // The `async` before `fn`.
@@ -104,16 +124,27 @@ fn expand(args: TokenStream, item: TokenStream, name: &str, is_test: bool) -> To
             )
         }
     };
-    // `{ ::weave::Builder::new()[.worker_threads(N)].build().expect(..).block_on(async move BODY) }`
-    let mut call = String::from("::weave::Builder::new()");
-    if let Some(n) = workers {
+    // `{ WEAVE::Builder::new()[.worker_threads(N)].build().expect(..).block_on(async move BODY) }`
+    // Every token but BODY's own is placed at BODY's last token: the
+    // `block_on(..)` expression is what must have the function's return
+    // type, so a mismatch is reported where the body ends.
+    let at = body
+        .stream()
+        .into_iter()
+        .last()
+        .map_or(body.span_close(), |t| t.span());
+    let at = Span::call_site().located_at(at);
+    let mut call = format!("{}::Builder::new()", args.krate);
+    if let Some(n) = args.workers {
         call.push_str(&format!(".worker_threads({n})"));
     }
     call.push_str(".build().expect(\"failed to build the weave runtime\").block_on");
-    let mut inner: TokenStream = call.parse().expect("valid tokens");
-    let mut arg: TokenStream = "async move".parse().expect("valid tokens");
+    let mut inner = respan(call.parse().expect("valid tokens"), at);
+    let mut arg = respan("async move".parse().expect("valid tokens"), at);
     arg.extend([TokenTree::Group(body.clone())]);
-    inner.extend([TokenTree::Group(Group::new(Delimiter::Parenthesis, arg))]);
+    let mut arg = Group::new(Delimiter::Parenthesis, arg);
+    arg.set_span(at);
+    inner.extend([TokenTree::Group(arg)]);
     let mut new_body = Group::new(Delimiter::Brace, inner);
     new_body.set_span(body.span());
 
@@ -129,34 +160,122 @@ fn expand(args: TokenStream, item: TokenStream, name: &str, is_test: bool) -> To
     out
 }
 
-/// Parses `worker_threads = N` (or nothing).
-fn parse_args(args: TokenStream, name: &str) -> Result<Option<usize>, TokenStream> {
-    let args: Vec<TokenTree> = args.into_iter().collect();
-    match args.as_slice() {
-        [] => Ok(None),
-        [TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Literal(value)]
-            if key.to_string() == "worker_threads" && eq.as_char() == '=' =>
-        {
-            match value.to_string().parse::<usize>() {
-                Ok(0) => Err(error(
-                    value.span(),
-                    "worker_threads = 0: a runtime needs at least one worker",
-                )),
-                Ok(n) => Ok(Some(n)),
-                Err(_) => Err(error(
-                    value.span(),
-                    "worker_threads takes a positive integer, e.g. `worker_threads = 2`",
-                )),
-            }
+/// What the attribute's arguments ask for.
+struct Args {
+    workers: Option<usize>,
+    /// The path of the weave crate, as tokens' text (`::weave` unless
+    /// `crate = "path"`).
+    krate: String,
+}
+
+impl Default for Args {
+    fn default() -> Args {
+        Args {
+            workers: None,
+            krate: "::weave".to_owned(),
         }
-        other => Err(error(
-            other.first().map_or(Span::call_site(), TokenTree::span),
-            &format!(
-                "#[weave::{name}] takes no arguments or `worker_threads = N`, e.g. \
-                 #[weave::{name}(worker_threads = 2)]"
-            ),
-        )),
     }
+}
+
+/// Parses `key = value` pairs separated by commas (a trailing comma
+/// allowed): `worker_threads = N`, `crate = "path"`.
+fn parse_args(args: TokenStream, name: &str) -> Result<Args, TokenStream> {
+    let usage = format!(
+        "#[weave::{name}] takes `worker_threads = N` and `crate = \"path\"`, comma-separated, \
+         e.g. #[weave::{name}(worker_threads = 2)]"
+    );
+    let tokens: Vec<TokenTree> = args.into_iter().collect();
+    let mut parsed = Args::default();
+    let mut seen: Vec<String> = Vec::new();
+    for pair in tokens.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) {
+        let (key, value) = match pair {
+            // `a = 1,` leaves an empty last piece; `,,` or a lone `,` do not
+            // parse as pairs and are caught below.
+            [] => continue,
+            [TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Literal(value)]
+                if eq.as_char() == '=' =>
+            {
+                (key, value)
+            }
+            other => return Err(error(other[0].span(), &usage)),
+        };
+        let key_name = key.to_string();
+        if seen.contains(&key_name) {
+            return Err(error(key.span(), &format!("`{key_name}` is given twice")));
+        }
+        seen.push(key_name.clone());
+        match key_name.as_str() {
+            "worker_threads" => match value.to_string().parse::<usize>() {
+                Ok(0) => {
+                    return Err(error(
+                        value.span(),
+                        "worker_threads = 0: a runtime needs at least one worker",
+                    ))
+                }
+                Ok(n) => parsed.workers = Some(n),
+                Err(_) => {
+                    return Err(error(
+                        value.span(),
+                        "worker_threads takes a positive integer, e.g. `worker_threads = 2`",
+                    ))
+                }
+            },
+            "crate" => {
+                let text = value.to_string();
+                let path = text
+                    .strip_prefix('"')
+                    .and_then(|t| t.strip_suffix('"'))
+                    .filter(|p| is_path(p));
+                let Some(path) = path else {
+                    return Err(error(
+                        value.span(),
+                        "crate takes the path of the weave crate as a string, \
+                         e.g. `crate = \"rt\"` for `rt = { package = \"weave\", .. }`",
+                    ));
+                };
+                parsed.krate = path.to_owned();
+            }
+            _ => return Err(error(key.span(), &usage)),
+        }
+    }
+    if tokens.windows(2).any(|w| {
+        w.iter()
+            .all(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+    }) || matches!(tokens.first(), Some(TokenTree::Punct(p)) if p.as_char() == ',')
+    {
+        return Err(error(tokens[0].span(), &usage));
+    }
+    Ok(parsed)
+}
+
+/// True for a path like `rt`, `::rt` or `deps::weave`.
+fn is_path(path: &str) -> bool {
+    let path = path.strip_prefix("::").unwrap_or(path);
+    !path.is_empty()
+        && path.split("::").all(|seg| {
+            let mut chars = seg.chars();
+            chars
+                .next()
+                .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+                && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+        })
+}
+
+/// `tokens` with every span (inside groups too) set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(g) = &token {
+                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                token = TokenTree::Group(group);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
 
 /// `compile_error!("message")` pointing at `span`.

@@ -1,0 +1,15 @@
+//! `#[rt::main]` and `#[rt::test]` with weave renamed to `rt`.
+
+#[rt::main(crate = "rt", worker_threads = 2)]
+async fn main() {
+    let answer = rt::spawn(async { 6 * 7 }).await.unwrap();
+    println!("{answer} from a renamed weave");
+}
+
+#[cfg(test)]
+mod tests {
+    #[rt::test(crate = "rt")]
+    async fn runs_on_the_renamed_crate() {
+        assert_eq!(rt::spawn(async { 1 }).await.unwrap(), 1);
+    }
+}
