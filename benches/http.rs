@@ -120,6 +120,9 @@ fn wrk(addr: SocketAddr) -> Load {
     }
 }
 
+/// A row's name, unit, and how it is read from one run.
+type Metric = (&'static str, &'static str, fn(&Load) -> f64);
+
 /// Loads the three servers in alternating rounds and prints the rows.
 fn load(name: &str, addrs: [SocketAddr; 3]) {
     let [w, t, s] = rounds(
@@ -128,7 +131,7 @@ fn load(name: &str, addrs: [SocketAddr; 3]) {
         || wrk(addrs[1]),
         || wrk(addrs[2]),
     );
-    let rows: [(&str, &'static str, fn(&Load) -> f64); 4] = [
+    let rows: [Metric; 4] = [
         ("requests/s", "/s", |l| l.per_sec),
         ("p50", "µs", |l| l.p50),
         ("p75", "µs", |l| l.p75),

@@ -350,7 +350,7 @@ fn reads_into_uninitialised_buffers() {
         let got = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) };
         assert_eq!(got, b"hello");
         server.write_all(b"again").await.unwrap();
-        let n = std::future::poll_fn(|cx| (&client).poll_read_uninit(cx, &mut buf))
+        let n = std::future::poll_fn(|cx| client.poll_read_uninit(cx, &mut buf))
             .await
             .unwrap();
         assert_eq!(n, 5);

@@ -127,12 +127,14 @@ fn dropping_the_last_waiting_stream_closes_the_channel() {
     watchdog("last receiver", || {
         weave::run(async {
             let (tx, mut rx) = weave::sync::channel::<u32>(1);
-            let mut next = pin!(std::future::poll_fn(|cx| match rx.poll_recv(cx) {
-                Poll::Ready(r) => Poll::Ready(r.ok()),
-                Poll::Pending => Poll::Pending,
-            }));
-            assert!(futures::poll!(next.as_mut()).is_pending());
-            drop(next);
+            {
+                // The receive waits, keeping its place in line in `rx`.
+                let mut next = pin!(std::future::poll_fn(|cx| match rx.poll_recv(cx) {
+                    Poll::Ready(r) => Poll::Ready(r.ok()),
+                    Poll::Pending => Poll::Pending,
+                }));
+                assert!(futures::poll!(next.as_mut()).is_pending());
+            }
             drop(rx);
             assert_eq!(tx.send(5).await.unwrap_err().into_inner(), 5);
         })

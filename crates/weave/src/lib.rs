@@ -113,7 +113,7 @@ pub use combinators::{
     TaskGroup, TryGather,
 };
 pub use entry::run;
-pub use runtime::{Builder, Handle, Runtime};
+pub use runtime::{Builder, EnterGuard, Handle, Runtime};
 pub use task::{
     current_task, spawn, spawn_blocking, to_thread, unconstrained, yield_now, JoinError,
     JoinHandle, TaskId,
@@ -122,7 +122,11 @@ pub use time::{
     call_at, call_later, interval, now, sleep, sleep_until, timeout_at, wait_for, Interval, Sleep,
     Timeout, TimeoutError, TimerHandle,
 };
-pub use weave_scheduler::{Metrics, NoRuntime, TaskInfo, TaskState};
+pub use weave_scheduler::{Metrics, NoRuntime, TaskState};
+
+/// One live task as [`Handle::dump`] lists it (asyncio's `all_tasks()`,
+/// with more detail).
+pub use weave_scheduler::TaskInfo;
 
 /// The cooperative budget every weave operation that can wait spends (see
 /// [`unconstrained`] to opt out, and `poll_budgeted` / `consume_budget`
@@ -133,11 +137,42 @@ pub use weave_scheduler::coop;
 /// runtime (`worker_threads = N` optional). See the `weave-macros` crate.
 pub use weave_macros::{main, test};
 
-/// asyncio's synchronization primitives: `Lock`, `RwLock`, `Semaphore`,
-/// `BoundedSemaphore`, `Event`, `Condition`, `Barrier`, `Queue`,
-/// `PriorityQueue`, `LifoQueue`, `channel` and `oneshot` (the
-/// `weave-sync` crate, which works on any executor).
-pub use weave_sync as sync;
+pub mod sync {
+    //! asyncio's synchronization primitives: [`Lock`], [`RwLock`],
+    //! [`Semaphore`], [`BoundedSemaphore`], [`Event`], [`Condition`],
+    //! [`Barrier`], [`Queue`], [`PriorityQueue`], [`LifoQueue`],
+    //! [`channel()`] and [`oneshot()`] — the `weave-sync` crate, which works
+    //! on any executor. FIFO-fair and cancel-safe: a waiter dropped at any
+    //! await point takes nothing with it.
+    //!
+    //! ```
+    //! use weave::sync::{Lock, Queue};
+    //!
+    //! weave::run(async {
+    //!     let queue = Queue::new(0);
+    //!     let total = Lock::new(0);
+    //!     for i in 1..=4 {
+    //!         queue.put(i).await.unwrap();
+    //!     }
+    //!     let workers: Vec<_> = (0..2)
+    //!         .map(|_| {
+    //!             let (queue, total) = (queue.clone(), total.clone());
+    //!             weave::spawn(async move {
+    //!                 while let Ok(n) = queue.get_nowait() {
+    //!                     *total.lock().await += n;
+    //!                 }
+    //!             })
+    //!         })
+    //!         .collect();
+    //!     for w in workers {
+    //!         w.await.unwrap();
+    //!     }
+    //!     assert_eq!(*total.lock().await, 10);
+    //! });
+    //! ```
+    #[doc(inline)]
+    pub use weave_sync::*;
+}
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../../../README.md")]

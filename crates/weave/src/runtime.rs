@@ -9,6 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use weave_driver::Driver;
 
+/// Restores the previous runtime context when dropped; returned by
+/// [`Handle::enter`]. Not `Send`: it belongs to the thread that entered.
+pub use weave_scheduler::EnterGuard;
+
 /// Configures a [`Runtime`].
 ///
 /// ```
@@ -354,8 +358,24 @@ impl Handle {
             .clone()
     }
 
-    /// Makes this runtime current on this thread until the guard drops.
-    pub fn enter(&self) -> weave_scheduler::EnterGuard {
+    /// Makes this runtime current on this thread until the returned
+    /// [`EnterGuard`] drops: `spawn`, `sleep`, sockets and
+    /// [`Handle::current`] work there, from a plain thread (tokio's
+    /// `Handle::enter`). The guard is not `Send`; drop nested guards in
+    /// reverse order.
+    ///
+    /// ```
+    /// let rt = weave::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// std::thread::spawn(move || {
+    ///     let _inside = handle.enter();
+    ///     let task = weave::spawn(async { 6 * 7 }); // no runtime of its own
+    ///     assert_eq!(handle.block_on(task).unwrap(), 42);
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// ```
+    pub fn enter(&self) -> EnterGuard {
         self.inner.enter()
     }
 }

@@ -20,7 +20,7 @@ pub enum TaskState {
     Running,
 }
 
-/// A snapshot of one live task, from [`Handle::dump`](crate::Handle::dump).
+/// A snapshot of one live task, from the runtime handle's `dump`.
 ///
 /// ```
 /// use weave_scheduler::{Runtime, TaskBuilder, TaskState};

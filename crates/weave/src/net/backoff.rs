@@ -13,8 +13,15 @@
 use std::io;
 use std::time::Duration;
 
-/// The accept-error policy of one accept loop (see the [module
-/// docs](self)).
+/// The accept-error policy of one accept loop: running out of file
+/// descriptors (`EMFILE`, `ENFILE`) or kernel memory (`ENOMEM`,
+/// `ENOBUFS`) backs off, 1 ms doubling to 1 s, with one message on stderr
+/// per episode (the pending connection stays in the backlog); a peer that
+/// gave up before the accept, or a signal, is skipped at once; anything
+/// else is reported and retried after 10 ms. [`start_server`] and
+/// `weave-hyper`'s `serve` use it.
+///
+/// [`start_server`]: crate::net::start_server
 ///
 /// ```
 /// use weave::net::{AcceptBackoff, TcpListener};
