@@ -175,3 +175,32 @@ fn futures_io_copy_between_weave_sockets() {
         })
     });
 }
+
+/// A stream receive abandoned while pending (its `next()` dropped, as a
+/// lost `select!` branch does) does not hold the next message back from a
+/// later `recv` or `try_recv` on the same receiver.
+#[test]
+fn an_abandoned_next_does_not_block_a_later_recv() {
+    watchdog("abandoned next", || {
+        weave::run(async {
+            let (tx, mut rx) = weave::sync::channel::<u32>(0);
+            let other = rx.clone();
+            assert!(futures::poll!(rx.next()).is_pending());
+            tx.send(1).await.unwrap(); // held for `rx`'s place in line
+            assert_eq!(rx.try_recv(), Ok(1));
+            assert!(futures::poll!(rx.next()).is_pending());
+            tx.send(2).await.unwrap();
+            assert_eq!(rx.recv().await, Ok(2));
+            // The same through a timeout instead of a manual poll.
+            assert!(weave::wait_for(rx.next(), Duration::from_millis(1)).await.is_err());
+            tx.send(3).await.unwrap();
+            assert_eq!(rx.recv().await, Ok(3));
+            // A dropped clone's held message goes to the others.
+            let mut third = other.clone();
+            assert!(futures::poll!(third.next()).is_pending());
+            tx.send(4).await.unwrap();
+            drop(third);
+            assert_eq!(other.recv().await, Ok(4));
+        })
+    });
+}

@@ -1,6 +1,6 @@
 //! `channel`: a multi-producer, multi-consumer channel over a [`Queue`].
 
-use crate::loom::Arc;
+use crate::loom::{Arc, Mutex};
 use crate::queue::{GetError, PutError, Queue};
 use crate::wait_list::WaitKey;
 use std::fmt;
@@ -49,7 +49,7 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         Receiver {
             queue,
             ends,
-            next: None,
+            next: Mutex::new(None),
             done: false,
         },
     )
@@ -85,8 +85,9 @@ pub struct Receiver<T> {
     queue: Queue<T>,
     ends: Arc<Ends>,
     /// The place in line of a receive through [`poll_recv`](Self::poll_recv)
-    /// (the stream), kept between its polls.
-    next: Option<WaitKey>,
+    /// (the stream), kept between its polls. `recv` and `try_recv` settle
+    /// it first (see [`settle_stream`](Self::settle_stream)).
+    next: Mutex<Option<WaitKey>>,
     /// The stream has ended (for `FusedStream`).
     done: bool,
 }
@@ -132,7 +133,19 @@ impl<T> Receiver<T> {
     /// # Cancel safety
     /// As `Queue::get`: a dropped receive loses no message.
     pub async fn recv(&self) -> Result<T, RecvError> {
+        self.settle_stream();
         self.queue.get().await.map_err(|_| RecvError(()))
+    }
+
+    /// A stream receive left pending (its `next()` dropped by a `select!`
+    /// or a timeout) gives up its place in line before another receive on
+    /// this receiver: a message already held for it goes to the next in
+    /// line, or back to the channel, so that this receive can take it.
+    fn settle_stream(&self) {
+        let mut key = self.next.lock();
+        if key.is_some() {
+            self.queue.cancel_get(&mut key);
+        }
     }
 
     /// Receives a message now.
@@ -141,6 +154,7 @@ impl<T> Receiver<T> {
     /// `Empty` when none is ready, `Closed` when every sender is gone and
     /// the channel is empty.
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.settle_stream();
         self.queue.get_nowait().map_err(|e| match e {
             GetError::Empty => TryRecvError::Empty,
             GetError::ShutDown => TryRecvError::Closed,
@@ -152,13 +166,19 @@ impl<T> Receiver<T> {
     /// receiver dropped while waiting loses no message. Spends one unit of
     /// the task's budget per message (see [`coop`](crate::coop)).
     ///
+    /// A receive left pending keeps that place, as a `recv()` future kept
+    /// but not polled does: the next message in line for it waits until
+    /// this receiver is polled again, receives through `recv` /
+    /// `try_recv`, or is dropped. (So a clone left pending in its stream
+    /// for good holds one message back from the other receivers: drop it.)
+    ///
     /// # Errors
     /// Once every sender is gone and the channel is empty.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
         let this = self;
         crate::coop::poll_budgeted(cx, |cx| {
             this.queue
-                .poll_get_keyed(&mut this.next, cx)
+                .poll_get_keyed(&mut this.next.lock(), cx)
                 .map_err(|_| RecvError(()))
         })
     }
@@ -190,7 +210,7 @@ impl<T> Clone for Receiver<T> {
         Receiver {
             queue: self.queue.clone(),
             ends: self.ends.clone(),
-            next: None,
+            next: Mutex::new(None),
             done: false,
         }
     }
@@ -209,7 +229,7 @@ impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         // A stream receive in progress leaves the line (or passes on the
         // message it was woken for) before the last receiver closes.
-        self.queue.cancel_get(&mut self.next);
+        self.queue.cancel_get(&mut self.next.lock());
         if self.ends.receivers.fetch_sub(1, AcqRel) == 1 {
             // Nobody will read: drop the messages, fail the senders.
             self.queue.shutdown(true);
