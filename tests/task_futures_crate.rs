@@ -192,7 +192,9 @@ fn an_abandoned_next_does_not_block_a_later_recv() {
             tx.send(2).await.unwrap();
             assert_eq!(rx.recv().await, Ok(2));
             // The same through a timeout instead of a manual poll.
-            assert!(weave::wait_for(rx.next(), Duration::from_millis(1)).await.is_err());
+            assert!(weave::wait_for(rx.next(), Duration::from_millis(1))
+                .await
+                .is_err());
             tx.send(3).await.unwrap();
             assert_eq!(rx.recv().await, Ok(3));
             // A dropped clone's held message goes to the others.

@@ -11,7 +11,7 @@
 //! [`UnixStream`] read straight into it ([`TcpStream::poll_read_uninit`]),
 //! so a read costs one system call and no memset; any other `AsyncRead`
 //! takes `&mut [u8]`, so its buffer is zeroed first (which is what every
-//! futures-io adapter must do).
+//! futures-io adapter must do; at most 16 KiB of it per read).
 
 use hyper::rt::ReadBufCursor;
 use hyper_util::client::legacy::connect::{Connected, Connection};
@@ -85,8 +85,16 @@ fn poll_read_weave<T: 'static>(
     }
 }
 
-/// Zeroes `dst` and returns it as initialised bytes.
+/// The most of hyper's buffer a non-weave stream is offered per read:
+/// that much is zeroed first, not the whole spare capacity (which grows to
+/// hundreds of KiB on a busy connection).
+const ZEROED_READ: usize = 16 * 1024;
+
+/// Zeroes the first [`ZEROED_READ`] bytes of `dst` and returns them as
+/// initialised bytes.
 fn zeroed(dst: &mut [MaybeUninit<u8>]) -> &mut [u8] {
+    let len = dst.len().min(ZEROED_READ);
+    let dst = &mut dst[..len];
     for byte in dst.iter_mut() {
         byte.write(0);
     }
@@ -109,13 +117,24 @@ where
         // de-initialised: the reads below only write bytes (the kernel's
         // read(2), or zeroes and then the stream's own `poll_read`).
         let dst = unsafe { buf.as_mut() };
-        let n = match poll_read_weave(&*inner, cx, dst) {
-            Some(read) => ready!(read)?,
-            None => ready!(Pin::new(inner).poll_read(cx, zeroed(dst)))?,
+        let (n, offered) = match poll_read_weave(&*inner, cx, dst) {
+            Some(read) => (ready!(read)?, dst.len()),
+            None => {
+                let init = zeroed(dst);
+                let offered = init.len();
+                (ready!(Pin::new(inner).poll_read(cx, init))?, offered)
+            }
         };
+        // A safe `AsyncRead` may claim more than it was given: refuse it
+        // rather than tell hyper that bytes past the buffer are filled.
+        if n > offered {
+            return Poll::Ready(Err(io::Error::other(format!(
+                "the stream's poll_read reported {n} bytes read into a {offered}-byte buffer"
+            ))));
+        }
         // SAFETY: the read initialised the first `n` bytes of `dst` (the
-        // kernel wrote them, or they were zeroed and then written), and `n`
-        // is at most `dst.len()`.
+        // kernel wrote them, or they were zeroed and then written), and
+        // `n <= offered <= dst.len()` was checked just above.
         unsafe { buf.advance(n) };
         Poll::Ready(Ok(()))
     }

@@ -17,6 +17,7 @@ use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -28,6 +29,9 @@ use weave::Either;
 
 /// The error type hyper and tower services convert theirs into.
 type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// hyper's default header-read timeout (when a timer is set).
+const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A shutdown signal, boxed once per server.
 type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -118,22 +122,33 @@ impl<S> Serve<S> {
         self.listener.local_addr()
     }
 
-    /// How long an HTTP/1 client may take to send a request's headers
-    /// before its connection is closed (hyper's default: 30 s; `None`: no
-    /// limit). Timed by [`WeaveTimer`].
+    /// How long a client may take to send a request's headers before its
+    /// connection is closed (hyper's default: 30 s; `None`: no limit).
+    /// Timed by [`WeaveTimer`]. It also bounds the wait for a new
+    /// connection's first byte (HTTP/1 or HTTP/2), which hyper-util's
+    /// protocol detection does not time.
     pub fn header_read_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Serve<S> {
         self.header_read_timeout = Some(timeout.into());
         self
     }
 
     /// Stops accepting once `signal` completes, asks every open connection
-    /// to finish (an HTTP/1 connection closes after its in-flight response;
-    /// HTTP/2 sends `GOAWAY` and finishes its open streams; one that has
-    /// not sent a byte yet is closed at once, one halfway through a request
-    /// head gets until the [header-read
-    /// timeout](Serve::header_read_timeout)), and completes when the last
-    /// one has closed. Dropping the future stops accepting but leaves the
-    /// open connections running.
+    /// to finish, and completes when the last one has closed:
+    /// - an HTTP/1 connection closes after its in-flight response (an idle
+    ///   keep-alive one at once); HTTP/2 sends `GOAWAY` and finishes its
+    ///   open streams;
+    /// - one that has not sent a byte yet is closed at once (a request
+    ///   already in its socket is read and answered first); one halfway
+    ///   through a request head gets until the [header-read
+    ///   timeout](Serve::header_read_timeout);
+    /// - a connection upgraded (e.g. to a WebSocket) is the upgrade's
+    ///   owner's: it is not waited for.
+    ///
+    /// A client that never finishes (a stream without end, a reader that
+    /// stops reading) holds the shutdown up for as long: bound it with
+    /// [`shutdown_timeout`](WithGracefulShutdown::shutdown_timeout).
+    /// Dropping the future stops accepting but leaves the open connections
+    /// running.
     ///
     /// ```no_run
     /// # async fn app(listener: weave::net::TcpListener, router: axum::Router) -> std::io::Result<()> {
@@ -149,7 +164,14 @@ impl<S> Serve<S> {
         WithGracefulShutdown {
             serve: self,
             signal: Box::pin(signal),
+            deadline: None,
         }
+    }
+
+    /// How long a new connection may take to send its first byte.
+    fn first_byte_timeout(&self) -> Option<Duration> {
+        self.header_read_timeout
+            .unwrap_or(Some(DEFAULT_HEADER_READ_TIMEOUT))
     }
 
     /// hyper-util's connection builder with weave's executor and timer.
@@ -178,9 +200,30 @@ impl<S> fmt::Debug for Serve<S> {
 pub struct WithGracefulShutdown<S> {
     serve: Serve<S>,
     signal: Signal,
+    /// How long connections get after the signal before they are closed.
+    deadline: Option<Duration>,
 }
 
 impl<S> WithGracefulShutdown<S> {
+    /// After the signal, connections get at most `timeout` to finish;
+    /// those still open then are closed (their requests dropped) and the
+    /// server completes.
+    ///
+    /// ```no_run
+    /// # async fn app(listener: weave::net::TcpListener, router: axum::Router) -> std::io::Result<()> {
+    /// use std::time::Duration;
+    ///
+    /// weave_hyper::serve(listener, router)
+    ///     .with_graceful_shutdown(async { weave::signal::terminate().await.unwrap() })
+    ///     .shutdown_timeout(Duration::from_secs(10))
+    ///     .await
+    /// # }
+    /// ```
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> WithGracefulShutdown<S> {
+        self.deadline = Some(timeout);
+        self
+    }
+
     /// The address the listener is bound to.
     ///
     /// # Errors
@@ -230,7 +273,7 @@ where
     type IntoFuture = ServeFuture;
 
     fn into_future(self) -> ServeFuture {
-        ServeFuture(Box::pin(accept_loop(self, None)))
+        ServeFuture(Box::pin(accept_loop(self, None, None)))
     }
 }
 
@@ -247,20 +290,28 @@ where
     type IntoFuture = ServeFuture;
 
     fn into_future(self) -> ServeFuture {
-        ServeFuture(Box::pin(accept_loop(self.serve, Some(self.signal))))
+        ServeFuture(Box::pin(accept_loop(
+            self.serve,
+            Some(self.signal),
+            self.deadline,
+        )))
     }
 }
 
 /// What a graceful shutdown needs: the connections still open, and the
-/// announcement to them.
+/// announcements to them.
 ///
 /// Ground rules: `open` counts the accept loop as one until it stops
 /// accepting, so it reaches zero only after that, exactly once; `closing`
-/// is set before `shutdown`, so a connection woken by the event sees it.
+/// is set before `shutdown` (and before `abort`), so a connection woken by
+/// either event sees it.
 struct Tracker {
     open: AtomicUsize,
     closing: AtomicBool,
+    /// Set when the signal came: connections finish what they do.
     shutdown: Event,
+    /// Set when the shutdown timeout ran out: connections close now.
+    abort: Event,
     finished: Event,
 }
 
@@ -270,6 +321,7 @@ impl Tracker {
             open: AtomicUsize::new(1),
             closing: AtomicBool::new(false),
             shutdown: Event::new(),
+            abort: Event::new(),
             finished: Event::new(),
         })
     }
@@ -287,11 +339,17 @@ impl Tracker {
     }
 
     /// Announces the shutdown and waits for the last connection (the
-    /// accept loop has stopped).
-    async fn shut_down(&self) {
+    /// accept loop has stopped); after `deadline`, tells the rest to close.
+    async fn shut_down(&self, deadline: Option<Duration>) {
         self.closing.store(true, Ordering::Release);
         self.shutdown.set();
         self.release();
+        if let Some(deadline) = deadline {
+            if weave::wait_for(self.finished.wait(), deadline).await.is_ok() {
+                return;
+            }
+            self.abort.set();
+        }
         self.finished.wait().await;
     }
 }
@@ -306,7 +364,11 @@ impl Drop for Open {
     }
 }
 
-async fn accept_loop<S, B>(serve: Serve<S>, signal: Option<Signal>) -> io::Result<()>
+async fn accept_loop<S, B>(
+    serve: Serve<S>,
+    signal: Option<Signal>,
+    deadline: Option<Duration>,
+) -> io::Result<()>
 where
     S: tower_service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
@@ -316,6 +378,7 @@ where
     B::Error: Into<BoxError>,
 {
     let builder = Arc::new(serve.builder());
+    let first_byte = serve.first_byte_timeout();
     let Serve {
         listener, service, ..
     } = serve;
@@ -332,7 +395,7 @@ where
                 backoff.accepted();
                 let _ = stream.set_nodelay(true);
                 let open = tracker.as_ref().map(Tracker::open);
-                let conn = connection(stream, service.clone(), builder.clone(), open);
+                let conn = connection(stream, service.clone(), builder.clone(), first_byte, open);
                 drop(weave::spawn(conn));
             }
             Err(e) => {
@@ -344,17 +407,29 @@ where
     }
     drop(listener);
     if let Some(tracker) = tracker {
-        tracker.shut_down().await;
+        tracker.shut_down(deadline).await;
     }
     Ok(())
 }
 
+/// True if a byte is waiting in `stream` (a peek that does not block).
+fn has_pending_bytes(stream: impl AsFd) -> bool {
+    use rustix::net::RecvFlags;
+    let mut byte = [0u8; 1];
+    matches!(
+        rustix::net::recv(stream, &mut byte, RecvFlags::PEEK | RecvFlags::DONTWAIT),
+        Ok((1.., _))
+    )
+}
+
 /// Serves one connection to its end; with `open`, starts hyper's graceful
-/// shutdown of it when the server's shutdown is announced.
+/// shutdown of it when the server's shutdown is announced, and closes it
+/// when the shutdown times out.
 async fn connection<S, B>(
     stream: TcpStream,
     service: S,
     builder: Arc<Builder<WeaveExecutor>>,
+    first_byte: Option<Duration>,
     open: Option<Open>,
 ) where
     S: tower_service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
@@ -364,37 +439,90 @@ async fn connection<S, B>(
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
-    let conn = builder
-        .serve_connection_with_upgrades(WeaveIo::new(stream), TowerToHyperService::new(service));
+    let tracker = open.as_ref().map(|open| &*open.0);
+    // Until the client's first byte: hyper-util's protocol detection has
+    // no timer of its own, and a shutdown now closes the connection
+    // unserved (it has sent nothing). Readability is checked first on
+    // every poll: a request already in the socket is served.
+    {
+        let mut readable = pin!(async {
+            match first_byte {
+                Some(limit) => matches!(weave::wait_for(stream.readable(), limit).await, Ok(Ok(()))),
+                None => stream.readable().await.is_ok(),
+            }
+        });
+        let mut shutdown = pin!(async {
+            match tracker {
+                Some(tracker) => tracker.shutdown.wait().await,
+                None => std::future::pending().await,
+            }
+        });
+        let first = std::future::poll_fn(|cx| {
+            if let Poll::Ready(readable) = readable.as_mut().poll(cx) {
+                return Poll::Ready(readable);
+            }
+            // The shutdown: the reactor may not have seen bytes that are
+            // already in the socket, so ask the socket itself.
+            shutdown
+                .as_mut()
+                .poll(cx)
+                .map(|()| has_pending_bytes(&stream))
+        });
+        if !first.await {
+            return;
+        }
+    }
+    let fd = stream.as_raw_fd();
+    let conn = builder.serve_connection_with_upgrades(
+        WeaveIo::new(stream),
+        TowerToHyperService::new(service),
+    );
     let mut conn = pin!(conn);
-    let Some(open) = open else {
+    let Some(tracker) = tracker else {
         // A connection error (a reset, a malformed request, a timeout)
         // ends this connection only.
         let _ = conn.await;
         return;
     };
-    let tracker = &open.0;
-    // Registered once with the task's waker (re-registered only if the
-    // waker changes): `shutdown.set()` wakes the task, and the `closing`
-    // flag tells that wake apart without locking the event on every poll.
+    // Registered with the task's waker (again only if the waker changes):
+    // `shutdown.set()` and `abort.set()` wake the task, and the `closing`
+    // flag tells those wakes apart without locking an event on every poll.
+    // The connection is polled first, and hyper's graceful shutdown starts
+    // only once no request bytes wait unread in the socket (the reactor
+    // may not have reported them yet): a request sent before the shutdown
+    // is answered, not cut off.
     let mut shutdown = pin!(weave::unconstrained(tracker.shutdown.wait()));
+    let mut abort = pin!(weave::unconstrained(tracker.abort.wait()));
     let mut registered: Option<Waker> = None;
-    let mut stopping = false;
-    let _ = std::future::poll_fn(|cx| {
-        if !stopping {
-            let fresh = registered
-                .as_ref()
-                .is_none_or(|waker| !waker.will_wake(cx.waker()));
-            if fresh || tracker.closing.load(Ordering::Acquire) {
-                if shutdown.as_mut().poll(cx).is_ready() {
-                    stopping = true;
-                    conn.as_mut().graceful_shutdown();
-                } else {
-                    registered = Some(cx.waker().clone());
+    let (mut signalled, mut stopping) = (false, false);
+    std::future::poll_fn(|cx| {
+        if conn.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(());
+        }
+        let fresh = registered
+            .as_ref()
+            .is_none_or(|waker| !waker.will_wake(cx.waker()));
+        if fresh || tracker.closing.load(Ordering::Acquire) {
+            // SAFETY: `fd` belongs to the stream inside `conn`, which is
+            // alive until this future ends (it is dropped after it).
+            let socket = unsafe { BorrowedFd::borrow_raw(fd) };
+            if !signalled {
+                signalled = shutdown.as_mut().poll(cx).is_ready();
+            }
+            if signalled && !stopping && !has_pending_bytes(socket) {
+                stopping = true;
+                conn.as_mut().graceful_shutdown();
+                if conn.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(());
                 }
             }
+            if stopping && abort.as_mut().poll(cx).is_ready() {
+                // The shutdown timed out: dropping the connection closes it.
+                return Poll::Ready(());
+            }
+            registered = Some(cx.waker().clone());
         }
-        conn.as_mut().poll(cx)
+        Poll::Pending
     })
     .await;
     drop(open);
