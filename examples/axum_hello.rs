@@ -66,6 +66,16 @@ async fn repeat(Json(req): Json<Repeat>) -> Result<Json<Repeated>, (StatusCode, 
             format!("times is {}; at most 1000 repeats", req.times),
         ));
     }
+    if req.text.len().saturating_mul(req.times) > 64 * 1024 {
+        return Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "{} repeats of {} bytes is more than the 64 KiB answer limit",
+                req.times,
+                req.text.len()
+            ),
+        ));
+    }
     let text = vec![req.text; req.times].join(" ");
     Ok(Json(Repeated {
         length: text.len(),

@@ -96,7 +96,8 @@ fn each_call_gets_a_fresh_runtime_that_ends_with_it() {
     assert_eq!(DROPPED.load(SeqCst), 2);
 }
 
-#[weave::test(worker_threads = 2, crate = "::weave")]
+#[rustfmt::skip] // keeps the trailing comma under test
+#[weave::test(worker_threads = 2_usize, crate = "::weave",)]
 async fn arguments_take_a_crate_path_and_a_trailing_comma() {
     let names = worker_names(20).await;
     assert!(!names.is_empty() && names.len() <= 2, "{names:?}");
@@ -115,10 +116,17 @@ mod fixture {
         let manifest = root.join("tests/macro-fixture/Cargo.toml");
         // The workspace's versions of every dependency (cargo drops what
         // the fixture does not use), so its build reuses this build's.
-        let lock = root.join("tests/macro-fixture/Cargo.lock");
-        if !lock.exists() {
-            std::fs::copy(root.join("Cargo.lock"), &lock).expect("copying Cargo.lock");
-        }
+        // Once per test binary (the two tests run in parallel), through
+        // a temporary file renamed into place.
+        static LOCK: std::sync::Once = std::sync::Once::new();
+        LOCK.call_once(|| {
+            let lock = root.join("tests/macro-fixture/Cargo.lock");
+            if !lock.exists() {
+                let tmp = lock.with_extension(format!("tmp{}", std::process::id()));
+                std::fs::copy(root.join("Cargo.lock"), &tmp).expect("copying Cargo.lock");
+                std::fs::rename(&tmp, &lock).expect("placing Cargo.lock");
+            }
+        });
         let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
         let target = std::env::var_os("CARGO_TARGET_DIR").map_or(target, Into::into);
         Command::new(env!("CARGO"))

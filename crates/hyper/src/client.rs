@@ -8,6 +8,7 @@ use hyper_util::client::legacy::{Builder, Client};
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use weave::net::TcpStream;
@@ -71,15 +72,27 @@ impl tower_service::Service<Uri> for Connector {
     fn call(&mut self, uri: Uri) -> Connecting {
         let target = target(&uri);
         Connecting(Box::pin(async move {
-            let stream = TcpStream::connect(target?).await?;
+            let stream = match target? {
+                // An address literal connects at once; a name is resolved
+                // off the workers first.
+                Target::Addr(addr) => TcpStream::connect(addr).await?,
+                Target::Name(host, port) => TcpStream::connect((host, port)).await?,
+            };
             stream.set_nodelay(true)?;
             Ok(WeaveIo::new(stream))
         }))
     }
 }
 
+/// Where a URI points.
+#[derive(Debug, PartialEq)]
+enum Target {
+    Addr(SocketAddr),
+    Name(String, u16),
+}
+
 /// The host and port `uri` names, or an error that says what is wrong.
-fn target(uri: &Uri) -> io::Result<(String, u16)> {
+fn target(uri: &Uri) -> io::Result<Target> {
     let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidInput, msg);
     match uri.scheme_str() {
         None | Some("http") => {}
@@ -98,7 +111,11 @@ fn target(uri: &Uri) -> io::Result<(String, u16)> {
     };
     // An IPv6 literal comes bracketed ("[::1]").
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    Ok((host.to_owned(), uri.port_u16().unwrap_or(80)))
+    let port = uri.port_u16().unwrap_or(80);
+    Ok(match host.parse::<IpAddr>() {
+        Ok(ip) => Target::Addr(SocketAddr::new(ip, port)),
+        Err(_) => Target::Name(host.to_owned(), port),
+    })
 }
 
 /// hyper-util's client builder with weave's executor and timer (for the
@@ -124,10 +141,13 @@ pub fn client_builder() -> Builder {
 ///
 /// ```
 /// weave::run(async {
+///     // A port nobody listens on any more: the error says the connection
+///     // failed.
+///     let listener = weave::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     drop(listener);
 ///     let client = weave_hyper::client::<String>();
-///     // Nothing listens on port 9 of localhost (discard): the error
-///     // says the connection failed.
-///     let err = client.get("http://127.0.0.1:9/".parse().unwrap()).await.unwrap_err();
+///     let err = client.get(format!("http://{addr}/").parse().unwrap()).await.unwrap_err();
 ///     assert!(err.is_connect(), "{err:?}");
 /// });
 /// ```
@@ -137,4 +157,36 @@ where
     B::Data: Send,
 {
     client_builder().build(Connector::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(uri: &str) -> io::Result<Target> {
+        target(&uri.parse().unwrap())
+    }
+
+    #[test]
+    fn targets_of_uris() {
+        let addr = |s: &str| Target::Addr(s.parse().unwrap());
+        assert_eq!(
+            of("http://127.0.0.1:8080/x").unwrap(),
+            addr("127.0.0.1:8080")
+        );
+        assert_eq!(of("http://[::1]:9/").unwrap(), addr("[::1]:9"));
+        assert_eq!(of("http://10.0.0.1/").unwrap(), addr("10.0.0.1:80"));
+        assert_eq!(
+            of("http://localhost:3000/").unwrap(),
+            Target::Name("localhost".into(), 3000)
+        );
+        assert_eq!(
+            of("example.com:81").unwrap(),
+            Target::Name("example.com".into(), 81)
+        );
+        let https = of("https://example.com/").unwrap_err();
+        assert!(https.to_string().contains("TLS connector"), "{https}");
+        let relative = of("/just/a/path").unwrap_err();
+        assert!(relative.to_string().contains("absolute URI"), "{relative}");
+    }
 }

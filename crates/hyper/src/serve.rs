@@ -345,7 +345,10 @@ impl Tracker {
         self.shutdown.set();
         self.release();
         if let Some(deadline) = deadline {
-            if weave::wait_for(self.finished.wait(), deadline).await.is_ok() {
+            if weave::wait_for(self.finished.wait(), deadline)
+                .await
+                .is_ok()
+            {
                 return;
             }
             self.abort.set();
@@ -447,7 +450,9 @@ async fn connection<S, B>(
     {
         let mut readable = pin!(async {
             match first_byte {
-                Some(limit) => matches!(weave::wait_for(stream.readable(), limit).await, Ok(Ok(()))),
+                Some(limit) => {
+                    matches!(weave::wait_for(stream.readable(), limit).await, Ok(Ok(())))
+                }
                 None => stream.readable().await.is_ok(),
             }
         });
@@ -473,10 +478,8 @@ async fn connection<S, B>(
         }
     }
     let fd = stream.as_raw_fd();
-    let conn = builder.serve_connection_with_upgrades(
-        WeaveIo::new(stream),
-        TowerToHyperService::new(service),
-    );
+    let conn = builder
+        .serve_connection_with_upgrades(WeaveIo::new(stream), TowerToHyperService::new(service));
     let mut conn = pin!(conn);
     let Some(tracker) = tracker else {
         // A connection error (a reset, a malformed request, a timeout)

@@ -83,10 +83,7 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 fn expand(args: TokenStream, item: TokenStream, name: &str, is_test: bool) -> TokenStream {
     // A bad argument is reported, and the function is still expanded (with
     // the default worker count) so that the error is the only one.
-    let (args, mut out) = match parse_args(args, name) {
-        Ok(args) => (args, TokenStream::new()),
-        Err(error) => (Args::default(), error),
-    };
+    let (args, mut out) = parse_args(args, name);
     let mut tokens: Vec<TokenTree> = item.into_iter().collect();
     // The `async` before `fn`.
     let fn_at = tokens
@@ -134,12 +131,16 @@ fn expand(args: TokenStream, item: TokenStream, name: &str, is_test: bool) -> To
         .last()
         .map_or(body.span_close(), |t| t.span());
     let at = Span::call_site().located_at(at);
-    let mut call = format!("{}::Builder::new()", args.krate);
+    // (The crate path too: were it placed at the `crate = ".."` argument,
+    // the whole call's span would start in the attribute, and a type
+    // error would be reported there again.)
+    let mut inner = respan(args.krate.parse().expect("a checked path"), at);
+    let mut call = String::from("::Builder::new()");
     if let Some(n) = args.workers {
         call.push_str(&format!(".worker_threads({n})"));
     }
     call.push_str(".build().expect(\"failed to build the weave runtime\").block_on");
-    let mut inner = respan(call.parse().expect("valid tokens"), at);
+    inner.extend(respan(call.parse().expect("valid tokens"), at));
     let mut arg = respan("async move".parse().expect("valid tokens"), at);
     arg.extend([TokenTree::Group(body.clone())]);
     let mut arg = Group::new(Delimiter::Parenthesis, arg);
@@ -178,47 +179,66 @@ impl Default for Args {
 }
 
 /// Parses `key = value` pairs separated by commas (a trailing comma
-/// allowed): `worker_threads = N`, `crate = "path"`.
-fn parse_args(args: TokenStream, name: &str) -> Result<Args, TokenStream> {
+/// allowed): `worker_threads = N`, `crate = "path"`. Returns what parsed,
+/// and a `compile_error!` per mistake (the rest still applies, so that a
+/// mistake in one argument is the only error).
+fn parse_args(args: TokenStream, name: &str) -> (Args, TokenStream) {
     let usage = format!(
         "#[weave::{name}] takes `worker_threads = N` and `crate = \"path\"`, comma-separated, \
          e.g. #[weave::{name}(worker_threads = 2)]"
     );
     let tokens: Vec<TokenTree> = args.into_iter().collect();
     let mut parsed = Args::default();
+    let mut errors = TokenStream::new();
+    if tokens.is_empty() {
+        return (parsed, errors);
+    }
     let mut seen: Vec<String> = Vec::new();
-    for pair in tokens.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) {
+    let pieces: Vec<&[TokenTree]> = tokens
+        .split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+        .collect();
+    for (i, pair) in pieces.iter().enumerate() {
         let (key, value) = match pair {
-            // `a = 1,` leaves an empty last piece; `,,` or a lone `,` do not
-            // parse as pairs and are caught below.
-            [] => continue,
+            // Only the piece after a trailing comma may be empty.
+            [] if i + 1 == pieces.len() && i > 0 => continue,
+            [] => {
+                // An empty argument (`,,` or a leading comma): point at the
+                // comma after it.
+                let comma = tokens
+                    .iter()
+                    .filter(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+                    .nth(i)
+                    .map_or(Span::call_site(), TokenTree::span);
+                errors.extend(error(comma, &format!("an empty argument: {usage}")));
+                continue;
+            }
             [TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Literal(value)]
                 if eq.as_char() == '=' =>
             {
                 (key, value)
             }
-            other => return Err(error(other[0].span(), &usage)),
+            other => {
+                errors.extend(error(other[0].span(), &usage));
+                continue;
+            }
         };
         let key_name = key.to_string();
         if seen.contains(&key_name) {
-            return Err(error(key.span(), &format!("`{key_name}` is given twice")));
+            errors.extend(error(key.span(), &format!("`{key_name}` is given twice")));
+            continue;
         }
         seen.push(key_name.clone());
         match key_name.as_str() {
-            "worker_threads" => match value.to_string().parse::<usize>() {
-                Ok(0) => {
-                    return Err(error(
-                        value.span(),
-                        "worker_threads = 0: a runtime needs at least one worker",
-                    ))
-                }
-                Ok(n) => parsed.workers = Some(n),
-                Err(_) => {
-                    return Err(error(
-                        value.span(),
-                        "worker_threads takes a positive integer, e.g. `worker_threads = 2`",
-                    ))
-                }
+            "worker_threads" => match parse_count(&value.to_string()) {
+                Some(0) => errors.extend(error(
+                    value.span(),
+                    "worker_threads = 0: a runtime needs at least one worker",
+                )),
+                Some(n) => parsed.workers = Some(n),
+                None => errors.extend(error(
+                    value.span(),
+                    "worker_threads takes a positive integer, e.g. `worker_threads = 2`",
+                )),
             },
             "crate" => {
                 let text = value.to_string();
@@ -226,26 +246,32 @@ fn parse_args(args: TokenStream, name: &str) -> Result<Args, TokenStream> {
                     .strip_prefix('"')
                     .and_then(|t| t.strip_suffix('"'))
                     .filter(|p| is_path(p));
-                let Some(path) = path else {
-                    return Err(error(
+                match path {
+                    Some(path) => parsed.krate = path.to_owned(),
+                    None => errors.extend(error(
                         value.span(),
                         "crate takes the path of the weave crate as a string, \
                          e.g. `crate = \"rt\"` for `rt = { package = \"weave\", .. }`",
-                    ));
-                };
-                parsed.krate = path.to_owned();
+                    )),
+                }
             }
-            _ => return Err(error(key.span(), &usage)),
+            _ => errors.extend(error(key.span(), &usage)),
         }
     }
-    if tokens.windows(2).any(|w| {
-        w.iter()
-            .all(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
-    }) || matches!(tokens.first(), Some(TokenTree::Punct(p)) if p.as_char() == ',')
-    {
-        return Err(error(tokens[0].span(), &usage));
+    (parsed, errors)
+}
+
+/// An integer literal's value: decimal, with `_` separators and an
+/// optional `usize` suffix (`2`, `1_000`, `4usize`).
+fn parse_count(literal: &str) -> Option<usize> {
+    let digits = literal
+        .strip_suffix("usize")
+        .unwrap_or(literal)
+        .replace('_', "");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
-    Ok(parsed)
+    digits.parse().ok()
 }
 
 /// True for a path like `rt`, `::rt` or `deps::weave`.
