@@ -67,6 +67,6 @@ mod timer;
 pub use client::{client, client_builder, Connecting, Connector};
 pub use executor::WeaveExecutor;
 pub use io::WeaveIo;
-pub use serve::{serve, Serve, ServeFuture, WithGracefulShutdown};
+pub use serve::{serve, Serve, ServeFuture, ServeService, WithGracefulShutdown};
 pub use service::{service_fn, ServiceFn};
 pub use timer::WeaveTimer;

@@ -33,6 +33,37 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 /// hyper's default header-read timeout (when a timer is set).
 const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// What [`serve`] takes: a tower service of hyper requests, cloned per
+/// connection, whose futures and response bodies can move between
+/// workers (an axum `Router`, a [`service_fn`](crate::service_fn) of an
+/// async function). Implemented for every such type; named here so that
+/// the bounds are written once.
+pub trait ServeService:
+    tower_service::Service<
+        Request<Incoming>,
+        Response = Response<Self::ResBody>,
+        Future: Send + 'static,
+        Error: Into<BoxError>,
+    > + Clone
+    + Send
+    + 'static
+{
+    /// The response body.
+    type ResBody: Body<Data: Send, Error: Into<BoxError>> + Send + 'static;
+}
+
+impl<S, B> ServeService for S
+where
+    S: tower_service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    type ResBody = B;
+}
+
 /// A shutdown signal, boxed once per server.
 type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -260,15 +291,7 @@ impl fmt::Debug for ServeFuture {
     }
 }
 
-impl<S, B> IntoFuture for Serve<S>
-where
-    S: tower_service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
+impl<S: ServeService> IntoFuture for Serve<S> {
     type Output = io::Result<()>;
     type IntoFuture = ServeFuture;
 
@@ -277,15 +300,7 @@ where
     }
 }
 
-impl<S, B> IntoFuture for WithGracefulShutdown<S>
-where
-    S: tower_service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
+impl<S: ServeService> IntoFuture for WithGracefulShutdown<S> {
     type Output = io::Result<()>;
     type IntoFuture = ServeFuture;
 
@@ -367,19 +382,11 @@ impl Drop for Open {
     }
 }
 
-async fn accept_loop<S, B>(
+async fn accept_loop<S: ServeService>(
     serve: Serve<S>,
     signal: Option<Signal>,
     deadline: Option<Duration>,
-) -> io::Result<()>
-where
-    S: tower_service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
+) -> io::Result<()> {
     let builder = Arc::new(serve.builder());
     let first_byte = serve.first_byte_timeout();
     let Serve {
@@ -428,20 +435,13 @@ fn has_pending_bytes(stream: impl AsFd) -> bool {
 /// Serves one connection to its end; with `open`, starts hyper's graceful
 /// shutdown of it when the server's shutdown is announced, and closes it
 /// when the shutdown times out.
-async fn connection<S, B>(
+async fn connection<S: ServeService>(
     stream: TcpStream,
     service: S,
     builder: Arc<Builder<WeaveExecutor>>,
     first_byte: Option<Duration>,
     open: Option<Open>,
-) where
-    S: tower_service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
-{
+) {
     let tracker = open.as_ref().map(|open| &*open.0);
     // Until the client's first byte: hyper-util's protocol detection has
     // no timer of its own, and a shutdown now closes the connection

@@ -64,6 +64,42 @@ async fn start(app: App) -> (SocketAddr, weave::JoinHandle<io::Result<()>>) {
     (addr, weave::spawn(serve(listener, service).into_future()))
 }
 
+/// A server started by [`start_graceful`]: its address, the signal that
+/// starts its graceful shutdown, and its task.
+struct Graceful {
+    addr: SocketAddr,
+    stop: weave::sync::oneshot_channel::Sender<()>,
+    server: weave::JoinHandle<io::Result<()>>,
+}
+
+/// Starts `serve` for `app` with a graceful shutdown on `Graceful::stop`,
+/// the header-read timeout `header` (hyper's default if `None`) and the
+/// shutdown timeout `limit`.
+async fn start_graceful(
+    app: &App,
+    header: Option<Option<Duration>>,
+    limit: Option<Duration>,
+) -> Graceful {
+    let (listener, addr) = listener().await;
+    let (stop, stopped) = weave::sync::oneshot::<()>();
+    let app = app.clone();
+    let mut serve = serve(listener, service_fn(move |req| app.clone().handle(req)));
+    if let Some(timeout) = header {
+        serve = serve.header_read_timeout(timeout);
+    }
+    let mut graceful = serve.with_graceful_shutdown(async move {
+        let _ = stopped.await;
+    });
+    if let Some(limit) = limit {
+        graceful = graceful.shutdown_timeout(limit);
+    }
+    Graceful {
+        addr,
+        stop,
+        server: weave::spawn(graceful.into_future()),
+    }
+}
+
 fn uri(addr: SocketAddr, path: &str) -> Uri {
     format!("http://{addr}{path}").parse().unwrap()
 }
@@ -283,20 +319,8 @@ fn header_read_timeout_fires_through_weave_timer() {
 fn graceful_shutdown_finishes_the_request_in_flight() {
     watchdog("graceful shutdown", || {
         weave::run(async {
-            let (listener, addr) = listener().await;
             let app = App::default();
-            let (stop, stopped) = weave::sync::oneshot::<()>();
-            let service = {
-                let app = app.clone();
-                service_fn(move |req| app.clone().handle(req))
-            };
-            let server = weave::spawn(
-                serve(listener, service)
-                    .with_graceful_shutdown(async move {
-                        let _ = stopped.await;
-                    })
-                    .into_future(),
-            );
+            let Graceful { addr, stop, server } = start_graceful(&app, None, None).await;
             // One idle keep-alive connection (its client stays alive).
             let idle_client = weave_hyper::client::<String>();
             assert_eq!(
@@ -456,19 +480,9 @@ fn graceful_shutdown_with_silent_and_half_sent_connections() {
     for half_sent in [false, true] {
         watchdog("graceful shutdown, silent peers", move || {
             weave::run(async move {
-                let (listener, addr) = listener().await;
-                let app = App::default();
-                let (stop, stopped) = weave::sync::oneshot::<()>();
-                let service = service_fn(move |req| app.clone().handle(req));
                 let timeout = half_sent.then_some(Duration::from_millis(300));
-                let server = weave::spawn(
-                    serve(listener, service)
-                        .header_read_timeout(timeout)
-                        .with_graceful_shutdown(async move {
-                            let _ = stopped.await;
-                        })
-                        .into_future(),
-                );
+                let Graceful { addr, stop, server } =
+                    start_graceful(&App::default(), Some(timeout), None).await;
                 let mut peer = TcpStream::connect(addr).await.unwrap();
                 let start = Instant::now();
                 if half_sent {
@@ -590,17 +604,8 @@ fn a_request_sent_just_before_the_signal_is_answered_or_refused() {
         let rt = weave::Runtime::builder().worker_threads(1).build().unwrap();
         for _ in 0..20 {
             rt.block_on(rt.spawn(async {
-                let (listener, addr) = listener().await;
-                let app = App::default();
-                let (stop, stopped) = weave::sync::oneshot::<()>();
-                let service = service_fn(move |req| app.clone().handle(req));
-                let server = weave::spawn(
-                    serve(listener, service)
-                        .with_graceful_shutdown(async move {
-                            let _ = stopped.await;
-                        })
-                        .into_future(),
-                );
+                let Graceful { addr, stop, server } =
+                    start_graceful(&App::default(), None, None).await;
                 let mut client = TcpStream::connect(addr).await.unwrap();
                 // Wait until the accept loop has taken the connection and its
                 // task waits for the first byte (three tasks: this one, the
@@ -651,22 +656,9 @@ fn a_request_sent_just_before_the_signal_is_answered_or_refused() {
 fn the_shutdown_timeout_closes_what_is_left() {
     watchdog("shutdown timeout", || {
         weave::run(async {
-            let (listener, addr) = listener().await;
             let app = App::default();
-            let (stop, stopped) = weave::sync::oneshot::<()>();
-            let service = {
-                let app = app.clone();
-                service_fn(move |req| app.clone().handle(req))
-            };
             let limit = Duration::from_millis(150);
-            let server = weave::spawn(
-                serve(listener, service)
-                    .with_graceful_shutdown(async move {
-                        let _ = stopped.await;
-                    })
-                    .shutdown_timeout(limit)
-                    .into_future(),
-            );
+            let Graceful { addr, stop, server } = start_graceful(&app, None, Some(limit)).await;
             let client = weave_hyper::client::<String>();
             // `/slow` never gets its release.
             let stuck = weave::spawn(async move { client.get(uri(addr, "/slow")).await });
