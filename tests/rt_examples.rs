@@ -82,17 +82,19 @@ fn start_server(
     name: &str,
     banner: &str,
 ) -> (
-    std::process::Child,
+    Running,
     std::io::BufReader<std::process::ChildStdout>,
     String,
 ) {
     use std::io::BufRead;
-    let mut child = Command::new(built(name))
-        .arg("127.0.0.1:0")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut child = Running(
+        Command::new(built(name))
+            .arg("127.0.0.1:0")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut out = std::io::BufReader::new(child.0.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
     let addr = line
@@ -209,7 +211,6 @@ fn interrupt(mut server: Running, mut out: impl std::io::Read) {
 fn http_hello_answers_http1_keep_alive_pipelined_and_http2() {
     use std::io::{Read, Write};
     let (child, out, addr) = start_server("http_hello", "listening on http://");
-    let child = Running(child);
     let get = ("GET", "/", "");
     for answer in http_requests(&addr, false, &[get, get, get]) {
         assert_eq!(
@@ -259,7 +260,6 @@ fn http_hello_answers_http1_keep_alive_pipelined_and_http2() {
 #[test]
 fn axum_hello_routes_json_and_a_sleeping_handler() {
     let (child, out, addr) = start_server("axum_hello", "listening on http://");
-    let child = Running(child);
     let big = format!(r#"{{"text":"{}","times":1000}}"#, "x".repeat(100));
     let answers = http_requests(
         &addr,
@@ -504,7 +504,7 @@ fn graceful_shutdown_finishes_in_flight_requests_on_sigterm() {
     line.clear();
     out.read_line(&mut line).unwrap();
     assert_eq!(line, "working on `work 400`\n");
-    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    let pid = rustix::process::Pid::from_raw(child.0.id() as i32).unwrap();
     rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
     let mut reply = String::new();
     BufReader::new(&busy).read_line(&mut reply).unwrap();
@@ -517,7 +517,7 @@ fn graceful_shutdown_finishes_in_flight_requests_on_sigterm() {
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
         other => panic!("the idle connection was not closed: {other:?} {rest:?}"),
     }
-    let status = child.wait().unwrap();
+    let status = child.0.wait().unwrap();
     assert!(status.success(), "{status}");
     let mut log = String::new();
     std::io::Read::read_to_string(&mut out, &mut log).unwrap();

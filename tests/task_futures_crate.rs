@@ -197,6 +197,17 @@ fn an_abandoned_next_does_not_block_a_later_recv() {
                 .is_err());
             tx.send(3).await.unwrap();
             assert_eq!(rx.recv().await, Ok(3));
+            // Held for `rx` while another receive waits behind it: still
+            // `rx`'s to take.
+            assert!(futures::poll!(rx.next()).is_pending());
+            {
+                let mut behind = pin!(other.recv());
+                assert!(futures::poll!(behind.as_mut()).is_pending());
+                tx.send(5).await.unwrap();
+                assert_eq!(rx.try_recv(), Ok(5), "the message held for rx");
+                tx.send(6).await.unwrap();
+                assert_eq!(behind.await, Ok(6));
+            }
             // A dropped clone's held message goes to the others.
             let mut third = other.clone();
             assert!(futures::poll!(third.next()).is_pending());

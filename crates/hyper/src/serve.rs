@@ -432,9 +432,8 @@ fn has_pending_bytes(stream: impl AsFd) -> bool {
     )
 }
 
-/// Serves one connection to its end; with `open`, starts hyper's graceful
-/// shutdown of it when the server's shutdown is announced, and closes it
-/// when the shutdown times out.
+/// Serves one connection to its end (see [`serve_connection`]), counted
+/// in the tracker until its socket is closed.
 async fn connection<S: ServeService>(
     stream: TcpStream,
     service: S,
@@ -443,10 +442,27 @@ async fn connection<S: ServeService>(
     open: Option<Open>,
 ) {
     let tracker = open.as_ref().map(|open| &*open.0);
+    serve_connection(stream, service, &builder, first_byte, tracker).await;
+    // The socket is closed by now (it was `serve_connection`'s).
+    drop(open);
+}
+
+/// Serves one connection; with `tracker`, starts hyper's graceful shutdown
+/// of it when the server's shutdown is announced, and closes it when the
+/// shutdown times out.
+async fn serve_connection<S: ServeService>(
+    stream: TcpStream,
+    service: S,
+    builder: &Builder<WeaveExecutor>,
+    first_byte: Option<Duration>,
+    tracker: Option<&Tracker>,
+) {
     // Until the client's first byte: hyper-util's protocol detection has
-    // no timer of its own, and a shutdown now closes the connection
-    // unserved (it has sent nothing). Readability is checked first on
-    // every poll: a request already in the socket is served.
+    // no timer of its own (a client that sends the first bytes of the
+    // HTTP/2 preface and stops is not timed out there), and a shutdown now
+    // closes the connection unserved (it has sent nothing). Readability is
+    // checked first on every poll: a request already in the socket is
+    // served.
     {
         let mut readable = pin!(async {
             match first_byte {
@@ -490,14 +506,16 @@ async fn connection<S: ServeService>(
     // Registered with the task's waker (again only if the waker changes):
     // `shutdown.set()` and `abort.set()` wake the task, and the `closing`
     // flag tells those wakes apart without locking an event on every poll.
-    // The connection is polled first, and hyper's graceful shutdown starts
-    // only once no request bytes wait unread in the socket (the reactor
-    // may not have reported them yet): a request sent before the shutdown
-    // is answered, not cut off.
+    // The connection is polled first. When the shutdown comes with request
+    // bytes unread in the socket (the reactor may not have reported them
+    // yet), hyper's graceful shutdown waits one more poll of the
+    // connection, so that a request sent before the shutdown is read and
+    // answered rather than cut off; only once, so that a client that keeps
+    // sending cannot put the shutdown off.
     let mut shutdown = pin!(weave::unconstrained(tracker.shutdown.wait()));
     let mut abort = pin!(weave::unconstrained(tracker.abort.wait()));
     let mut registered: Option<Waker> = None;
-    let (mut signalled, mut stopping) = (false, false);
+    let (mut signalled, mut deferred, mut stopping) = (false, false, false);
     std::future::poll_fn(|cx| {
         if conn.as_mut().poll(cx).is_ready() {
             return Poll::Ready(());
@@ -506,20 +524,26 @@ async fn connection<S: ServeService>(
             .as_ref()
             .is_none_or(|waker| !waker.will_wake(cx.waker()));
         if fresh || tracker.closing.load(Ordering::Acquire) {
-            // SAFETY: `fd` belongs to the stream inside `conn`, which is
-            // alive until this future ends (it is dropped after it).
-            let socket = unsafe { BorrowedFd::borrow_raw(fd) };
             if !signalled {
                 signalled = shutdown.as_mut().poll(cx).is_ready();
             }
-            if signalled && !stopping && !has_pending_bytes(socket) {
-                stopping = true;
-                conn.as_mut().graceful_shutdown();
-                if conn.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(());
+            if signalled && !stopping {
+                // SAFETY: `fd` is the socket inside `conn`, which has just
+                // returned `Pending`: hyper gives the IO away (an upgrade)
+                // or drops it only in a poll that returns `Ready`, so the
+                // descriptor is open and still this connection's.
+                let socket = unsafe { BorrowedFd::borrow_raw(fd) };
+                if !deferred && has_pending_bytes(socket) {
+                    deferred = true;
+                } else {
+                    stopping = true;
+                    conn.as_mut().graceful_shutdown();
+                    if conn.as_mut().poll(cx).is_ready() {
+                        return Poll::Ready(());
+                    }
                 }
             }
-            if stopping && abort.as_mut().poll(cx).is_ready() {
+            if signalled && abort.as_mut().poll(cx).is_ready() {
                 // The shutdown timed out: dropping the connection closes it.
                 return Poll::Ready(());
             }
@@ -528,5 +552,4 @@ async fn connection<S: ServeService>(
         Poll::Pending
     })
     .await;
-    drop(open);
 }

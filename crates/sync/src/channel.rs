@@ -133,18 +133,22 @@ impl<T> Receiver<T> {
     /// # Cancel safety
     /// As `Queue::get`: a dropped receive loses no message.
     pub async fn recv(&self) -> Result<T, RecvError> {
-        self.settle_stream();
+        if let Some(held) = self.settle_stream() {
+            return held.map_err(|_| RecvError(()));
+        }
         self.queue.get().await.map_err(|_| RecvError(()))
     }
 
     /// A stream receive left pending (its `next()` dropped by a `select!`
-    /// or a timeout) gives up its place in line before another receive on
-    /// this receiver: a message already held for it goes to the next in
-    /// line, or back to the channel, so that this receive can take it.
-    fn settle_stream(&self) {
+    /// or a timeout) ends before another receive on this receiver: the
+    /// message already held for it is that receive's (`Some`); otherwise
+    /// it leaves the line (`None`).
+    fn settle_stream(&self) -> Option<Result<T, crate::queue::QueueShutDown<()>>> {
         let mut key = self.next.lock();
         if key.is_some() {
-            self.queue.cancel_get(&mut key);
+            self.queue.settle_get(&mut key)
+        } else {
+            None
         }
     }
 
@@ -154,7 +158,9 @@ impl<T> Receiver<T> {
     /// `Empty` when none is ready, `Closed` when every sender is gone and
     /// the channel is empty.
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
-        self.settle_stream();
+        if let Some(held) = self.settle_stream() {
+            return held.map_err(|_| TryRecvError::Closed);
+        }
         self.queue.get_nowait().map_err(|e| match e {
             GetError::Empty => TryRecvError::Empty,
             GetError::ShutDown => TryRecvError::Closed,

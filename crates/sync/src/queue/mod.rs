@@ -505,6 +505,27 @@ impl<T, S: Store<T>> BaseQueue<T, S> {
         result
     }
 
+    /// Ends a get whose place in line was `key` without waiting: if it was
+    /// already woken for an item, that item (or the shutdown it was woken
+    /// for); otherwise it leaves the line and `None`.
+    pub(crate) fn settle_get(
+        &self,
+        key: &mut Option<WaitKey>,
+    ) -> Option<Result<T, QueueShutDown<()>>> {
+        let k = key.take()?;
+        let mut wake = WakeList::new();
+        let taken = {
+            let mut state = self.state.lock();
+            if state.getters.remove(k).is_some() {
+                None
+            } else {
+                Some(state.take_reserved(&mut wake))
+            }
+        };
+        wake.wake_all();
+        taken
+    }
+
     /// A get given up while its place in line was `key`: leaves the line,
     /// or, if it was already woken for an item, passes the item on.
     pub(crate) fn cancel_get(&self, key: &mut Option<WaitKey>) {
