@@ -5,7 +5,7 @@ use crate::queue::{GetError, PutError, Queue};
 use crate::wait_list::WaitKey;
 use std::fmt;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering::AcqRel};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::AcqRel, Ordering::Relaxed};
 use std::task::{Context, Poll};
 
 struct Ends {
@@ -50,6 +50,7 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
             queue,
             ends,
             next: Mutex::new(None),
+            stream_waiting: AtomicBool::new(false),
             done: false,
         },
     )
@@ -88,6 +89,10 @@ pub struct Receiver<T> {
     /// (the stream), kept between its polls. `recv` and `try_recv` settle
     /// it first (see [`settle_stream`](Self::settle_stream)).
     next: Mutex<Option<WaitKey>>,
+    /// `next` may hold a key: `recv` and `try_recv` skip its lock when not.
+    /// Written by `poll_recv` (through `&mut self`, so never while another
+    /// receive on this receiver runs) and cleared by `settle_stream`.
+    stream_waiting: AtomicBool,
     /// The stream has ended (for `FusedStream`).
     done: bool,
 }
@@ -144,12 +149,11 @@ impl<T> Receiver<T> {
     /// message already held for it is that receive's (`Some`); otherwise
     /// it leaves the line (`None`).
     fn settle_stream(&self) -> Option<Result<T, crate::queue::QueueShutDown<()>>> {
-        let mut key = self.next.lock();
-        if key.is_some() {
-            self.queue.settle_get(&mut key)
-        } else {
-            None
+        if !self.stream_waiting.load(Relaxed) {
+            return None;
         }
+        self.stream_waiting.store(false, Relaxed);
+        self.queue.settle_get(&mut self.next.lock())
     }
 
     /// Receives a message now.
@@ -183,9 +187,10 @@ impl<T> Receiver<T> {
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
         let this = self;
         crate::coop::poll_budgeted(cx, |cx| {
-            this.queue
-                .poll_get_keyed(&mut this.next.lock(), cx)
-                .map_err(|_| RecvError(()))
+            let mut key = this.next.lock();
+            let polled = this.queue.poll_get_keyed(&mut key, cx);
+            this.stream_waiting.store(key.is_some(), Relaxed);
+            polled.map_err(|_| RecvError(()))
         })
     }
 
@@ -217,6 +222,7 @@ impl<T> Clone for Receiver<T> {
             queue: self.queue.clone(),
             ends: self.ends.clone(),
             next: Mutex::new(None),
+            stream_waiting: AtomicBool::new(false),
             done: false,
         }
     }
