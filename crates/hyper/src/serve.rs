@@ -155,9 +155,10 @@ impl<S> Serve<S> {
 
     /// How long a client may take to send a request's headers before its
     /// connection is closed (hyper's default: 30 s; `None`: no limit).
-    /// Timed by [`WeaveTimer`]. It also bounds the wait for a new
-    /// connection's first byte (HTTP/1 or HTTP/2), which hyper-util's
-    /// protocol detection does not time.
+    /// Timed by [`WeaveTimer`]. It also bounds how long a new connection
+    /// may take to send enough to tell HTTP/1 from HTTP/2 (its first byte,
+    /// or the HTTP/2 preface), which hyper-util's protocol detection does
+    /// not time.
     pub fn header_read_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Serve<S> {
         self.header_read_timeout = Some(timeout.into());
         self
@@ -422,6 +423,49 @@ async fn accept_loop<S: ServeService>(
     Ok(())
 }
 
+/// What an HTTP/2 client with prior knowledge sends first.
+const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Waits until `stream` holds enough bytes to tell HTTP/1 from HTTP/2 (a
+/// byte off the HTTP/2 preface, or all of it), or its end, before
+/// `deadline`; false if the deadline passes or the socket fails first.
+///
+/// One peek after the first readability settles an HTTP/1 client (its
+/// first byte is not `P`) and an HTTP/2 one that sent its preface in one
+/// piece. Only a client that stops partway through the preface is
+/// re-checked, after 1 ms, then twice as long each time up to 64 ms,
+/// until the deadline: after a peek the socket stays readable, so
+/// readiness cannot say when more arrives.
+async fn version_bytes(stream: &TcpStream, deadline: Option<std::time::Instant>) -> bool {
+    let readable = stream.readable();
+    let ready = match deadline {
+        Some(deadline) => matches!(weave::timeout_at(readable, deadline).await, Ok(Ok(()))),
+        None => readable.await.is_ok(),
+    };
+    if !ready {
+        return false;
+    }
+    let mut pause = Duration::from_millis(1);
+    loop {
+        let mut head = [0u8; 24];
+        let peeked = rustix::net::recv(
+            stream,
+            &mut head,
+            rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT,
+        );
+        match peeked {
+            Ok((n, _)) if n == 0 || n == head.len() || head[..n] != H2_PREFACE[..n] => return true,
+            Ok(_) | Err(rustix::io::Errno::AGAIN) | Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return true, // hyper meets the error itself
+        }
+        if deadline.is_some_and(|d| weave::now() >= d) {
+            return false;
+        }
+        weave::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(64));
+    }
+}
+
 /// True if a byte is waiting in `stream` (a peek that does not block).
 fn has_pending_bytes(stream: impl AsFd) -> bool {
     use rustix::net::RecvFlags;
@@ -457,21 +501,15 @@ async fn serve_connection<S: ServeService>(
     first_byte: Option<Duration>,
     tracker: Option<&Tracker>,
 ) {
-    // Until the client's first byte: hyper-util's protocol detection has
-    // no timer of its own (a client that sends the first bytes of the
-    // HTTP/2 preface and stops is not timed out there), and a shutdown now
-    // closes the connection unserved (it has sent nothing). Readability is
-    // checked first on every poll: a request already in the socket is
-    // served.
+    // Until the client has sent enough to tell HTTP/1 from HTTP/2: hyper-
+    // util's protocol detection has no timer of its own, so the
+    // header-read timeout bounds it here (a client that sends nothing, or
+    // part of the HTTP/2 preface, and stops is closed). A shutdown now
+    // closes the connection unserved unless request bytes are already in
+    // the socket. Readability is checked first on every poll.
     {
-        let mut readable = pin!(async {
-            match first_byte {
-                Some(limit) => {
-                    matches!(weave::wait_for(stream.readable(), limit).await, Ok(Ok(())))
-                }
-                None => stream.readable().await.is_ok(),
-            }
-        });
+        let deadline = first_byte.and_then(|limit| weave::now().checked_add(limit));
+        let mut detected = pin!(version_bytes(&stream, deadline));
         let mut shutdown = pin!(async {
             match tracker {
                 Some(tracker) => tracker.shutdown.wait().await,
@@ -479,8 +517,8 @@ async fn serve_connection<S: ServeService>(
             }
         });
         let first = std::future::poll_fn(|cx| {
-            if let Poll::Ready(readable) = readable.as_mut().poll(cx) {
-                return Poll::Ready(readable);
+            if let Poll::Ready(detected) = detected.as_mut().poll(cx) {
+                return Poll::Ready(detected);
             }
             // The shutdown: the reactor may not have seen bytes that are
             // already in the socket, so ask the socket itself.

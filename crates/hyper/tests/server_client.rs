@@ -714,3 +714,105 @@ fn the_shutdown_timeout_ends_a_connection_with_unread_bytes() {
         })
     });
 }
+
+/// Part of the HTTP/2 preface and then nothing: closed after the
+/// header-read timeout (hyper-util's protocol detection would wait for the
+/// rest for ever). The preface in two pieces with a pause between them is
+/// served over HTTP/2.
+#[test]
+fn a_partial_http2_preface_is_timed_out_and_a_split_one_served() {
+    watchdog("partial preface", || {
+        weave::run(async {
+            let (listener, addr) = listener().await;
+            let app = App::default();
+            let service = service_fn(move |req| app.clone().handle(req));
+            let timeout = Duration::from_millis(200);
+            let server = weave::spawn(
+                serve(listener, service)
+                    .header_read_timeout(timeout)
+                    .into_future(),
+            );
+
+            let mut stalled = TcpStream::connect(addr).await.unwrap();
+            let start = Instant::now();
+            stalled.write_all(b"PRI * HTTP/2.0\r\n").await.unwrap();
+            let mut buf = [0u8; 64];
+            let closed = stalled.read(&mut buf).await;
+            assert!(matches!(closed, Ok(0) | Err(_)), "{closed:?}");
+            assert!(
+                start.elapsed() >= timeout,
+                "closed after {:?}",
+                start.elapsed()
+            );
+
+            // A client whose preface arrives in two pieces, 20 ms apart.
+            let stream = TcpStream::connect(addr).await.unwrap();
+            let (mut sender, conn) = hyper::client::conn::http2::handshake(
+                weave_hyper::WeaveExecutor,
+                SplitPreface {
+                    io: WeaveIo::new(stream),
+                    sent: 0,
+                    pause: None,
+                },
+            )
+            .await
+            .unwrap();
+            drop(weave::spawn(conn));
+            let req = Request::get(uri(addr, "/")).body(String::new()).unwrap();
+            let response = sender.send_request(req).await.unwrap();
+            assert_eq!(response.version(), Version::HTTP_2);
+            assert_eq!(body_text(response).await, "hello");
+            server.cancel();
+        })
+    });
+}
+
+/// hyper IO that writes its first 5 bytes, pauses 20 ms, then the rest.
+struct SplitPreface {
+    io: WeaveIo<TcpStream>,
+    sent: usize,
+    pause: Option<weave::Sleep>,
+}
+
+impl hyper::rt::Read for SplitPreface {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: hyper::rt::ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl hyper::rt::Write for SplitPreface {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        if this.sent < 5 {
+            let n = std::task::ready!(
+                Pin::new(&mut this.io).poll_write(cx, &buf[..buf.len().min(5 - this.sent)])
+            )?;
+            this.sent += n;
+            if this.sent == 5 {
+                this.pause = Some(weave::sleep(Duration::from_millis(20)));
+            }
+            return Poll::Ready(Ok(n));
+        }
+        if let Some(pause) = &mut this.pause {
+            std::task::ready!(std::future::Future::poll(Pin::new(pause), cx));
+            this.pause = None;
+        }
+        Pin::new(&mut this.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
