@@ -366,3 +366,47 @@ fn reads_into_uninitialised_buffers() {
         assert_eq!(left.read_uninit(&mut buf).await.unwrap(), 4);
     });
 }
+
+/// A short read clears read readiness where the reactor reports the end of
+/// stream on its own; the end arriving later (after the reader has gone
+/// back to waiting) still wakes it, on TCP and on Unix streams.
+#[test]
+fn an_end_after_a_short_read_wakes_the_waiting_reader() {
+    rt(2).block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap());
+        let (client, accepted) = weave::gather!(client, listener.accept()).await;
+        let (mut client, mut server) = (client.unwrap(), accepted.unwrap().0);
+        let (mut left, mut right) = UnixStream::pair().unwrap();
+        for round in 0..50u8 {
+            client.write_all(&[round; 3]).await.unwrap();
+            let mut buf = [0u8; 64];
+            assert_eq!(server.read(&mut buf).await.unwrap(), 3, "a short read");
+            right.write_all(&[round; 3]).await.unwrap();
+            assert_eq!(left.read(&mut buf).await.unwrap(), 3);
+        }
+        // The readers wait (their readiness was cleared); the ends come now.
+        let reader = weave::spawn(async move {
+            let mut buf = [0u8; 64];
+            (
+                server.read(&mut buf).await.unwrap(),
+                left.read(&mut buf).await.unwrap(),
+            )
+        });
+        // Until the reader task is waiting (idle) in its first read.
+        let handle = weave::Handle::current();
+        while !handle
+            .dump()
+            .iter()
+            .any(|t| t.state() == weave::TaskState::Idle && t.polls() > 0)
+        {
+            weave::yield_now().await;
+        }
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        drop(right);
+        let ends = weave::wait_for(reader, Duration::from_secs(10))
+            .await
+            .expect("an end of stream was never reported");
+        assert_eq!(ends.unwrap(), (0, 0));
+    });
+}

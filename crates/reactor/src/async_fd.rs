@@ -47,7 +47,7 @@ use std::task::{ready, Context, Poll};
 /// # });
 /// ```
 pub struct Async<T: AsRawFd> {
-    source: Arc<Source>,
+    pub(crate) source: Arc<Source>,
     reactor: Arc<Reactor>,
     io: Option<T>,
 }
@@ -78,6 +78,20 @@ impl<T: AsRawFd> Async<T> {
     pub fn new_nonblocking(io: T) -> io::Result<Async<T>> {
         let reactor = Reactor::current();
         let source = reactor.register(borrow(&io))?;
+        Ok(Async {
+            source,
+            reactor,
+            io: Some(io),
+        })
+    }
+
+    /// Registers the stream socket `io` (already non-blocking), with its
+    /// end of stream watched where the system can, so that the stream
+    /// reads ([`read_stream`](Self::read_stream)) may clear readiness after
+    /// a short read.
+    pub(crate) fn new_stream(io: T) -> io::Result<Async<T>> {
+        let reactor = Reactor::current();
+        let source = reactor.register_stream(borrow(&io))?;
         Ok(Async {
             source,
             reactor,
@@ -167,9 +181,8 @@ impl<T: AsRawFd> Async<T> {
     /// a system call that would hit `WouldBlock`. Errors and hang-ups raise
     /// events of their own, so none is missed.
     ///
-    /// Reads get no such shortcut: the poller reports data and a following
-    /// end-of-stream in one event (`polling` does not ask for
-    /// `EPOLLRDHUP`), so clearing after a short read could hide the end.
+    /// Reads get the same shortcut only where the reactor reports the end
+    /// of stream on its own ([`read_stream`](Self::read_stream)).
     pub(crate) async fn write_stream(&self, buf: &[u8]) -> io::Result<usize>
     where
         for<'a> &'a T: Write,
@@ -190,6 +203,36 @@ impl<T: AsRawFd> Async<T> {
     {
         let short = |n: &usize| *n > 0 && *n < buf.len();
         self.poll_io(Direction::Write, cx, |mut io| io.write(buf), short)
+    }
+
+    /// Runs the stream read `op` into a buffer of `len` bytes, as
+    /// [`read_with`](Self::read_with). A short read (some bytes, fewer than
+    /// `len`) on a source whose end of stream is reported on its own proves
+    /// the socket drained, so readiness is cleared at once (with the tick
+    /// check): the next read waits for data instead of making a system call
+    /// that would hit `WouldBlock`. Without that report (other systems), a
+    /// short read keeps readiness: data and a following end of stream can
+    /// come as one event, and the end would never be seen.
+    pub(crate) async fn read_stream(
+        &self,
+        len: usize,
+        op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        let watched = self.source.watches_read_end();
+        let short = |n: &usize| watched && *n > 0 && *n < len;
+        self.io_with(Direction::Read, op, short).await
+    }
+
+    /// The `poll` form of [`read_stream`](Self::read_stream).
+    pub(crate) fn poll_read_stream(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let watched = self.source.watches_read_end();
+        let short = |n: &usize| watched && *n > 0 && *n < len;
+        self.poll_io(Direction::Read, cx, op, short)
     }
 
     /// Waits for readiness, runs `op`, and repeats until it does not

@@ -13,6 +13,7 @@
 //! also work on other executors.
 
 use crate::source::Source;
+use crate::sys::ReadEnds;
 use parking_lot::Mutex;
 use polling::{Event, Events, PollMode, Poller};
 use std::io;
@@ -28,12 +29,26 @@ use std::time::Duration;
 struct Sources {
     slots: Vec<Option<Arc<Source>>>,
     free: Vec<usize>,
+    /// The generation of the next registration (tags its end-of-stream
+    /// watch, so that a stale report for a reused key is ignored).
+    generation: u32,
 }
 
 /// What `poll` reuses from call to call.
 struct Buffers {
     events: Events,
     wakers: Vec<Waker>,
+    /// Tags of end-of-stream reports (`key | generation << 32`).
+    ends: Vec<u64>,
+}
+
+/// The key the end-of-stream watch is registered under in the poller
+/// (`polling` keeps `usize::MAX` for its own notifier).
+const READ_ENDS_KEY: usize = usize::MAX - 1;
+
+/// The end-of-stream tag of registration `generation` of `key`.
+fn end_tag(key: usize, generation: u32) -> u64 {
+    (key as u64 & u64::from(u32::MAX)) | (u64::from(generation) << 32)
 }
 
 /// I/O readiness for one runtime.
@@ -48,6 +63,11 @@ struct Buffers {
 /// ```
 pub struct Reactor {
     poller: Poller,
+    /// Stream sockets' end-of-stream reports (Linux), registered with the
+    /// poller under [`READ_ENDS_KEY`]. Declared after `poller`, so that the
+    /// poller closes first and nothing is registered in it any more when
+    /// this descriptor closes.
+    read_ends: Option<ReadEnds>,
     sources: Mutex<Sources>,
     /// Sources registered now: a non-blocking poll with nothing registered
     /// is skipped.
@@ -65,20 +85,48 @@ impl Reactor {
     /// # Errors
     /// If the system refuses a new poller (e.g. out of file descriptors).
     pub fn new() -> io::Result<Reactor> {
+        let poller = Poller::new()?;
+        let read_ends = ReadEnds::new().filter(|ends| {
+            // Level-triggered: the poller reports the watch until `poll`
+            // has drained it.
+            // SAFETY: `read_ends` is dropped after `poller` (field order),
+            // so it stays open while registered.
+            unsafe {
+                poller.add_with_mode(
+                    ends.as_fd().as_raw_fd(),
+                    Event::readable(READ_ENDS_KEY),
+                    PollMode::Level,
+                )
+            }
+            .is_ok()
+        });
         Ok(Reactor {
-            poller: Poller::new()?,
+            poller,
+            read_ends,
             sources: Mutex::new(Sources::default()),
             live: AtomicUsize::new(0),
             shut_down: AtomicBool::new(false),
             buffers: Mutex::new(Buffers {
                 events: Events::with_capacity(NonZeroUsize::new(1024).expect("non-zero")),
                 wakers: Vec::new(),
+                ends: Vec::new(),
             }),
         })
     }
 
     /// Registers `fd` (edge-triggered, both directions).
     pub(crate) fn register(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<Source>> {
+        self.register_with(fd, false)
+    }
+
+    /// Registers the stream socket `fd`, with its end of stream reported
+    /// on its own where the system can (so that a short read may clear
+    /// read readiness; see `Source::watches_read_end`).
+    pub(crate) fn register_stream(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<Source>> {
+        self.register_with(fd, true)
+    }
+
+    fn register_with(&self, fd: BorrowedFd<'_>, stream: bool) -> io::Result<Arc<Source>> {
         let mut sources = self.sources.lock();
         // Read under the lock `shutdown` sets it under: a source either
         // registers before the shutdown (which then closes it) or not at all.
@@ -92,7 +140,14 @@ impl Reactor {
                 sources.slots.len() - 1
             }
         };
-        let source = Arc::new(Source::new(key));
+        let generation = sources.generation;
+        sources.generation = generation.wrapping_add(1);
+        let watched = stream
+            && self
+                .read_ends
+                .as_ref()
+                .is_some_and(|ends| ends.add(fd, end_tag(key, generation)).is_ok());
+        let source = Arc::new(Source::watched(key, generation, watched));
         // `polling` requires the fd to leave the poller before it is closed.
         // SAFETY: every source is owned by an `Async`, whose `Drop` calls
         // `deregister` (deleting the fd) before it drops the I/O object.
@@ -143,18 +198,39 @@ impl Reactor {
         } else {
             self.buffers.lock()
         };
-        let Buffers { events, wakers } = &mut *buffers;
+        let Buffers {
+            events,
+            wakers,
+            ends,
+        } = &mut *buffers;
         events.clear();
         match self.poller.wait(events, timeout) {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(0),
             Err(e) => return Err(e),
         }
+        if let Some(read_ends) = &self.read_ends {
+            if events.iter().any(|event| event.key == READ_ENDS_KEY) {
+                read_ends.drain(ends);
+            }
+        }
         {
             let sources = self.sources.lock();
             for event in events.iter() {
                 if let Some(Some(source)) = sources.slots.get(event.key) {
                     source.on_event(event.readable, event.writable, wakers);
+                }
+            }
+            for tag in ends.drain(..) {
+                let (key, generation) = ((tag & u64::from(u32::MAX)) as usize, (tag >> 32) as u32);
+                match sources.slots.get(key) {
+                    // The same registration (a reused key's stale report
+                    // is ignored: it would stop a live socket's reads from
+                    // ever clearing readiness).
+                    Some(Some(source)) if source.generation == generation => {
+                        source.on_read_closed(wakers);
+                    }
+                    _ => {}
                 }
             }
         }
@@ -213,5 +289,70 @@ impl std::fmt::Debug for Reactor {
         f.debug_struct("Reactor")
             .field("registered", &self.registered())
             .finish()
+    }
+}
+
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
+mod tests {
+    use super::*;
+    use crate::async_fd::Async;
+    use crate::source::Direction;
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+
+    fn blocking(job: crate::BlockingJob) {
+        std::thread::spawn(job);
+    }
+
+    /// A stream socket pair registered with `reactor` (the first end).
+    fn pair_on(reactor: &Arc<Reactor>) -> (Async<UnixStream>, UnixStream) {
+        let _inside = crate::enter(reactor.clone(), blocking);
+        let (a, b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        (Async::new_stream(a).unwrap(), b)
+    }
+
+    #[test]
+    fn the_peers_end_is_reported_and_sticks() {
+        let reactor = Arc::new(Reactor::new().unwrap());
+        let (a, mut b) = pair_on(&reactor);
+        assert!(a.source.watches_read_end());
+        b.write_all(b"x").unwrap();
+        drop(b);
+        reactor.poll(Some(Duration::ZERO)).unwrap();
+        let tick = a.source.is_ready(Direction::Read).expect("readable");
+        // A short read's clear (or a WouldBlock's) leaves it readable: the
+        // next read returns the end at once.
+        a.source.clear(Direction::Read, tick);
+        assert!(a.source.is_ready(Direction::Read).is_some());
+    }
+
+    /// A descriptor deregistered but kept open stays in the end-of-stream
+    /// watch under its old tag; its end, reported later, must not mark the
+    /// source that reuses the key (whose reads would then never clear).
+    #[test]
+    fn a_stale_end_report_for_a_reused_key_is_ignored() {
+        let reactor = Arc::new(Reactor::new().unwrap());
+        let (a, b) = pair_on(&reactor);
+        let key = a.source.key;
+        let kept_open = a.into_inner().unwrap();
+        let (c, _d) = pair_on(&reactor);
+        assert_eq!(c.source.key, key, "the key is reused");
+        drop(b); // the old registration's end
+        reactor.poll(Some(Duration::ZERO)).unwrap();
+        let tick = c
+            .source
+            .is_ready(Direction::Read)
+            .expect("new sources start ready");
+        c.source.clear(Direction::Read, tick);
+        assert!(
+            c.source.is_ready(Direction::Read).is_none(),
+            "c was marked read-closed"
+        );
+
+        // Registered again, the kept descriptor takes a new tag.
+        let _inside = crate::enter(reactor.clone(), blocking);
+        let again = Async::new_stream(kept_open).unwrap();
+        assert!(again.source.watches_read_end());
     }
 }

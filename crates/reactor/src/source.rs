@@ -109,6 +109,13 @@ pub(crate) fn reactor_gone() -> io::Error {
 /// A file descriptor registered with a reactor.
 pub(crate) struct Source {
     pub(crate) key: usize,
+    /// Tells this registration apart from an earlier one under the same
+    /// key in the reactor's end-of-stream watch (see `reactor.rs`).
+    pub(crate) generation: u32,
+    /// The reactor reports this descriptor's end of stream as an event of
+    /// its own ([`on_read_closed`](Self::on_read_closed)), so a short read
+    /// may clear read readiness.
+    watches_read_end: bool,
     dirs: Mutex<Dirs>,
 }
 
@@ -117,6 +124,9 @@ struct Dirs {
     dirs: [Dir; 2],
     /// Set once when the reactor shuts down: every wait fails from then on.
     closed: bool,
+    /// Set once the peer's end of stream was reported: read readiness is
+    /// never cleared again (every read from now on returns at once).
+    read_closed: bool,
 }
 
 impl std::ops::Index<Direction> for Dirs {
@@ -133,9 +143,19 @@ impl std::ops::IndexMut<Direction> for Dirs {
 }
 
 impl Source {
+    /// A source whose end of stream is not reported on its own.
+    #[cfg(test)]
     pub(crate) fn new(key: usize) -> Source {
+        Source::watched(key, 0, false)
+    }
+
+    /// A source; `watches_read_end`: the reactor reports its end of stream
+    /// as an event of its own, for registration `generation` of `key`.
+    pub(crate) fn watched(key: usize, generation: u32, watches_read_end: bool) -> Source {
         Source {
             key,
+            generation,
+            watches_read_end,
             dirs: Mutex::new(Dirs {
                 dirs: [
                     Dir {
@@ -148,8 +168,25 @@ impl Source {
                     },
                 ],
                 closed: false,
+                read_closed: false,
             }),
         }
+    }
+
+    /// True if a short read proves the read direction drained: the end of
+    /// stream, should it already be queued behind the data, is reported by
+    /// an event of its own.
+    pub(crate) fn watches_read_end(&self) -> bool {
+        self.watches_read_end
+    }
+
+    /// The peer ended the stream (or this side shut reading down): read
+    /// readiness is set for good and the readers are woken, to read the
+    /// end. Their wakers are moved to `wakers`.
+    pub(crate) fn on_read_closed(&self, wakers: &mut Vec<Waker>) {
+        let mut dirs = self.dirs.lock();
+        dirs.read_closed = true;
+        dirs[Direction::Read].set_ready(wakers);
     }
 
     /// The reactor is gone: every waiter is woken, and every wait fails
@@ -196,6 +233,9 @@ impl Source {
     /// direction is not ready after all, unless a newer event came in.
     pub(crate) fn clear(&self, dir: Direction, tick: u64) {
         let mut dirs = self.dirs.lock();
+        if dir == Direction::Read && dirs.read_closed {
+            return;
+        }
         let d = &mut dirs[dir];
         if d.tick == tick {
             d.ready = false;

@@ -25,6 +25,13 @@
 //!   and SIGTERM ([`SIGINT`], [`SIGTERM`]).
 //! - **A read into uninitialised memory** ([`read_uninit`]), so a caller
 //!   with a fresh buffer (hyper's) need not zero it first.
+//! - **End-of-stream readiness** ([`ReadEnds`], Linux only): a second
+//!   epoll instance in which stream sockets are registered for
+//!   `EPOLLRDHUP` alone, itself registered with the poller. `polling`
+//!   neither asks for nor reports `EPOLLRDHUP`; without it a short read
+//!   cannot clear read readiness (data and a following end of stream may
+//!   come as one event). Elsewhere `ReadEnds::new` returns `None` and
+//!   short reads do not clear.
 //! - **Borrowing a raw descriptor** for as long as its owner lives
 //!   ([`borrow_raw`]).
 
@@ -46,6 +53,87 @@ pub(crate) fn read_uninit(
 ) -> io::Result<usize> {
     let (filled, _rest) = rustix::io::read(fd, buf)?;
     Ok(filled.len())
+}
+
+/// The end-of-stream watch: an epoll instance reporting `EPOLLRDHUP` of
+/// the descriptors added to it, each under a 64-bit tag.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) struct ReadEnds(OwnedFd);
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+impl ReadEnds {
+    /// A new watch, or `None` if the system refuses one.
+    pub(crate) fn new() -> Option<ReadEnds> {
+        use rustix::event::epoll;
+        epoll::create(epoll::CreateFlags::CLOEXEC)
+            .ok()
+            .map(ReadEnds)
+    }
+
+    /// Watches `fd`'s end of stream under `tag` (edge-triggered: one event
+    /// when the end arrives). Closing `fd` ends the watch.
+    /// (A descriptor still watched under an older tag, which happens when
+    /// it was deregistered but kept open, takes the new tag.)
+    pub(crate) fn add(&self, fd: BorrowedFd<'_>, tag: u64) -> io::Result<()> {
+        use rustix::event::epoll;
+        let flags = epoll::EventFlags::RDHUP | epoll::EventFlags::ET;
+        let data = epoll::EventData::new_u64(tag);
+        match epoll::add(&self.0, fd, data, flags) {
+            Err(Errno::EXIST) => epoll::modify(&self.0, fd, data, flags)?,
+            other => other?,
+        }
+        Ok(())
+    }
+
+    /// Appends the tags of every end reported since the last call (never
+    /// blocks).
+    pub(crate) fn drain(&self, tags: &mut Vec<u64>) {
+        use rustix::event::epoll;
+        loop {
+            let mut buf = [std::mem::MaybeUninit::<epoll::Event>::uninit(); 64];
+            let Ok((events, _)) = epoll::wait(&self.0, &mut buf[..], Some(&Timespec::default()))
+            else {
+                return;
+            };
+            tags.extend(events.iter().map(|e| e.data.u64()));
+            if events.len() < buf.len() {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+impl AsFd for ReadEnds {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+}
+
+/// No end-of-stream watch on this system.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) struct ReadEnds(std::convert::Infallible);
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+impl ReadEnds {
+    pub(crate) fn new() -> Option<ReadEnds> {
+        None
+    }
+
+    pub(crate) fn add(&self, _fd: BorrowedFd<'_>, _tag: u64) -> io::Result<()> {
+        match self.0 {}
+    }
+
+    pub(crate) fn drain(&self, _tags: &mut Vec<u64>) {
+        match self.0 {}
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+impl AsFd for ReadEnds {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self.0 {}
+    }
 }
 
 /// SIGINT (Ctrl-C).

@@ -14,7 +14,8 @@ where
     for<'a> &'a T: Read,
 {
     while !buf.is_empty() {
-        match io.read_with(|mut s| s.read(buf)).await? {
+        let len = buf.len();
+        match io.read_stream(len, |mut s| s.read(buf)).await? {
             0 => return Err(io::ErrorKind::UnexpectedEof.into()),
             n => buf = &mut buf[n..],
         }
@@ -50,7 +51,7 @@ macro_rules! byte_stream {
             pub fn from_std(stream: $std) -> std::io::Result<$ty> {
                 stream.set_nonblocking(true)?;
                 Ok($ty {
-                    inner: $crate::Async::new_nonblocking(stream)?,
+                    inner: $crate::Async::new_stream(stream)?,
                 })
             }
 
@@ -60,7 +61,8 @@ macro_rules! byte_stream {
             /// The connection's error, e.g. `ConnectionReset`.
             pub async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
                 use std::io::Read as _;
-                self.inner.read_with(|mut s| s.read(buf)).await
+                let len = buf.len();
+                self.inner.read_stream(len, |mut s| s.read(buf)).await
             }
 
             /// Reads into `buf`, which need not be initialised (a fresh
@@ -73,8 +75,9 @@ macro_rules! byte_stream {
                 &mut self,
                 buf: &mut [std::mem::MaybeUninit<u8>],
             ) -> std::io::Result<usize> {
+                let len = buf.len();
                 self.inner
-                    .read_with(|s| $crate::sys::read_uninit(s, buf))
+                    .read_stream(len, |s| $crate::sys::read_uninit(s, buf))
                     .await
             }
 
@@ -87,8 +90,9 @@ macro_rules! byte_stream {
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [std::mem::MaybeUninit<u8>],
             ) -> std::task::Poll<std::io::Result<usize>> {
+                let len = buf.len();
                 self.inner
-                    .poll_read_with(cx, |s| $crate::sys::read_uninit(s, buf))
+                    .poll_read_stream(cx, len, |s| $crate::sys::read_uninit(s, buf))
             }
 
             /// Writes some of `buf`; returns how much.
@@ -179,7 +183,8 @@ macro_rules! byte_stream {
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 use std::io::Read as _;
-                self.inner.poll_read_with(cx, |mut s| s.read(buf))
+                let len = buf.len();
+                self.inner.poll_read_stream(cx, len, |mut s| s.read(buf))
             }
         }
 

@@ -107,7 +107,7 @@ impl TcpStream {
             let started = sys::connect(&fd, Peer::Ip(&addr))?;
             debug_assert_eq!(started, Connect::Started);
             let stream = TcpStream {
-                inner: Async::new_nonblocking(std::net::TcpStream::from(fd))?,
+                inner: Async::new_stream(std::net::TcpStream::from(fd))?,
             };
             stream.inner.writable().await?;
             match stream.inner.get_ref().take_error()? {

@@ -92,7 +92,7 @@ impl UnixStream {
             Connect::BacklogFull => return connect_blocking(path.as_ref()).await,
         }
         let stream = UnixStream {
-            inner: Async::new_nonblocking(std::os::unix::net::UnixStream::from(fd))?,
+            inner: Async::new_stream(std::os::unix::net::UnixStream::from(fd))?,
         };
         stream.inner.writable().await?;
         match stream.inner.get_ref().take_error()? {
