@@ -367,31 +367,34 @@ fn reads_into_uninitialised_buffers() {
     });
 }
 
-/// A short read clears read readiness where the reactor reports the end of
-/// stream on its own; the end arriving later (after the reader has gone
-/// back to waiting) still wakes it, on TCP and on Unix streams.
+/// A short `read_uninit` clears read readiness where the reactor reports
+/// the end of stream on its own; the end arriving later (after the reader
+/// has gone back to waiting) still wakes it, on TCP and on Unix streams.
 #[test]
 fn an_end_after_a_short_read_wakes_the_waiting_reader() {
+    use std::mem::MaybeUninit;
     rt(2).block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap());
         let (client, accepted) = weave::gather!(client, listener.accept()).await;
         let (mut client, mut server) = (client.unwrap(), accepted.unwrap().0);
         let (mut left, mut right) = UnixStream::pair().unwrap();
+        let mut buf = [MaybeUninit::<u8>::uninit(); 64];
         for round in 0..50u8 {
             client.write_all(&[round; 3]).await.unwrap();
-            let mut buf = [0u8; 64];
-            assert_eq!(server.read(&mut buf).await.unwrap(), 3, "a short read");
+            assert_eq!(
+                server.read_uninit(&mut buf).await.unwrap(),
+                3,
+                "a short read"
+            );
             right.write_all(&[round; 3]).await.unwrap();
-            assert_eq!(left.read(&mut buf).await.unwrap(), 3);
+            assert_eq!(left.read_uninit(&mut buf).await.unwrap(), 3);
         }
         // The readers wait (their readiness was cleared); the ends come now.
         let reader = weave::spawn(async move {
-            let mut buf = [0u8; 64];
-            (
-                server.read(&mut buf).await.unwrap(),
-                left.read(&mut buf).await.unwrap(),
-            )
+            let mut buf = [MaybeUninit::<u8>::uninit(); 64];
+            let tcp = server.read_uninit(&mut buf).await.unwrap();
+            (tcp, left.read_uninit(&mut buf).await.unwrap())
         });
         // Until the reader task is waiting (idle) in its first read.
         let handle = weave::Handle::current();

@@ -14,8 +14,7 @@ where
     for<'a> &'a T: Read,
 {
     while !buf.is_empty() {
-        let len = buf.len();
-        match io.read_stream(len, |mut s| s.read(buf)).await? {
+        match io.read_with(|mut s| s.read(buf)).await? {
             0 => return Err(io::ErrorKind::UnexpectedEof.into()),
             n => buf = &mut buf[n..],
         }
@@ -61,13 +60,22 @@ macro_rules! byte_stream {
             /// The connection's error, e.g. `ConnectionReset`.
             pub async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
                 use std::io::Read as _;
-                let len = buf.len();
-                self.inner.read_stream(len, |mut s| s.read(buf)).await
+                self.inner.read_with(|mut s| s.read(buf)).await
             }
 
             /// Reads into `buf`, which need not be initialised (a fresh
             /// buffer need not be zeroed first); `Ok(0)` at end of stream.
             /// On `Ok(n)` the first `n` bytes of `buf` are initialised.
+            ///
+            /// Unlike [`read`](Self::read), a short read (fewer bytes than
+            /// `buf` holds) here proves the socket drained where the
+            /// reactor reports the end of stream on its own (Linux): the
+            /// next read waits for the poller instead of trying. That suits
+            /// a reader that reads again as soon as it has answered, as
+            /// hyper does (that read would find nothing); `read` keeps
+            /// trying first, which suits a reader whose next read often
+            /// comes after other tasks ran (it finds data without a trip
+            /// through the poller). See docs/benchmarks.md, "HTTP".
             ///
             /// # Errors
             /// The connection's error, e.g. `ConnectionReset`.
@@ -183,8 +191,7 @@ macro_rules! byte_stream {
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 use std::io::Read as _;
-                let len = buf.len();
-                self.inner.poll_read_stream(cx, len, |mut s| s.read(buf))
+                self.inner.poll_read_with(cx, |mut s| s.read(buf))
             }
         }
 
