@@ -350,9 +350,19 @@ mod tests {
             "c was marked read-closed"
         );
 
-        // Registered again, the kept descriptor takes a new tag.
-        let _inside = crate::enter(reactor.clone(), blocking);
-        let again = Async::new_stream(kept_open).unwrap();
+        // Registered again, the kept descriptor takes a new tag: its end
+        // (re-reported by the modify) marks the new source.
+        let again = {
+            let _inside = crate::enter(reactor.clone(), blocking);
+            Async::new_stream(kept_open).unwrap()
+        };
         assert!(again.source.watches_read_end());
+        reactor.poll(Some(Duration::ZERO)).unwrap();
+        let tick = again.source.is_ready(Direction::Read).expect("readable");
+        again.source.clear(Direction::Read, tick);
+        assert!(
+            again.source.is_ready(Direction::Read).is_some(),
+            "the end was reported under the new tag"
+        );
     }
 }

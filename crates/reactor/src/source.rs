@@ -7,12 +7,20 @@
 //! - an event sets the flag, bumps the tick and wakes every waiter of that
 //!   direction (any number of tasks may wait on one socket);
 //! - an I/O attempt starts by waiting for the flag, remembers the tick it
-//!   saw, and on `WouldBlock` clears the flag **only if the tick is still
-//!   the same**. An event that arrived between the attempt and the clear
-//!   bumped the tick, so the flag stays set and nothing is lost.
+//!   saw, and clears the flag **only if the tick is still the same** when
+//!   the attempt proves the direction drained: on `WouldBlock`, after a
+//!   short write, and, for a source whose end of stream the reactor
+//!   watches, after a short `read_uninit`. An event that arrived between
+//!   the attempt and the clear bumped the tick, so the flag stays set and
+//!   nothing is lost;
+//! - the watched end of stream (`on_read_closed`) sets read readiness for
+//!   good: a read-closed source's reads return at once (the end, or the
+//!   data before it), so its read flag is never cleared again.
 //!
 //! A new source starts ready in both directions: the first attempt goes
-//! straight to the system call.
+//! straight to the system call. (The exhaustive model in `exhaustive.rs`
+//! and the proptest below exercise unwatched sources: `WouldBlock` clears;
+//! the watched ones are tested in `reactor.rs` and `tests/net_sockets.rs`.)
 
 use parking_lot::Mutex;
 use std::future::Future;

@@ -86,16 +86,34 @@ impl ReadEnds {
     }
 
     /// Appends the tags of every end reported since the last call (never
-    /// blocks).
+    /// blocks). Only an end counts (`EPOLLRDHUP`, or `EPOLLHUP`: closed both
+    /// ways): the kernel also reports `EPOLLERR` unasked, e.g. for an
+    /// error-queue entry of a socket with `SO_TIMESTAMPING`, and such a
+    /// socket's reads still block.
     pub(crate) fn drain(&self, tags: &mut Vec<u64>) {
         use rustix::event::epoll;
+        let end = epoll::EventFlags::RDHUP | epoll::EventFlags::HUP;
         loop {
             let mut buf = [std::mem::MaybeUninit::<epoll::Event>::uninit(); 64];
-            let Ok((events, _)) = epoll::wait(&self.0, &mut buf[..], Some(&Timespec::default()))
-            else {
+            let waited = epoll::wait(&self.0, &mut buf[..], Some(&Timespec::default()));
+            // A zero-timeout wait on a valid epoll instance does not fail.
+            debug_assert!(
+                waited.is_ok(),
+                "the end-of-stream watch failed: {:?}",
+                waited.as_ref().err()
+            );
+            let Ok((events, _)) = waited else {
                 return;
             };
-            tags.extend(events.iter().map(|e| e.data.u64()));
+            tags.extend(
+                events
+                    .iter()
+                    .filter(|e| {
+                        let flags = e.flags;
+                        flags.intersects(end)
+                    })
+                    .map(|e| e.data.u64()),
+            );
             if events.len() < buf.len() {
                 return;
             }

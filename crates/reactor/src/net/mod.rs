@@ -39,9 +39,11 @@ where
 /// The part of a byte-stream socket type that TCP and Unix share: the
 /// inherent I/O methods, the fd traits, and `futures_io::AsyncRead` /
 /// `AsyncWrite` on the type and on a shared reference to it. `$ty` wraps an
-/// `Async<$std>` in a field named `inner`; `$addr` is its address type.
+/// `Async<$std>` in a field named `inner`; `$addr` is its address type;
+/// `$register` makes the `Async` (`Async::new_stream` to have the end of
+/// stream watched, see `read_uninit`).
 macro_rules! byte_stream {
-    ($ty:ident, $std:ty, $addr:ty) => {
+    ($ty:ident, $std:ty, $addr:ty, $register:path) => {
         impl $ty {
             /// Wraps a std stream (made non-blocking here).
             ///
@@ -50,7 +52,7 @@ macro_rules! byte_stream {
             pub fn from_std(stream: $std) -> std::io::Result<$ty> {
                 stream.set_nonblocking(true)?;
                 Ok($ty {
-                    inner: $crate::Async::new_stream(stream)?,
+                    inner: $register(stream)?,
                 })
             }
 
@@ -67,10 +69,14 @@ macro_rules! byte_stream {
             /// buffer need not be zeroed first); `Ok(0)` at end of stream.
             /// On `Ok(n)` the first `n` bytes of `buf` are initialised.
             ///
-            /// Unlike [`read`](Self::read), a short read (fewer bytes than
-            /// `buf` holds) here proves the socket drained where the
+            /// Unlike [`read`](Self::read), on TCP a short read (fewer bytes
+            /// than `buf` holds) here counts as the socket drained where the
             /// reactor reports the end of stream on its own (Linux): the
-            /// next read waits for the poller instead of trying. That suits
+            /// next read waits for the poller instead of trying, as
+            /// tokio's reads do. (Urgent data, `MSG_OOB`, stops a read at
+            /// its mark with bytes left: a peer that sends it waits for its
+            /// next segment. Unix streams, whose reads also stop at passed
+            /// file descriptors, never clear on a short read.) That suits
             /// a reader that reads again as soon as it has answered, as
             /// hyper does (that read would find nothing); `read` keeps
             /// trying first, which suits a reader whose next read often

@@ -139,4 +139,9 @@ impl TcpStream {
     }
 }
 
-byte_stream!(TcpStream, std::net::TcpStream, SocketAddr);
+byte_stream!(
+    TcpStream,
+    std::net::TcpStream,
+    SocketAddr,
+    crate::Async::new_stream
+);

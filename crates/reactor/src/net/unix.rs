@@ -92,7 +92,7 @@ impl UnixStream {
             Connect::BacklogFull => return connect_blocking(path.as_ref()).await,
         }
         let stream = UnixStream {
-            inner: Async::new_stream(std::os::unix::net::UnixStream::from(fd))?,
+            inner: Async::new_nonblocking(std::os::unix::net::UnixStream::from(fd))?,
         };
         stream.inner.writable().await?;
         match stream.inner.get_ref().take_error()? {
@@ -162,4 +162,9 @@ async fn connect_blocking(path: &Path) -> io::Result<UnixStream> {
     UnixStream::from_std(stream)
 }
 
-byte_stream!(UnixStream, std::os::unix::net::UnixStream, SocketAddr);
+byte_stream!(
+    UnixStream,
+    std::os::unix::net::UnixStream,
+    SocketAddr,
+    crate::Async::new_nonblocking
+);
