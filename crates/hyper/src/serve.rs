@@ -448,13 +448,8 @@ async fn version_bytes(stream: &TcpStream, deadline: Option<std::time::Instant>)
     let mut pause = Duration::from_millis(1);
     loop {
         let mut head = [0u8; 24];
-        let peeked = rustix::net::recv(
-            stream,
-            &mut head,
-            rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT,
-        );
-        match peeked {
-            Ok((n, _)) if n == 0 || n == head.len() || head[..n] != H2_PREFACE[..n] => return true,
+        match peek(stream, &mut head) {
+            Ok(n) if n == 0 || n == head.len() || head[..n] != H2_PREFACE[..n] => return true,
             Ok(_) | Err(rustix::io::Errno::AGAIN) | Err(rustix::io::Errno::INTR) => {}
             Err(_) => return true, // hyper meets the error itself
         }
@@ -466,14 +461,16 @@ async fn version_bytes(stream: &TcpStream, deadline: Option<std::time::Instant>)
     }
 }
 
-/// True if a byte is waiting in `stream` (a peek that does not block).
-fn has_pending_bytes(stream: impl AsFd) -> bool {
+/// Copies what waits in `socket` into `buf` without taking it and
+/// without blocking: `Ok(0)` at its end, `AGAIN` if nothing waits.
+fn peek(socket: impl AsFd, buf: &mut [u8]) -> rustix::io::Result<usize> {
     use rustix::net::RecvFlags;
-    let mut byte = [0u8; 1];
-    matches!(
-        rustix::net::recv(stream, &mut byte, RecvFlags::PEEK | RecvFlags::DONTWAIT),
-        Ok((1.., _))
-    )
+    rustix::net::recv(socket, buf, RecvFlags::PEEK | RecvFlags::DONTWAIT).map(|(n, _)| n)
+}
+
+/// True if a byte is waiting in `socket`.
+fn has_pending_bytes(socket: impl AsFd) -> bool {
+    matches!(peek(socket, &mut [0u8; 1]), Ok(1..))
 }
 
 /// Serves one connection to its end (see [`serve_connection`]), counted
@@ -566,10 +563,10 @@ async fn serve_connection<S: ServeService>(
                 signalled = shutdown.as_mut().poll(cx).is_ready();
             }
             if signalled && !stopping {
-                // SAFETY: `fd` is the socket inside `conn`, which has just
-                // returned `Pending`: hyper gives the IO away (an upgrade)
-                // or drops it only in a poll that returns `Ready`, so the
-                // descriptor is open and still this connection's.
+                // `conn` has just returned `Pending`; hyper gives the IO away
+                // (an upgrade) or drops it only in a poll that returns `Ready`.
+                // SAFETY: so `fd`, the socket inside `conn`, is open and
+                // still this connection's.
                 let socket = unsafe { BorrowedFd::borrow_raw(fd) };
                 if !deferred && has_pending_bytes(socket) {
                     deferred = true;

@@ -656,47 +656,18 @@ fn a_request_sent_just_before_the_signal_is_answered() {
     });
 }
 
-/// With a shutdown timeout, a request that never finishes does not hold
-/// the server up: its connection is closed when the timeout runs out.
-#[test]
-fn the_shutdown_timeout_closes_what_is_left() {
-    watchdog("shutdown timeout", || {
-        weave::run(async {
+/// Starts a server with a 150 ms shutdown timeout, sends it `request`
+/// (one its handler holds for good), signals the shutdown once the handler
+/// runs, and checks that the server completes after the timeout and the
+/// request's connection was closed.
+fn shutdown_timeout_ends(what: &str, request: fn(SocketAddr) -> Request<String>) {
+    watchdog(what, move || {
+        weave::run(async move {
             let app = App::default();
             let limit = Duration::from_millis(150);
             let Graceful { addr, stop, server } = start_graceful(&app, None, Some(limit)).await;
             let client = weave_hyper::client::<String>();
-            // `/slow` never gets its release.
-            let stuck = weave::spawn(async move { client.get(uri(addr, "/slow")).await });
-            app.entered.wait().await;
-            let start = Instant::now();
-            stop.send(()).unwrap();
-            server.await.unwrap().unwrap();
-            assert!(
-                start.elapsed() >= limit,
-                "closed after {:?}",
-                start.elapsed()
-            );
-            assert!(
-                stuck.await.unwrap().is_err(),
-                "the stuck request's connection was closed"
-            );
-        })
-    });
-}
-
-/// The shutdown timeout also ends a connection whose client keeps bytes
-/// unread in the socket (a large body its handler never reads).
-#[test]
-fn the_shutdown_timeout_ends_a_connection_with_unread_bytes() {
-    watchdog("shutdown timeout, unread body", || {
-        weave::run(async {
-            let app = App::default();
-            let limit = Duration::from_millis(150);
-            let Graceful { addr, stop, server } = start_graceful(&app, None, Some(limit)).await;
-            let client = weave_hyper::client::<String>();
-            let body = "x".repeat(4 << 20);
-            let req = Request::post(uri(addr, "/hold")).body(body).unwrap();
+            let req = request(addr);
             let held = weave::spawn(async move { client.request(req).await });
             app.entered.wait().await;
             let start = Instant::now();
@@ -712,6 +683,29 @@ fn the_shutdown_timeout_ends_a_connection_with_unread_bytes() {
                 "the held request's connection was closed"
             );
         })
+    });
+}
+
+/// With a shutdown timeout, a request that never finishes does not hold
+/// the server up: its connection is closed when the timeout runs out.
+#[test]
+fn the_shutdown_timeout_closes_what_is_left() {
+    // `/slow` never gets its release.
+    shutdown_timeout_ends("shutdown timeout", |addr| {
+        Request::get(uri(addr, "/slow"))
+            .body(String::new())
+            .unwrap()
+    });
+}
+
+/// The shutdown timeout also ends a connection whose client keeps bytes
+/// unread in the socket (a large body its handler never reads).
+#[test]
+fn the_shutdown_timeout_ends_a_connection_with_unread_bytes() {
+    shutdown_timeout_ends("shutdown timeout, unread body", |addr| {
+        Request::post(uri(addr, "/hold"))
+            .body("x".repeat(4 << 20))
+            .unwrap()
     });
 }
 

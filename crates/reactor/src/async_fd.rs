@@ -76,13 +76,7 @@ impl<T: AsRawFd> Async<T> {
     /// # Errors
     /// If the reactor refuses the descriptor.
     pub fn new_nonblocking(io: T) -> io::Result<Async<T>> {
-        let reactor = Reactor::current();
-        let source = reactor.register(borrow(&io))?;
-        Ok(Async {
-            source,
-            reactor,
-            io: Some(io),
-        })
+        Async::registered(io, false)
     }
 
     /// Registers the stream socket `io` (already non-blocking), with its
@@ -90,8 +84,12 @@ impl<T: AsRawFd> Async<T> {
     /// reads ([`read_stream`](Self::read_stream)) may clear readiness after
     /// a short read.
     pub(crate) fn new_stream(io: T) -> io::Result<Async<T>> {
+        Async::registered(io, true)
+    }
+
+    fn registered(io: T, stream: bool) -> io::Result<Async<T>> {
         let reactor = Reactor::current();
-        let source = reactor.register_stream(borrow(&io))?;
+        let source = reactor.register_with(borrow(&io), stream)?;
         Ok(Async {
             source,
             reactor,

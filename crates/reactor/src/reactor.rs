@@ -114,19 +114,15 @@ impl Reactor {
         })
     }
 
-    /// Registers `fd` (edge-triggered, both directions).
-    pub(crate) fn register(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<Source>> {
-        self.register_with(fd, false)
-    }
-
-    /// Registers the stream socket `fd`, with its end of stream reported
-    /// on its own where the system can (so that a short read may clear
-    /// read readiness; see `Source::watches_read_end`).
-    pub(crate) fn register_stream(&self, fd: BorrowedFd<'_>) -> io::Result<Arc<Source>> {
-        self.register_with(fd, true)
-    }
-
-    fn register_with(&self, fd: BorrowedFd<'_>, stream: bool) -> io::Result<Arc<Source>> {
+    /// Registers `fd` (edge-triggered, both directions); for a `stream`
+    /// socket, with its end of stream reported on its own where the system
+    /// can (so that a short read may clear read readiness; see
+    /// `Source::watches_read_end`).
+    pub(crate) fn register_with(
+        &self,
+        fd: BorrowedFd<'_>,
+        stream: bool,
+    ) -> io::Result<Arc<Source>> {
         let mut sources = self.sources.lock();
         // Read under the lock `shutdown` sets it under: a source either
         // registers before the shutdown (which then closes it) or not at all.
