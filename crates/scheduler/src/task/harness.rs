@@ -11,15 +11,15 @@
 
 use super::error::Repr;
 use super::raw::{Cell, Header, RawTask, Stage, Vtable};
-use super::state::{JoinDropped, RefDec, ToIdle, ToRunning};
+use super::state::{JoinDropped, Outcome, RefDec, ToIdle, ToRunning};
 use super::{waker, JoinError, Notified, Schedule, Task};
 use std::future::Future;
 use std::mem::{self, ManuallyDrop};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::ptr::{self, NonNull};
+use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
-use weave_sync::contain::{drop_quietly, wake_by_ref_contained};
+use weave_sync::contain::drop_quietly;
 
 /// The vtable of tasks with future `F` and scheduler `S`.
 pub(crate) fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
@@ -61,37 +61,42 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         unsafe { RawTask::from_raw(self.cell.cast()) }
     }
 
-    /// Takes the stage out, leaving `Consumed`.
+    /// Moves the outcome out of the stage.
     ///
     /// # Safety
-    /// - The caller owns the stage: it holds `RUNNING`, or owns the output
-    ///   after `COMPLETE` (see the state rules).
-    unsafe fn take_stage(&self) -> Stage<F> {
-        // SAFETY: exclusive access per the caller's contract.
-        self.cell()
-            .stage
-            .with_mut(|ptr| unsafe { mem::replace(&mut *ptr, Stage::Consumed) })
+    /// - The task is `COMPLETE` with `outcome`, and the caller owns the
+    ///   outcome (see the state rules), which nobody has moved out before.
+    unsafe fn take_output(&self, outcome: Outcome) -> Result<F::Output, Repr> {
+        self.cell().stage.with_mut(|ptr| match outcome {
+            // SAFETY: per the caller's contract the stage holds what the
+            // outcome says, and it is ours to move out, once.
+            Outcome::Output => Ok(unsafe { ManuallyDrop::take(&mut (*ptr).output) }),
+            Outcome::Cancelled => Err(Repr::Cancelled),
+            // SAFETY: as above.
+            Outcome::Panicked => Err(Repr::Panic(unsafe {
+                ManuallyDrop::take(&mut (*ptr).panic)
+            })),
+        })
     }
 
     /// Drops the future, catching a panic from its `Drop`.
     ///
     /// # Safety
-    /// - As `take_stage`; the stage is `Running`.
+    /// - The caller holds `RUNNING` (or the last reference of a task that
+    ///   never completed), and the stage holds the future.
     ///
     /// The future is pinned: it is dropped where it lies, never moved out
     /// first (a future may hold its own address, e.g. in a waiter list).
+    /// Afterwards the stage holds nothing until `complete` writes the output.
     unsafe fn drop_future(&self) -> Result<(), Repr> {
         self.cell().stage.with_mut(|ptr| {
-            let dropped = panic::catch_unwind(AssertUnwindSafe(|| {
+            panic::catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: exclusive access per the caller's contract; the
-                // stage is initialized and dropped exactly once here.
-                unsafe { ptr::drop_in_place(ptr) }
-            }));
-            // SAFETY: the old stage is dropped (drop glue finishes the
-            // remaining fields even when one `Drop` panics), so writing
-            // over it without dropping it leaks nothing.
-            unsafe { ptr.write(Stage::Consumed) };
-            dropped.map_err(Repr::Panic)
+                // future is dropped exactly once, here (drop glue finishes
+                // the remaining fields even when one `Drop` panics).
+                unsafe { ManuallyDrop::drop(&mut (*ptr).future) }
+            }))
+            .map_err(Repr::Panic)
         })
     }
 
@@ -102,13 +107,14 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     unsafe fn poll_future(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, Repr>> {
         let polled = panic::catch_unwind(AssertUnwindSafe(|| {
             self.cell().stage.with_mut(|ptr| {
-                // SAFETY: `RUNNING` gives exclusive access to the stage.
-                let Stage::Running(future) = (unsafe { &mut *ptr }) else {
-                    unreachable!("polled a task whose future is gone")
-                };
+                // SAFETY: `RUNNING` gives exclusive access to the stage, and
+                // a task that is polled has not completed, so the stage
+                // holds the future (`ToRunning::Success` excludes
+                // `COMPLETE`).
+                let future: &mut F = unsafe { &mut (*ptr).future };
                 // SAFETY: the future lives inside the task allocation and is
-                // never moved while `Running` (it is dropped in place by
-                // `drop_future` after its last poll).
+                // never moved (it is dropped in place by `drop_future` after
+                // its last poll).
                 unsafe { Pin::new_unchecked(future) }.poll(cx)
             })
         }));
@@ -184,13 +190,30 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// its owner and drops the caller's reference.
     ///
     /// # Safety
-    /// - The caller holds `RUNNING` and one reference; the stage is
-    ///   `Consumed`.
+    /// - The caller holds `RUNNING` and one reference; the future has been
+    ///   dropped.
     unsafe fn complete(self, output: Result<F::Output, Repr>) {
-        // SAFETY: `RUNNING` is ours; the stage holds nothing to drop.
-        self.cell()
-            .stage
-            .with_mut(|ptr| unsafe { ptr.write(Stage::Finished(output)) });
+        let outcome = self.cell().stage.with_mut(|ptr| match output {
+            Ok(output) => {
+                // SAFETY: `RUNNING` is ours; the stage holds nothing to drop.
+                unsafe {
+                    ptr.write(Stage {
+                        output: ManuallyDrop::new(output),
+                    })
+                };
+                Outcome::Output
+            }
+            Err(Repr::Cancelled) => Outcome::Cancelled,
+            Err(Repr::Panic(payload)) => {
+                // SAFETY: as above.
+                unsafe {
+                    ptr.write(Stage {
+                        panic: ManuallyDrop::new(payload),
+                    })
+                };
+                Outcome::Panicked
+            }
+        });
         // Leave the owner before anyone can see `COMPLETE`: once a
         // `JoinHandle` reports the task done, it no longer counts as alive.
         let task = ManuallyDrop::new(Task::from_raw(self.raw()));
@@ -203,21 +226,20 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             None => 1,
         };
         let header = self.header();
-        let snapshot = header.state.transition_to_complete();
+        let snapshot = header.state.transition_to_complete(outcome);
         if !snapshot.is_join_interested() {
             // Nobody will read the output: it is ours to drop.
-            // SAFETY: `COMPLETE` without join interest gives us the output.
-            drop_quietly(unsafe { self.take_stage() });
+            // SAFETY: `COMPLETE` without join interest gives us the output,
+            // just written.
+            drop_quietly(unsafe { self.take_output(outcome) });
         } else if snapshot.is_join_waker_set() {
-            header.join_waker.with(|ptr| {
-                // SAFETY: `JOIN_WAKER` is set: the slot is initialized and
-                // the `JoinHandle` does not write it.
-                if let Some(waker) = unsafe { &*ptr } {
-                    // A panicking waker must not unwind through the worker
-                    // or skip the reference count below.
-                    wake_by_ref_contained(waker);
-                }
-            });
+            // SAFETY: `JOIN_WAKER` is set: the slot is initialized and the
+            // `JoinHandle` does not write it. A panicking waker is contained:
+            // it must not unwind through the worker or skip the reference
+            // count below.
+            header
+                .join_waker
+                .with(|ptr| unsafe { (*ptr).wake_by_ref() });
             if !header
                 .state
                 .unset_join_waker_after_complete()
@@ -238,8 +260,16 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// # Safety
     /// - No reference is left.
     unsafe fn dealloc(self) {
-        if self.header().state.load().is_named() {
+        let state = self.header().state.load();
+        if state.is_named() {
             super::name::remove(self.header().id);
+        }
+        if !state.is_complete() {
+            // Freed without ever completing (its runtime dropped it unrun):
+            // the stage still holds the future.
+            // SAFETY: the last reference is ours, and a task that is not
+            // `COMPLETE` holds its future (see `Stage`).
+            let _ = unsafe { self.drop_future() };
         }
         // SAFETY: the allocation came from `Box` in `Cell::allocate`, and
         // nobody else can reach it now.
@@ -251,52 +281,42 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// - The caller is the `JoinHandle`, not reading the output at the
     ///   same time.
     unsafe fn poll_finished(self, waker: &Waker) -> Option<bool> {
-        if !self.can_read_output(waker) {
-            return None;
-        }
-        let failed = self.cell().stage.with(|ptr| {
-            // SAFETY: `COMPLETE` with join interest: the stage is the
-            // caller's (the `JoinHandle`), untouched meanwhile.
-            matches!(unsafe { &*ptr }, Stage::Finished(Err(_)))
-        });
-        Some(failed)
+        self.can_read_output(waker)
+            .map(|outcome| outcome != Outcome::Output)
     }
 
     /// # Safety
     /// - The caller is the `JoinHandle`; `dst` is a
     ///   `*mut Poll<Result<F::Output, JoinError>>`.
     unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
-        if !self.can_read_output(waker) {
+        let Some(outcome) = self.can_read_output(waker) else {
             return;
-        }
-        // SAFETY: `COMPLETE` with join interest: the output is ours.
-        let output = match unsafe { self.take_stage() } {
-            Stage::Finished(output) => output,
-            _ => panic!("JoinHandle polled after it returned Ready"),
         };
+        // SAFETY: `COMPLETE` with `outcome` and join interest: the output
+        // is ours, and per the caller's contract not taken before.
+        let output = unsafe { self.take_output(outcome) };
         let header = self.header();
         let output = output.map_err(|repr| JoinError::new(header.id, header.name(), repr));
         // SAFETY: the caller's contract names the type behind `dst`.
         unsafe { *(dst as *mut Poll<Result<F::Output, JoinError>>) = Poll::Ready(output) };
     }
 
-    /// True if the task is complete; else makes sure `waker` is the one the
-    /// completer will wake.
-    fn can_read_output(&self, waker: &Waker) -> bool {
+    /// The outcome if the task is complete; else makes sure `waker` is the
+    /// one the completer will wake.
+    fn can_read_output(&self, waker: &Waker) -> Option<Outcome> {
         let header = self.header();
         let snapshot = header.state.load();
-        if snapshot.is_complete() {
-            return true;
+        if let Some(outcome) = snapshot.outcome() {
+            return Some(outcome);
         }
         let set = if snapshot.is_join_waker_set() {
-            let same = header.join_waker.with(|ptr| {
-                // SAFETY: `JOIN_WAKER` is set, so the slot is initialized
-                // and only read by others.
-                let stored = unsafe { &*ptr };
-                stored.as_ref().is_some_and(|w| w.will_wake(waker))
-            });
+            // SAFETY: `JOIN_WAKER` is set, so the slot is initialized and
+            // only read by others.
+            let same = header
+                .join_waker
+                .with(|ptr| unsafe { (*ptr).will_wake(waker) });
             if same {
-                return false;
+                return None;
             }
             header
                 .state
@@ -306,10 +326,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             self.set_join_waker(waker)
         };
         match set {
-            Ok(_) => false,
+            Ok(_) => None,
             Err(snapshot) => {
                 debug_assert!(snapshot.is_complete());
-                true
+                snapshot.outcome()
             }
         }
     }
@@ -322,28 +342,32 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         header.join_waker.with_mut(|ptr| {
             // SAFETY: `JOIN_WAKER` and `COMPLETE` are clear: the slot is
             // the `JoinHandle`'s (ours).
-            unsafe { *ptr = Some(waker.clone()) }
+            unsafe { (*ptr).set(waker) }
         });
         let result = header.state.set_join_waker();
         if result.is_err() {
             // Completed meanwhile: the completer never saw the waker.
             // SAFETY: `JOIN_WAKER` was not published; the slot is still ours.
-            header.join_waker.with_mut(|ptr| unsafe { *ptr = None });
+            drop_quietly(header.join_waker.with_mut(|ptr| unsafe { (*ptr).take() }));
         }
         result
     }
 
     /// # Safety
-    /// - Called once, by the `JoinHandle`, with its reference.
-    unsafe fn drop_join_handle(self) {
+    /// - Called once, by the `JoinHandle`, with its reference;
+    ///   `output_taken` is true exactly when it read the output.
+    unsafe fn drop_join_handle(self, output_taken: bool) {
         let header = self.header();
         let JoinDropped {
             drop_output,
             drop_waker,
         } = header.state.transition_to_join_handle_dropped();
         // SAFETY: `COMPLETE` with join interest (just given up) gives us the
-        // output; take it out before our reference may free the task.
-        let output = drop_output.then(|| unsafe { self.take_stage() });
+        // output, if we did not read it; take it out before our reference
+        // may free the task.
+        let output = drop_output
+            .filter(|_| !output_taken)
+            .map(|outcome| unsafe { self.take_output(outcome) });
         if drop_waker {
             // SAFETY: `JOIN_WAKER` was cleared before completion: the slot
             // is ours.
@@ -421,10 +445,11 @@ unsafe fn try_read_output<F: Future, S: Schedule>(
 /// # Safety
 /// - `ptr` is the header of a live `Cell<F, S>` (the vtable entry is only
 ///   reached through such a header);
-/// - called once, by the `JoinHandle`, giving up its reference.
-unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+/// - called once, by the `JoinHandle`, giving up its reference, and
+///   `output_taken` says whether it read the output.
+unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>, output_taken: bool) {
     // SAFETY: as in `poll`; the `JoinHandle` contract is forwarded.
-    unsafe { Harness::<F, S>::from_raw(ptr).drop_join_handle() }
+    unsafe { Harness::<F, S>::from_raw(ptr).drop_join_handle(output_taken) }
 }
 
 /// # Safety

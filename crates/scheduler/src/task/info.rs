@@ -72,7 +72,7 @@ impl TaskInfo {
             name: header.name(),
             state,
             polls: u64::from(header.polls.load(Relaxed)),
-            spawned_at: header.spawned_at,
+            spawned_at: header.spawned_at.get(),
             age: header.spawned.elapsed(),
         }
     }

@@ -21,6 +21,9 @@ use std::task::{Context, Poll};
 /// ```
 pub struct JoinHandle<T> {
     raw: RawTask,
+    /// The output was moved out (the task's stage has no tag that would
+    /// tell: see `raw::Stage`).
+    taken: bool,
     _output: PhantomData<T>,
 }
 
@@ -37,6 +40,7 @@ impl<T> JoinHandle<T> {
     pub(crate) fn new(raw: RawTask) -> JoinHandle<T> {
         JoinHandle {
             raw,
+            taken: false,
             _output: PhantomData,
         }
     }
@@ -91,11 +95,15 @@ impl<T> JoinHandle<T> {
     /// assert_eq!(rt.block_on(handle).unwrap(), 5); // the output is still there
     /// ```
     pub fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
+        if self.taken {
+            // Awaited to the end already; the failure, if any, was reported.
+            return Poll::Ready(false);
+        }
         // A completion spends a unit of the task's budget, as awaiting
         // the handle does.
         crate::coop::poll_budgeted(cx, |cx| {
-            // SAFETY: we are this task's `JoinHandle`, and `&mut self`
-            // excludes a concurrent read of the output by this same handle.
+            // SAFETY: we are this task's `JoinHandle` and have not taken the
+            // output; `&mut self` excludes a concurrent read of it.
             match unsafe { self.raw.poll_finished(cx.waker()) } {
                 Some(failed) => Poll::Ready(failed),
                 None => Poll::Pending,
@@ -107,11 +115,12 @@ impl<T> JoinHandle<T> {
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        assert!(!self.taken, "JoinHandle polled after it returned Ready");
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
         let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
-        // SAFETY: we are this task's `JoinHandle`, and `out` has the type
-        // the task's output slot is read into.
+        // SAFETY: we are this task's `JoinHandle`, have not taken the
+        // output, and `out` has the type the task's output slot is read into.
         unsafe {
             self.raw.try_read_output(
                 &mut out as *mut Poll<Result<T, JoinError>> as *mut (),
@@ -119,6 +128,7 @@ impl<T> Future for JoinHandle<T> {
             )
         };
         if out.is_ready() {
+            self.taken = true;
             coop.made_progress();
         }
         out
@@ -127,8 +137,9 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        // SAFETY: called once, with the handle's reference.
-        unsafe { self.raw.drop_join_handle() }
+        // SAFETY: called once, with the handle's reference; `taken` is
+        // true exactly when the output was read.
+        unsafe { self.raw.drop_join_handle(self.taken) }
     }
 }
 

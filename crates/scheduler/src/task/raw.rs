@@ -9,28 +9,33 @@
 //!   read-only after;
 //! - `polls`: written only by the holder of `RUNNING` (a plain load and
 //!   store, no read-modify-write), read by anyone (introspection);
-//! - `links`: read and written only under the owned-task list's shard lock;
+//! - `slot`: read and written only under the owned-task list's shard lock;
 //! - `join_waker`: see the join-waker rules in [`super::state`].
 //!
 //! The stage (future / output) of [`Cell`] is touched only by the holder of
-//! the `RUNNING` bit, or after `COMPLETE` by whoever owns the output.
+//! the `RUNNING` bit, or after `COMPLETE` by whoever owns the output; which
+//! of the two it holds follows from the state word (see [`Stage`]).
+//!
+//! The layout on a 64-bit target: a 48-byte header (state 8, vtable 8,
+//! id 8, join waker 8, poll count and spawn time 4 + 4, owned-list slot
+//! and spawn location id 4 + 4), the scheduler handle (8), then the stage,
+//! as large as the largest of the future, the output and a panic payload
+//! (16). A task with a 16-byte future is a 72-byte allocation, which
+//! glibc's allocator serves from an 80-byte chunk; its owned-list slot is
+//! 8 bytes more.
 
-use super::error::Repr;
+use super::join_waker::JoinWaker;
+use super::location::LocationId;
 use super::state::State;
 use super::{Schedule, TaskId};
 use crate::clock::Tick;
 use crate::loom::UnsafeCell;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::task::Waker;
-
-/// The intrusive links of the owned-task list.
-pub(crate) struct Links {
-    pub(crate) prev: Option<NonNull<Header>>,
-    pub(crate) next: Option<NonNull<Header>>,
-}
 
 /// The type-independent part of a task, at the start of its allocation.
 #[repr(C)]
@@ -38,14 +43,15 @@ pub(crate) struct Header {
     pub(crate) state: State,
     pub(crate) vtable: &'static Vtable,
     pub(crate) id: TaskId,
-    pub(crate) links: UnsafeCell<Links>,
-    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
-    /// Where the task was spawned (`#[track_caller]` of the spawn call).
-    pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) join_waker: UnsafeCell<JoinWaker>,
     /// How many times it was polled (saturating).
     pub(crate) polls: AtomicU32,
     /// When it was spawned (beside `polls`: the two share one word).
     pub(crate) spawned: Tick,
+    /// Its slot in the owned-task list's shard (`list::UNLINKED` if none).
+    pub(crate) slot: UnsafeCell<u32>,
+    /// Where the task was spawned (`#[track_caller]` of the spawn call).
+    pub(crate) spawned_at: LocationId,
 }
 
 /// The typed operations of a task, reached through the header.
@@ -62,21 +68,32 @@ pub(crate) struct Vtable {
     /// Whether the task finished, without taking the output: `None` (and
     /// the waker registered) while it runs, `Some(failed)` once complete.
     pub(crate) poll_finished: unsafe fn(NonNull<Header>, &Waker) -> Option<bool>,
-    /// The `JoinHandle` is dropped.
-    pub(crate) drop_join_handle: unsafe fn(NonNull<Header>),
+    /// The `JoinHandle` is dropped; the flag says whether it took the
+    /// output already.
+    pub(crate) drop_join_handle: unsafe fn(NonNull<Header>, bool),
     /// Drops the future and completes the task as cancelled; the caller
     /// holds `RUNNING` and one reference, which this consumes.
     pub(crate) cancel: unsafe fn(NonNull<Header>),
 }
 
-/// What the task holds in place of its future over its life.
-pub(crate) enum Stage<F: Future> {
-    /// Not finished yet.
-    Running(F),
-    /// Finished; the output waits for the `JoinHandle`.
-    Finished(Result<F::Output, Repr>),
-    /// The future is gone and the output taken (or dropped).
-    Consumed,
+/// What the task holds in place of its future over its life, with no tag
+/// of its own: which field is there follows from the state word.
+/// - Not `COMPLETE`: `future`. The holder of `RUNNING` drops it in place
+///   (it is pinned) when the task completes, then writes the outcome, then
+///   sets `COMPLETE` with the [`Outcome`](super::state::Outcome) bits; a
+///   task freed before completing (never run, its runtime gone) drops it in
+///   `dealloc`.
+/// - `COMPLETE`: per the outcome, `output`, nothing (cancelled) or `panic`,
+///   until its owner moves it out: the `JoinHandle` while `JOIN_INTEREST` is
+///   set (which remembers that it did, so it neither reads nor drops it
+///   twice), else the completer. Nothing is left to drop by the time the
+///   task is freed.
+///
+/// So the stage is as large as the largest of the three, with no tag.
+pub(crate) union Stage<F: Future> {
+    pub(crate) future: ManuallyDrop<F>,
+    pub(crate) output: ManuallyDrop<F::Output>,
+    pub(crate) panic: ManuallyDrop<Box<dyn std::any::Any + Send + 'static>>,
 }
 
 /// The whole allocation of one task.
@@ -144,17 +161,16 @@ impl<F: Future, S: Schedule> Cell<F, S> {
                 state: State::new(spawn.name.is_some()),
                 vtable: super::harness::vtable::<F, S>(),
                 id: spawn.id,
-                links: UnsafeCell::new(Links {
-                    prev: None,
-                    next: None,
-                }),
-                join_waker: UnsafeCell::new(None),
-                spawned_at: spawn.location,
+                join_waker: UnsafeCell::new(JoinWaker::empty()),
                 polls: AtomicU32::new(0),
                 spawned: Tick::now(),
+                slot: UnsafeCell::new(super::list::UNLINKED),
+                spawned_at: LocationId::of(spawn.location),
             },
             scheduler,
-            stage: UnsafeCell::new(Stage::Running(future)),
+            stage: UnsafeCell::new(Stage {
+                future: ManuallyDrop::new(future),
+            }),
         });
         NonNull::from(Box::leak(cell)).cast()
     }
@@ -231,25 +247,27 @@ impl RawTask {
 
     /// # Safety
     /// - The caller is the task's `JoinHandle`, not reading the output at
-    ///   the same time.
+    ///   the same time, and has not taken the output.
     pub(crate) unsafe fn poll_finished(self, waker: &Waker) -> Option<bool> {
         // SAFETY: forwarded contract.
         unsafe { (self.header().vtable.poll_finished)(self.ptr, waker) }
     }
 
     /// # Safety
-    /// - The caller is the `JoinHandle` of this task, and `dst` points to a
-    ///   `Poll<Result<T, JoinError>>` with `T` the task's output type.
+    /// - The caller is the `JoinHandle` of this task, has not taken the
+    ///   output yet, and `dst` points to a `Poll<Result<T, JoinError>>` with
+    ///   `T` the task's output type.
     pub(crate) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
         // SAFETY: forwarded contract.
         unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) }
     }
 
     /// # Safety
-    /// - Called once, by the `JoinHandle`, giving up its reference.
-    pub(crate) unsafe fn drop_join_handle(self) {
+    /// - Called once, by the `JoinHandle`, giving up its reference;
+    ///   `output_taken` says truly whether it read the output.
+    pub(crate) unsafe fn drop_join_handle(self, output_taken: bool) {
         // SAFETY: forwarded contract.
-        unsafe { (self.header().vtable.drop_join_handle)(self.ptr) }
+        unsafe { (self.header().vtable.drop_join_handle)(self.ptr, output_taken) }
     }
 
     /// # Safety

@@ -10,7 +10,13 @@
 //! | 4   | `JOIN_INTEREST` | at spawn (the `JoinHandle` exists)  | the `JoinHandle`'s drop                |
 //! | 5   | `JOIN_WAKER`    | the `JoinHandle`, after writing the join waker | the `JoinHandle` (to replace it) or the completer after waking it |
 //! | 6   | `NAMED`         | at spawn, for a task with a name (kept in a side table) | never               |
-//! | 7.. | reference count | one per `Task`/`Notified` handle, `JoinHandle` and `Waker` | their drops; the last one frees the task |
+//! | 7   | `FAILED`        | `transition_to_complete`, with `COMPLETE`, if the task was cancelled or panicked | never |
+//! | 8   | `PANICKED`      | as `FAILED`, if it panicked         | never                                 |
+//! | 9.. | reference count | one per `Task`/`Notified` handle, `JoinHandle` and `Waker` | their drops; the last one frees the task |
+//!
+//! `FAILED` and `PANICKED` (the [`Outcome`]) say what the task's stage
+//! holds once it is complete: the output, nothing (cancelled) or the panic
+//! payload. The stage has no tag of its own (`raw::Stage`).
 //!
 //! A task starts as `NOTIFIED | JOIN_INTEREST` with three references: the
 //! owned-task list, the `JoinHandle` and the `Notified` handed to the
@@ -45,8 +51,12 @@ const JOIN_INTEREST: usize = 1 << 4;
 const JOIN_WAKER: usize = 1 << 5;
 /// The task has an entry in the name table (see `task::name`).
 const NAMED: usize = 1 << 6;
+/// Complete without an output: cancelled, or (with `PANICKED`) panicked.
+const FAILED: usize = 1 << 7;
+/// With `FAILED`: the stage holds a panic payload.
+const PANICKED: usize = 1 << 8;
 /// Flags below this, reference count above it.
-const REF_SHIFT: usize = 7;
+const REF_SHIFT: usize = 9;
 /// One reference.
 const REF_ONE: usize = 1 << REF_SHIFT;
 const FLAG_MASK: usize = REF_ONE - 1;
@@ -90,6 +100,27 @@ pub(crate) enum ToIdle {
     Cancelled,
 }
 
+/// How a task ended, and so what its stage holds after `COMPLETE`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The future returned: the stage holds its output.
+    Output,
+    /// The future was dropped unfinished: the stage holds nothing.
+    Cancelled,
+    /// The future (or its `Drop`) panicked: the stage holds the payload.
+    Panicked,
+}
+
+impl Outcome {
+    fn bits(self) -> usize {
+        match self {
+            Outcome::Output => 0,
+            Outcome::Cancelled => FAILED,
+            Outcome::Panicked => FAILED | PANICKED,
+        }
+    }
+}
+
 /// What a waker must do after `transition_to_notified_*`.
 /// What dropping references did ([`State::ref_dec_by`]).
 #[must_use = "the last reference must free the task"]
@@ -117,8 +148,8 @@ pub(crate) enum ToShutdown {
 #[must_use = "the output and the join waker may be the caller's to drop"]
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct JoinDropped {
-    /// The task is complete: the stored output is the handle's to drop.
-    pub(crate) drop_output: bool,
+    /// The task is complete: the stored outcome is the handle's to drop.
+    pub(crate) drop_output: Option<Outcome>,
     /// The task is not complete and a join waker is set: the completer
     /// will never touch it, the handle drops it.
     pub(crate) drop_waker: bool,
@@ -216,11 +247,16 @@ impl State {
         })
     }
 
-    /// Marks the task complete; returns the state just after.
-    pub(crate) fn transition_to_complete(&self) -> Snapshot {
-        let prev = Snapshot(self.val.fetch_xor(RUNNING | COMPLETE, AcqRel));
-        debug_assert!(prev.is_running() && !prev.is_complete());
-        Snapshot(prev.0 ^ (RUNNING | COMPLETE))
+    /// Marks the task complete with `outcome` (already in the stage);
+    /// returns the state just after.
+    pub(crate) fn transition_to_complete(&self, outcome: Outcome) -> Snapshot {
+        // The outcome bits are clear until now, so the XOR sets them.
+        let bits = RUNNING | COMPLETE | outcome.bits();
+        let prev = Snapshot(self.val.fetch_xor(bits, AcqRel));
+        debug_assert!(
+            prev.is_running() && !prev.is_complete() && prev.0 & (FAILED | PANICKED) == 0
+        );
+        Snapshot(prev.0 ^ bits)
     }
 
     /// After completion, drops `count` references.
@@ -334,7 +370,7 @@ impl State {
                 next &= !JOIN_WAKER;
             }
             let dropped = JoinDropped {
-                drop_output: s.is_complete(),
+                drop_output: s.outcome(),
                 drop_waker: !s.is_complete() && s.is_join_waker_set(),
             };
             (dropped, Some(Snapshot(next)))
@@ -409,6 +445,18 @@ impl Snapshot {
     pub(crate) fn is_named(self) -> bool {
         self.0 & NAMED != 0
     }
+    /// How the task ended; `None` while it is not complete.
+    pub(crate) fn outcome(self) -> Option<Outcome> {
+        if !self.is_complete() {
+            None
+        } else if self.0 & PANICKED != 0 {
+            Some(Outcome::Panicked)
+        } else if self.0 & FAILED != 0 {
+            Some(Outcome::Cancelled)
+        } else {
+            Some(Outcome::Output)
+        }
+    }
     pub(crate) fn ref_count(self) -> usize {
         self.0 >> REF_SHIFT
     }
@@ -430,6 +478,7 @@ impl fmt::Debug for Snapshot {
             .field("cancelled", &self.is_cancelled())
             .field("join_interest", &self.is_join_interested())
             .field("join_waker", &self.is_join_waker_set())
+            .field("outcome", &self.outcome())
             .field("refs", &self.ref_count())
             .field("flags", &(self.0 & FLAG_MASK))
             .finish()
@@ -479,7 +528,7 @@ mod tests {
     fn wake_after_complete_is_a_no_op() {
         let s = State::new(false);
         assert_eq!(s.transition_to_running(), ToRunning::Success);
-        let snap = s.transition_to_complete();
+        let snap = s.transition_to_complete(Outcome::Output);
         assert!(snap.is_complete() && !snap.is_running());
         assert_eq!(s.transition_to_notified_by_ref(), ToNotified::DoNothing);
         s.ref_inc();
@@ -491,7 +540,7 @@ mod tests {
     fn last_waker_reference_deallocates_a_complete_task() {
         let s = State::new(false);
         assert_eq!(s.transition_to_running(), ToRunning::Success);
-        let _ = s.transition_to_complete();
+        let _ = s.transition_to_complete(Outcome::Output);
         assert_eq!(s.ref_dec_by(2), RefDec::Remaining);
         assert_eq!(s.transition_to_notified_by_val(), ToNotified::Dealloc);
     }
@@ -523,20 +572,33 @@ mod tests {
     }
 
     #[test]
+    fn the_outcome_is_set_with_complete_and_read_back() {
+        for outcome in [Outcome::Output, Outcome::Cancelled, Outcome::Panicked] {
+            let s = State::new(false);
+            assert_eq!(s.load().outcome(), None);
+            assert_eq!(s.transition_to_running(), ToRunning::Success);
+            let snap = s.transition_to_complete(outcome);
+            assert_eq!(snap.outcome(), Some(outcome));
+            assert!(!snap.is_running() && snap.is_join_interested());
+            assert_eq!(snap.ref_count(), 3, "the outcome bits left the count alone");
+        }
+    }
+
+    #[test]
     fn join_waker_protocol() {
         let s = State::new(false);
         assert!(s.set_join_waker().is_ok());
         assert!(s.unset_join_waker().is_ok());
         assert!(s.set_join_waker().is_ok());
         assert_eq!(s.transition_to_running(), ToRunning::Success);
-        let snap = s.transition_to_complete();
+        let snap = s.transition_to_complete(Outcome::Output);
         assert!(snap.is_join_waker_set());
         let after = s.unset_join_waker_after_complete();
         assert!(!after.is_join_waker_set() && after.is_join_interested());
         assert_eq!(
             s.transition_to_join_handle_dropped(),
             JoinDropped {
-                drop_output: true,
+                drop_output: Some(Outcome::Output),
                 drop_waker: false
             }
         );
@@ -549,7 +611,7 @@ mod tests {
         assert_eq!(
             s.transition_to_join_handle_dropped(),
             JoinDropped {
-                drop_output: false,
+                drop_output: None,
                 drop_waker: true
             }
         );
@@ -561,7 +623,7 @@ mod tests {
     fn set_join_waker_fails_after_complete() {
         let s = State::new(false);
         assert_eq!(s.transition_to_running(), ToRunning::Success);
-        let _ = s.transition_to_complete();
+        let _ = s.transition_to_complete(Outcome::Output);
         assert!(s.set_join_waker().is_err());
     }
 

@@ -335,3 +335,123 @@ fn a_name_lives_exactly_as_long_as_its_task() {
     assert_eq!(h.deallocs(), 1);
     assert_eq!(super::name::get(id), None, "the name outlived its task");
 }
+
+#[test]
+fn the_header_is_48_bytes_and_the_stage_as_large_as_its_larger_half() {
+    use super::raw::{Header, Stage};
+    assert_eq!(std::mem::size_of::<Header>(), 48);
+    // A 16-byte future with a unit output (16 bytes with its failure
+    // case): the stage is 16 bytes, with no tag.
+    struct Fut16(#[allow(dead_code)] Arc<()>, #[allow(dead_code)] bool);
+    impl Future for Fut16 {
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+            Poll::Ready(())
+        }
+    }
+    assert_eq!(std::mem::size_of::<Fut16>(), 16);
+    assert_eq!(std::mem::size_of::<Stage<Fut16>>(), 16);
+    assert_eq!(std::mem::size_of::<Stage<std::future::Ready<()>>>(), 16);
+}
+
+#[test]
+fn a_join_handle_polled_again_after_ready_panics_and_drops_nothing_twice() {
+    let h = MockRt::new();
+    let (fut, state) = probe(&h);
+    state.lock().ready = true;
+    let mut join = h.spawn(fut);
+    h.tick();
+    let Poll::Ready(Ok(out)) = poll_join(&mut join, Waker::noop()) else {
+        panic!("output not ready")
+    };
+    drop(out);
+    assert_eq!(h.output_drops(), 1);
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = poll_join(&mut join, Waker::noop());
+    }));
+    assert!(
+        again.is_err(),
+        "a second poll must panic, not read the output again"
+    );
+    assert_eq!(
+        join.poll_finished(&mut Context::from_waker(Waker::noop())),
+        Poll::Ready(false)
+    );
+    drop(join);
+    assert_eq!(h.output_drops(), 1, "the output was dropped twice");
+    assert_eq!(h.deallocs(), 1);
+}
+
+#[test]
+fn a_task_freed_without_ever_running_drops_its_future() {
+    let h = MockRt::new();
+    let (fut, _state) = probe(&h);
+    let (task, notified, join) = new_task(fut, h.mock(), SpawnInfo::here(None));
+    drop(notified);
+    drop(join);
+    assert_eq!(h.future_drops(), 0);
+    drop(task);
+    assert_eq!(h.future_drops(), 1);
+    assert_eq!(h.deallocs(), 1);
+}
+
+/// Awaits another task's `JoinHandle`, so the join waker stored is a task
+/// waker (the one-word form of the slot).
+struct AwaitJoin(Option<JoinHandle<Output>>);
+
+impl Future for AwaitJoin {
+    type Output = u32;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+        let join = self.0.as_mut().expect("polled after ready");
+        match Pin::new(join).poll(cx) {
+            Poll::Ready(out) => {
+                self.0 = None;
+                Poll::Ready(out.unwrap().1)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+#[test]
+fn a_task_waiting_on_a_join_handle_is_woken_through_the_one_word_slot() {
+    let h = MockRt::new();
+    let (inner, state) = probe(&h);
+    let inner_join = h.spawn(inner);
+    let mut outer = h.spawn(AwaitJoin(Some(inner_join)));
+    assert_eq!(h.tick(), 2, "both polled once");
+    state.lock().ready = true;
+    state.lock().waker.take().unwrap().wake();
+    assert_eq!(h.tick(), 1, "the inner task completes");
+    assert_eq!(h.tick(), 1, "its completion woke the outer task");
+    assert!(matches!(
+        poll_join(&mut outer, Waker::noop()),
+        Poll::Ready(Ok(7))
+    ));
+    drop(outer);
+    assert_eq!(h.deallocs(), 2);
+    assert_eq!(h.output_drops(), 1);
+}
+
+#[test]
+fn a_cancelled_waiter_releases_the_task_waker_it_left_in_the_slot() {
+    let h = MockRt::new();
+    let (inner, state) = probe(&h);
+    let inner_join = h.spawn(inner);
+    let outer = h.spawn(AwaitJoin(Some(inner_join)));
+    assert_eq!(h.tick(), 2);
+    // The outer task's future (and with it the inner JoinHandle holding
+    // the outer task's waker in its slot) is dropped by the cancel.
+    assert!(outer.cancel());
+    drop(outer);
+    assert_eq!(
+        h.deallocs(),
+        1,
+        "the outer task's waker reference was released"
+    );
+    state.lock().ready = true;
+    state.lock().waker.take().unwrap().wake();
+    h.tick();
+    assert_eq!(h.deallocs(), 2);
+    assert_eq!(h.output_drops(), 1);
+}

@@ -9,6 +9,11 @@ use std::task::{RawWaker, RawWakerVTable};
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
 
+/// The vtable of every task waker (the join waker slot recognises it).
+pub(crate) fn vtable() -> &'static RawWakerVTable {
+    &VTABLE
+}
+
 /// A `RawWaker` for the task at `ptr`; counts no reference by itself.
 pub(crate) fn raw_waker(ptr: NonNull<Header>) -> RawWaker {
     RawWaker::new(ptr.as_ptr() as *const (), &VTABLE)
