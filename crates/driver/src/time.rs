@@ -21,7 +21,10 @@ use std::panic::{self, AssertUnwindSafe};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 use weave_sync::contain;
-use weave_sync::loom::{AtomicBool, AtomicU64, Mutex, Ordering::Relaxed};
+use weave_sync::loom::{
+    AtomicBool, AtomicU64, Mutex,
+    Ordering::{Acquire, Relaxed, Release},
+};
 use weave_sync::wait_list::{WaitKey, WaitList};
 use weave_timer::{Key, Wheel};
 
@@ -86,6 +89,11 @@ pub struct TimeDriver {
     /// A tick at or before the current time: the clock as last read by
     /// the driver. Lets a timer far in the future skip reading the clock.
     seen: AtomicU64,
+    /// The wheel's time after its last advance (stored under `inner`'s
+    /// lock): an entry registered for a tick at or before it has been
+    /// handed out to fire, so its `Sleep` may complete without taking the
+    /// lock to look (see [`fired_tick`](Self::fired_tick)).
+    fired: AtomicU64,
     inner: Mutex<Inner>,
     /// The runtime shut down. Set once, under `inner`'s lock, so what reads
     /// it under the lock (insert, process, arm) sees it with a consistent
@@ -105,6 +113,7 @@ impl TimeDriver {
         TimeDriver {
             start: Instant::now(),
             seen: AtomicU64::new(0),
+            fired: AtomicU64::new(0),
             closed: AtomicBool::new(false),
             inner: Mutex::new(Inner {
                 wheel: Wheel::new(),
@@ -148,6 +157,24 @@ impl TimeDriver {
     #[inline]
     pub fn seen_tick(&self) -> u64 {
         self.seen.load(Relaxed)
+    }
+
+    /// The wheel's time after its last advance. An entry inserted for a
+    /// tick at or before it has left the wheel to fire (its waker is woken
+    /// now or soon) — unless it was inserted after that advance with its
+    /// tick already passed, when it waits for the next advance and fires
+    /// then, a spurious wake. Either way its deadline has passed and its
+    /// owner need not look it up or cancel it.
+    #[inline]
+    pub fn fired_tick(&self) -> u64 {
+        self.fired.load(Acquire)
+    }
+
+    /// Advances the wheel to `now`, collecting what is due into `due`, and
+    /// publishes the wheel's new time.
+    fn advance(&self, inner: &mut Inner, now: u64, due: &mut Vec<Entry>) {
+        inner.wheel.advance(now, |entry| due.push(entry));
+        self.fired.store(inner.wheel.elapsed(), Release);
     }
 
     /// Registers `entry` for `deadline`. Returns `None` if the runtime has
@@ -236,7 +263,7 @@ impl TimeDriver {
             if next > now {
                 return;
             }
-            inner.wheel.advance(now, |entry| due.push(entry));
+            self.advance(&mut inner, now, &mut due);
         }
         fire(self, due);
     }
@@ -255,7 +282,7 @@ impl TimeDriver {
         }
         let now = self.now_tick();
         let mut due = Vec::new();
-        inner.wheel.advance(now, |entry| due.push(entry));
+        self.advance(&mut inner, now, &mut due);
         if !due.is_empty() {
             drop(inner);
             fire(self, due);
@@ -281,7 +308,7 @@ impl TimeDriver {
                 return;
             }
             let now = self.now_tick();
-            inner.wheel.advance(now, |entry| due.push(entry));
+            self.advance(&mut inner, now, &mut due);
         }
         fire(self, due);
     }
@@ -371,5 +398,32 @@ mod tests {
             driver.deadline_tick(driver.start - Duration::from_secs(1)),
             0
         );
+    }
+
+    #[test]
+    fn fired_tick_passes_a_deadline_only_once_its_entry_left_the_wheel() {
+        let driver = crate::Driver::new(1).unwrap();
+        let time = driver.time();
+        let deadline = Instant::now() + Duration::from_millis(2);
+        let tick = time.deadline_tick(deadline);
+        let key = driver.insert_timer(deadline, Entry::Gone).unwrap();
+        assert!(time.fired_tick() < tick, "nothing advanced past it yet");
+        // Wait on the condition, not a guess at the time: process until the
+        // wheel has passed the deadline (bounded far above a correct run).
+        let start = Instant::now();
+        while time.fired_tick() < tick {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the wheel never advanced"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+            time.process();
+        }
+        assert!(
+            Instant::now() >= deadline,
+            "the watermark passed a deadline early"
+        );
+        assert!(matches!(time.with_entry(key, |_| ()), Lookup::Fired));
+        assert!(time.cancel(key).is_none());
     }
 }

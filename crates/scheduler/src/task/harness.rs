@@ -123,7 +123,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 Ok(_) => Poll::Pending,
                 Err(payload) => {
                     // SAFETY: still `RUNNING`.
-                    let _ = unsafe { self.drop_future() };
+                    drop_quietly(unsafe { self.drop_future() });
                     Poll::Ready(Err(Repr::Panic(payload)))
                 }
             };
@@ -269,7 +269,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             // the stage still holds the future.
             // SAFETY: the last reference is ours, and a task that is not
             // `COMPLETE` holds its future (see `Stage`).
-            let _ = unsafe { self.drop_future() };
+            if let Err(panic) = unsafe { self.drop_future() } {
+                drop_quietly(panic);
+            }
         }
         // SAFETY: the allocation came from `Box` in `Cell::allocate`, and
         // nobody else can reach it now.
@@ -358,16 +360,22 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     ///   `output_taken` is true exactly when it read the output.
     unsafe fn drop_join_handle(self, output_taken: bool) {
         let header = self.header();
+        if output_taken {
+            // Complete, and nothing of the handle's left to drop.
+            if header.state.drop_join_handle_after_output() == RefDec::Last {
+                // SAFETY: that was the last reference.
+                unsafe { self.dealloc() }
+            }
+            return;
+        }
         let JoinDropped {
             drop_output,
             drop_waker,
         } = header.state.transition_to_join_handle_dropped();
         // SAFETY: `COMPLETE` with join interest (just given up) gives us the
-        // output, if we did not read it; take it out before our reference
+        // output, which we did not read; take it out before our reference
         // may free the task.
-        let output = drop_output
-            .filter(|_| !output_taken)
-            .map(|outcome| unsafe { self.take_output(outcome) });
+        let output = drop_output.map(|outcome| unsafe { self.take_output(outcome) });
         if drop_waker {
             // SAFETY: `JOIN_WAKER` was cleared before completion: the slot
             // is ours.

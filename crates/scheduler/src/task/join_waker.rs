@@ -71,8 +71,8 @@ impl JoinWaker {
         }
     }
 
-    /// Wakes the stored waker by reference, if any; a panic in a foreign
-    /// waker is contained (it must not unwind through the completer).
+    /// Wakes the stored waker by reference, if any; a panic in it is
+    /// contained (it must not unwind through the completer).
     pub(crate) fn wake_by_ref(&self) {
         match self.kind() {
             Kind::Empty => {}
@@ -82,7 +82,9 @@ impl JoinWaker {
                 let waker = ManuallyDrop::new(unsafe {
                     Waker::from_raw(RawWaker::new(data, waker::vtable()))
                 });
-                waker.wake_by_ref();
+                // Contained as a foreign one is: whatever schedules the
+                // task must not unwind through the completer.
+                wake_by_ref_contained(&waker);
             }
             // SAFETY: a `Foreign` word is a live box made by `set`.
             Kind::Foreign(boxed) => wake_by_ref_contained(unsafe { &*boxed }),

@@ -377,6 +377,20 @@ impl State {
         })
     }
 
+    /// The `JoinHandle` that took the output goes away: clears
+    /// `JOIN_INTEREST` and drops its reference in one step (the task is
+    /// complete, so there is no join waker of its own to drop, and the bit
+    /// is set: only the handle clears it).
+    pub(crate) fn drop_join_handle_after_output(&self) -> RefDec {
+        let prev = Snapshot(self.val.fetch_sub(JOIN_INTEREST + REF_ONE, AcqRel));
+        debug_assert!(prev.is_complete() && prev.is_join_interested() && prev.ref_count() > 0);
+        if prev.ref_count() == 1 {
+            RefDec::Last
+        } else {
+            RefDec::Remaining
+        }
+    }
+
     /// Publishes the join waker the `JoinHandle` just wrote. Fails with the
     /// current state if the task completed meanwhile.
     pub(crate) fn set_join_waker(&self) -> Result<Snapshot, Snapshot> {

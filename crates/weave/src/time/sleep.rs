@@ -124,7 +124,15 @@ impl Sleep {
 
     fn unregister(&mut self) {
         if let Some(key) = self.key.take() {
-            self.driver.time().cancel(key);
+            let time = self.driver.time();
+            let gone = self
+                .deadline
+                .is_some_and(|d| time.deadline_tick(d) <= time.fired_tick());
+            // An entry the wheel has handed out needs no cancel (and no
+            // lock); see `fired_tick`.
+            if !gone {
+                time.cancel(key);
+            }
         }
         if let Some(key) = self.forever.take() {
             self.driver.time().forget_forever(key);
@@ -196,6 +204,14 @@ impl Future for Sleep {
                 }
             }
             Some(key) => {
+                let time = self.driver.time();
+                if time.deadline_tick(deadline) <= time.fired_tick() {
+                    // The wheel has passed the deadline: the entry left it
+                    // to fire (see `fired_tick`); no lock to look it up.
+                    self.key = None;
+                    coop.made_progress();
+                    return self.complete();
+                }
                 let registered = self.driver.time().with_entry(key, |entry| {
                     if let Entry::Wake(waker) = entry {
                         if !waker.will_wake(cx.waker()) {
