@@ -20,13 +20,20 @@
 use crate::call_soon::CallSoon;
 use crate::handoff::PollerHandoff;
 use crate::park::{Park, ThreadPark};
-use crate::time::{Entry, TimeDriver};
+use crate::time::{Entry, TimeDriver, TimerKey};
 use crate::token_waiters::TokenWaiters;
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use weave_sync::loom::{AtomicBool, Mutex, MutexGuard, Ordering::SeqCst};
-use weave_timer::Key;
+
+/// A timer due this soon is waited for by spinning, not in the poller:
+/// a wait in the poller costs more than this (arming the poller's timer,
+/// two re-registrations, the wait and the wake-up, and the `notify` system
+/// call of whoever wakes the waiter early), so a worker that runs out of
+/// tasks while timers fall due every few microseconds spent its time in
+/// system calls (see docs/benchmarks.md, "Timers").
+const NEAR_TIMER: Duration = Duration::from_micros(50);
 
 /// The poller: the reactor, or under loom its model.
 #[cfg(not(loom))]
@@ -74,7 +81,7 @@ impl Driver {
     /// If the system refuses a new poller (e.g. out of file descriptors).
     pub fn new(workers: usize) -> io::Result<Driver> {
         Ok(Driver {
-            time: TimeDriver::new(),
+            time: TimeDriver::new(workers),
             call_soon: CallSoon::new(),
             io: Arc::new(Io::new()?),
             parkers: (0..workers).map(|_| ThreadPark::new()).collect(),
@@ -132,8 +139,24 @@ impl Driver {
     /// timers until a later deadline, wakes it to sleep again for this
     /// one. `None` if the runtime has shut down (the entry is dropped).
     #[inline]
-    pub fn insert_timer(&self, deadline: Instant, entry: Entry) -> Option<Key> {
+    pub fn insert_timer(&self, deadline: Instant, entry: Entry) -> Option<TimerKey> {
         let inserted = self.time.insert(deadline, entry)?;
+        if let Some(worker) = inserted.wake {
+            self.unpark(worker);
+        }
+        Some(inserted.key)
+    }
+
+    /// [`insert_timer`](Self::insert_timer) on timer shard `shard`, for the
+    /// models of a timer registered on another worker's shard.
+    #[cfg(test)]
+    pub(crate) fn insert_timer_on(
+        &self,
+        shard: usize,
+        deadline: Instant,
+        entry: Entry,
+    ) -> Option<TimerKey> {
+        let inserted = self.time.insert_on(shard, deadline, entry)?;
         if let Some(worker) = inserted.wake {
             self.unpark(worker);
         }
@@ -174,8 +197,10 @@ impl Driver {
     /// driving I/O and timers meanwhile; `Some(ZERO)` drives them without
     /// blocking. See the module docs. May return early (spuriously).
     pub(crate) fn park(&self, index: usize, timeout: Option<Duration>) {
+        // This thread is worker `index`: its timers go to its own shard.
+        crate::time::set_current_shard(index);
         if timeout == Some(Duration::ZERO) {
-            self.time.process();
+            self.time.process(index);
             // Only with the token: a zero-timeout poll consumes a pending
             // `Poller::notify`, and one meant for the token holder (who may
             // be between publishing itself and entering the wait) must not
@@ -198,6 +223,8 @@ impl Driver {
                 let until_timer = self.time.arm(index);
                 if until_timer == Some(Duration::ZERO) {
                     self.poll_io(Some(Duration::ZERO));
+                } else if let Some(near) = until_timer.filter(|&d| d <= NEAR_TIMER) {
+                    self.wait_near_timer(parker, near);
                 } else {
                     let sleep = match (until_timer, timeout) {
                         (Some(a), Some(b)) => Some(a.min(b)),
@@ -247,6 +274,29 @@ impl Driver {
             self.unpark(waiter);
         }
     }
+
+    /// Waits out a timer due within [`NEAR_TIMER`] without the poller:
+    /// returns when it is due or a wake-up comes (the wake-up is consumed,
+    /// as `handoff.leave` would; the scheduler looks for work next). I/O
+    /// is polled at the next park or maintenance turn, at most
+    /// `NEAR_TIMER` later.
+    #[cfg(not(loom))]
+    fn wait_near_timer(&self, parker: &ThreadPark, near: Duration) {
+        let until = Instant::now() + near;
+        loop {
+            for _ in 0..16 {
+                std::hint::spin_loop();
+            }
+            if parker.take_unpark() || Instant::now() >= until {
+                return;
+            }
+        }
+    }
+
+    /// Loom models no time: a near timer is not waited for (the model's
+    /// clock stands still), the poll returns at once.
+    #[cfg(loom)]
+    fn wait_near_timer(&self, _parker: &ThreadPark, _near: Duration) {}
 
     /// Polls I/O, reporting (not propagating) a failure of the poller.
     fn poll_io(&self, timeout: Option<Duration>) {

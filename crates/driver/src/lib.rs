@@ -2,7 +2,7 @@
 //! how an idle worker drives it.
 //!
 //! - [`Driver`]: the runtime's I/O poller (a [`weave_reactor::Reactor`]),
-//!   its timing wheel ([`TimeDriver`]) and its `call_soon` queue
+//!   its timing wheels, one per worker ([`TimeDriver`]) and its `call_soon` queue
 //!   ([`CallSoon`]), plus one [`ThreadPark`] per worker.
 //! - [`WorkerPark`]: the [`Park`] of one worker. The idle worker that takes
 //!   the driver token sleeps in the poller until the next timer deadline;
@@ -50,7 +50,7 @@ pub use call_soon::{CallSoon, Callback, Drainer};
 pub use context::{BlockingJob, EnterGuard};
 pub use driver::{Driver, WorkerPark};
 pub use park::{Park, ThreadPark};
-pub use time::{Entry, Lookup, TimeDriver};
+pub use time::{Entry, Lookup, TimeDriver, TimerKey};
 
 #[cfg(test)]
 mod tests;

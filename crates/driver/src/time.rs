@@ -1,32 +1,94 @@
-//! The time driver: one timing wheel per runtime, its clock, and the
+//! The time driver: one timing wheel per worker, their clock, and the
 //! bookkeeping that lets a sleeping worker be woken for an earlier timer.
 //!
-//! Ground rules (all under `inner`'s lock):
-//! - `wheel` holds an entry per registered `Sleep` (its waker) and per
-//!   pending `call_later` / `call_at` (its callback);
-//! - `sleeper` is the worker that sleeps until tick `sleeping_until` on
-//!   behalf of the timers; inserting a timer with an earlier deadline
-//!   takes it, and [`Driver::insert_timer`](crate::Driver::insert_timer)
-//!   wakes it. The sleeper sets both under the lock before it sleeps, so an
-//!   insert either sees them or happens before the sleeper computed its
-//!   deadline;
-//! - entries fire outside the lock: `process` moves them to a local list,
-//!   unlocks, then wakes the wakers and runs the callbacks.
+//! Ground rules:
+//! - each shard's wheel (under its own lock) holds an entry per `Sleep`
+//!   registered on that shard (its waker) and per pending `call_later` /
+//!   `call_at` (its callback). A timer goes to the shard of the worker
+//!   that registers it (other threads spread over the shards), so workers
+//!   registering timers at once neither wait for one lock nor pass its
+//!   wheel's cache lines back and forth; its [`TimerKey`] names the shard;
+//! - a busy worker's maintenance fires what is due in its own shard; the
+//!   worker that sleeps for the timers fires what is due in all of them,
+//!   and sleeps until the earliest deadline of any;
+//! - `sleeper` is that worker, sleeping until tick `sleeping_until`. Before
+//!   it reads the wheels it publishes itself with `sleeping_until` at its
+//!   maximum (SeqCst): every deadline is earlier, so an insert that its
+//!   reading misses (the insert takes the shard lock later) reads that
+//!   after its own write and wakes it; an insert that finds it sleeping
+//!   until a later tick takes it (swap) and wakes it ([`Driver::insert_timer`](crate::Driver::insert_timer));
+//! - `closed` is set with every shard's lock held, so what reads it under
+//!   a shard lock (insert, process, arm) sees it with a consistent wheel;
+//! - entries fire outside the locks: they are moved to a local list, the
+//!   locks released, then the wakers woken and the callbacks run.
 //!
 //! The clock counts microseconds since the driver started. A deadline is
 //! rounded up to a tick and the current time down, so nothing fires early.
 
 use crate::call_soon::Callback;
+use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 use weave_sync::contain;
 use weave_sync::loom::{
-    AtomicBool, AtomicU64, Mutex,
-    Ordering::{Acquire, Relaxed, Release},
+    AtomicBool, AtomicU64, AtomicUsize, Mutex, MutexGuard,
+    Ordering::{Acquire, Relaxed, Release, SeqCst},
 };
 use weave_sync::wait_list::{WaitKey, WaitList};
 use weave_timer::{Key, Wheel};
+
+/// The handle of one registered timer: its shard and its key there.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct TimerKey {
+    key: Key,
+    shard: u32,
+}
+
+/// No worker sleeps for the timers.
+const NO_SLEEPER: usize = usize::MAX;
+
+thread_local! {
+    /// The shard this thread registers timers on: a worker's index once
+    /// it has parked (`Driver::park` sets it), else one handed out per
+    /// thread in turn.
+    static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// Threads that are no worker take shards in turn.
+static NEXT_SHARD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Makes this thread register its timers on shard `index` (modulo the
+/// shard count): called by worker `index` when it parks.
+#[inline]
+pub(crate) fn set_current_shard(index: usize) {
+    let _ = SHARD.try_with(|shard| shard.set(index));
+}
+
+/// The shard this thread registers on, out of `shards`. Under loom always
+/// the first: the thread-local would carry over from one explored
+/// execution to the next and make the model nondeterministic.
+#[cfg(loom)]
+fn current_shard(_shards: usize) -> usize {
+    0
+}
+
+/// The shard this thread registers on, out of `shards`.
+#[cfg(not(loom))]
+#[inline]
+fn current_shard(shards: usize) -> usize {
+    let index = SHARD
+        .try_with(|shard| {
+            let mut index = shard.get();
+            if index == usize::MAX {
+                index = NEXT_SHARD.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                shard.set(index);
+            }
+            index
+        })
+        .unwrap_or(0);
+    index % shards
+}
 
 /// What [`TimeDriver::with_entry`] found behind a key.
 pub enum Lookup<R> {
@@ -51,19 +113,22 @@ pub enum Entry {
     Gone,
 }
 
-struct Inner {
-    wheel: Wheel<Entry>,
-    /// Sleeps that never end (`Duration::MAX`): not in the wheel, but
-    /// listed so that the runtime's shutdown can wake them.
-    forever: WaitList<Waker>,
-    sleeper: Option<usize>,
-    sleeping_until: u64,
+/// One shard: a wheel, and its time after its last advance.
+// Apart from its neighbours: each is written by its own worker.
+#[repr(align(128))]
+struct Shard {
+    wheel: Mutex<Wheel<Entry>>,
+    /// The wheel's time after its last advance (stored under the lock):
+    /// an entry registered for a tick at or before it has been handed out
+    /// to fire, so its `Sleep` may complete without taking the lock to
+    /// look (see [`TimeDriver::fired_tick`]).
+    fired: AtomicU64,
 }
 
 /// What [`TimeDriver::insert`] did.
 #[must_use = "the worker in `wake` sleeps past the new deadline unless it is woken"]
 pub(crate) struct Inserted {
-    pub(crate) key: Key,
+    pub(crate) key: TimerKey,
     /// The worker to wake: it sleeps until a later deadline.
     pub(crate) wake: Option<usize>,
 }
@@ -89,15 +154,19 @@ pub struct TimeDriver {
     /// A tick at or before the current time: the clock as last read by
     /// the driver. Lets a timer far in the future skip reading the clock.
     seen: AtomicU64,
-    /// The wheel's time after its last advance (stored under `inner`'s
-    /// lock): an entry registered for a tick at or before it has been
-    /// handed out to fire, so its `Sleep` may complete without taking the
-    /// lock to look (see [`fired_tick`](Self::fired_tick)).
-    fired: AtomicU64,
-    inner: Mutex<Inner>,
-    /// The runtime shut down. Set once, under `inner`'s lock, so what reads
-    /// it under the lock (insert, process, arm) sees it with a consistent
-    /// wheel; `fire` reads it without the lock between callbacks.
+    shards: Box<[Shard]>,
+    /// Sleeps that never end (`Duration::MAX`): not in a wheel, but
+    /// listed so that the runtime's shutdown can wake them.
+    forever: Mutex<WaitList<Waker>>,
+    /// The worker that sleeps for the timers, or `NO_SLEEPER`.
+    sleeper: AtomicUsize,
+    /// The tick it sleeps until (the maximum while it reads the wheels,
+    /// see the module docs).
+    sleeping_until: AtomicU64,
+    /// The runtime shut down. Set once, with every shard's lock held, so
+    /// what reads it under a shard lock (insert, process, arm) sees it
+    /// with a consistent wheel; `fire` reads it without a lock between
+    /// callbacks.
     closed: AtomicBool,
 }
 
@@ -108,20 +177,26 @@ fn ticks_ceil(d: Duration) -> u64 {
 }
 
 impl TimeDriver {
-    /// An empty wheel whose clock starts now.
-    pub(crate) fn new() -> TimeDriver {
+    /// `shards` empty wheels (at least one) whose clock starts now.
+    pub(crate) fn new(shards: usize) -> TimeDriver {
         TimeDriver {
             start: Instant::now(),
             seen: AtomicU64::new(0),
-            fired: AtomicU64::new(0),
+            shards: (0..shards.max(1))
+                .map(|_| Shard {
+                    wheel: Mutex::new(Wheel::new()),
+                    fired: AtomicU64::new(0),
+                })
+                .collect(),
+            forever: Mutex::new(WaitList::new()),
+            sleeper: AtomicUsize::new(NO_SLEEPER),
+            sleeping_until: AtomicU64::new(u64::MAX),
             closed: AtomicBool::new(false),
-            inner: Mutex::new(Inner {
-                wheel: Wheel::new(),
-                forever: WaitList::new(),
-                sleeper: None,
-                sleeping_until: u64::MAX,
-            }),
         }
+    }
+
+    fn shard(&self, key: TimerKey) -> &Shard {
+        &self.shards[key.shard as usize]
     }
 
     /// The tick of `deadline`, rounded up (a past deadline is tick 0).
@@ -159,42 +234,60 @@ impl TimeDriver {
         self.seen.load(Relaxed)
     }
 
-    /// The wheel's time after its last advance. An entry inserted for a
-    /// tick at or before it has left the wheel to fire (its waker is woken
-    /// now or soon) — unless it was inserted after that advance with its
-    /// tick already passed, when it waits for the next advance and fires
-    /// then, a spurious wake. Either way its deadline has passed and its
-    /// owner need not look it up or cancel it.
+    /// The time of `key`'s wheel after its last advance. An entry inserted
+    /// for a tick at or before it has left the wheel to fire (its waker is
+    /// woken now or soon) — unless it was inserted after that advance with
+    /// its tick already passed, when it waits for the next advance and
+    /// fires then, a spurious wake. Either way its deadline has passed and
+    /// its owner need not look it up or cancel it.
     #[inline]
-    pub fn fired_tick(&self) -> u64 {
-        self.fired.load(Acquire)
+    pub fn fired_tick(&self, key: TimerKey) -> u64 {
+        self.shard(key).fired.load(Acquire)
     }
 
-    /// Advances the wheel to `now`, collecting what is due into `due`, and
-    /// publishes the wheel's new time.
-    fn advance(&self, inner: &mut Inner, now: u64, due: &mut Vec<Entry>) {
-        inner.wheel.advance(now, |entry| due.push(entry));
-        self.fired.store(inner.wheel.elapsed(), Release);
+    /// Advances `shard`'s wheel (locked as `wheel`) to `now`, collecting
+    /// what is due into `due`, and publishes the wheel's new time.
+    fn advance(shard: &Shard, wheel: &mut Wheel<Entry>, now: u64, due: &mut Vec<Entry>) {
+        wheel.advance(now, |entry| due.push(entry));
+        shard.fired.store(wheel.elapsed(), Release);
     }
 
-    /// Registers `entry` for `deadline`. Returns `None` if the runtime has
-    /// shut down (the entry is dropped), else its key and the worker that
-    /// sleeps for the timers until a later deadline, which the caller must
-    /// wake ([`Driver::insert_timer`](crate::Driver::insert_timer) does).
+    /// Registers `entry` for `deadline` on this thread's shard. Returns
+    /// `None` if the runtime has shut down (the entry is dropped), else its
+    /// key and the worker that sleeps for the timers until a later
+    /// deadline, which the caller must wake
+    /// ([`Driver::insert_timer`](crate::Driver::insert_timer) does).
     #[inline]
     pub(crate) fn insert(&self, deadline: Instant, entry: Entry) -> Option<Inserted> {
+        self.insert_on(current_shard(self.shards.len()), deadline, entry)
+    }
+
+    /// [`insert`](Self::insert) on shard `index`.
+    #[inline]
+    pub(crate) fn insert_on(
+        &self,
+        index: usize,
+        deadline: Instant,
+        entry: Entry,
+    ) -> Option<Inserted> {
         let tick = self.deadline_tick(deadline);
-        let mut inner = self.inner.lock();
+        let mut wheel = self.shards[index].wheel.lock();
         if self.closed.load(Relaxed) {
-            drop(inner);
+            drop(wheel);
             contain::drop_quietly(entry);
             return None;
         }
-        let key = inner.wheel.insert(tick, entry);
+        let key = TimerKey {
+            key: wheel.insert(tick, entry),
+            shard: index as u32,
+        };
+        drop(wheel);
+        // After the insert, read the sleeper's deadline (see the module
+        // docs: SeqCst against its publish-then-read).
         let mut wake = None;
-        if tick < inner.sleeping_until {
-            if let Some(sleeper) = inner.sleeper.take() {
-                inner.sleeping_until = u64::MAX;
+        if tick < self.sleeping_until.load(SeqCst) {
+            let sleeper = self.sleeper.swap(NO_SLEEPER, SeqCst);
+            if sleeper != NO_SLEEPER {
                 wake = Some(sleeper);
             }
         }
@@ -204,9 +297,9 @@ impl TimeDriver {
     /// Calls `f` on the entry of `key` if it has not fired. A timer that
     /// fired before the runtime shut down reports `Fired`, not `ShutDown`.
     #[inline]
-    pub fn with_entry<R>(&self, key: Key, f: impl FnOnce(&mut Entry) -> R) -> Lookup<R> {
-        let mut inner = self.inner.lock();
-        match inner.wheel.get_mut(key) {
+    pub fn with_entry<R>(&self, key: TimerKey, f: impl FnOnce(&mut Entry) -> R) -> Lookup<R> {
+        let mut wheel = self.shard(key).wheel.lock();
+        match wheel.get_mut(key.key) {
             Some(Entry::Gone) => Lookup::ShutDown,
             Some(entry) => Lookup::Waiting(f(entry)),
             None => Lookup::Fired,
@@ -218,14 +311,15 @@ impl TimeDriver {
     /// and nothing will wake it again).
     #[inline]
     pub fn wait_forever(&self, key: &mut Option<WaitKey>, waker: &Waker) -> bool {
-        let mut inner = self.inner.lock();
+        let mut forever = self.forever.lock();
+        // `close` sets the flag before it empties this list, under its lock.
         if self.closed.load(Relaxed) {
             return false;
         }
-        match key.and_then(|k| inner.forever.get_mut(k)) {
+        match key.and_then(|k| forever.get_mut(k)) {
             Some(w) if w.will_wake(waker) => {}
             Some(w) => w.clone_from(waker),
-            None => *key = Some(inner.forever.push_back(waker.clone())),
+            None => *key = Some(forever.push_back(waker.clone())),
         }
         true
     }
@@ -233,22 +327,24 @@ impl TimeDriver {
     /// A never-ending sleep goes away.
     #[inline]
     pub fn forget_forever(&self, key: WaitKey) {
-        let waker = self.inner.lock().forever.remove(key);
+        let waker = self.forever.lock().remove(key);
         drop(waker);
     }
 
     /// Removes the entry of `key`; `None` if it already fired.
     #[inline]
-    pub fn cancel(&self, key: Key) -> Option<Entry> {
-        self.inner.lock().wheel.cancel(key)
+    pub fn cancel(&self, key: TimerKey) -> Option<Entry> {
+        self.shard(key).wheel.lock().cancel(key.key)
     }
 
-    /// Fires everything due, unless another thread holds the lock (it is
-    /// processing or inserting, and a busy worker need not queue behind it).
-    pub(crate) fn process(&self) {
+    /// Fires everything due in `worker`'s shard, unless another thread
+    /// holds its lock (it is processing or inserting, and a busy worker
+    /// need not queue behind it). The sleeper fires the other shards.
+    pub(crate) fn process(&self, worker: usize) {
+        let shard = &self.shards[worker % self.shards.len()];
         let mut due = Vec::new();
         {
-            let Some(mut inner) = self.inner.try_lock() else {
+            let Some(mut wheel) = shard.wheel.try_lock() else {
                 return;
             };
             if self.closed.load(Relaxed) {
@@ -256,16 +352,41 @@ impl TimeDriver {
                 // them fire.
                 return;
             }
-            let Some(next) = inner.wheel.next_deadline() else {
+            let Some(next) = wheel.next_deadline() else {
                 return;
             };
             let now = self.now_tick();
             if next > now {
                 return;
             }
-            self.advance(&mut inner, now, &mut due);
+            Self::advance(shard, &mut wheel, now, &mut due);
         }
         fire(self, due);
+    }
+
+    /// Advances every shard to now and returns what is due and the
+    /// earliest deadline left (`None`: every wheel is empty, or the
+    /// runtime shut down).
+    fn advance_all(&self) -> (Vec<Entry>, Option<u64>) {
+        let mut due = Vec::new();
+        let mut next: Option<u64> = None;
+        let mut now = None;
+        for shard in self.shards.iter() {
+            let mut wheel = shard.wheel.lock();
+            if self.closed.load(Relaxed) {
+                return (due, None);
+            }
+            if wheel.is_empty() {
+                // No timer: no need to read the clock for it.
+                continue;
+            }
+            let now = *now.get_or_insert_with(|| self.now_tick());
+            Self::advance(shard, &mut wheel, now, &mut due);
+            if let Some(n) = wheel.next_deadline() {
+                next = Some(next.map_or(n, |m| m.min(n)));
+            }
+        }
+        (due, next)
     }
 
     /// Prepares `worker` to sleep for the timers: fires what is due (then
@@ -273,49 +394,43 @@ impl TimeDriver {
     /// records `worker` as the sleeper and returns how long it may sleep
     /// (`None`: no timer, sleep until woken).
     pub(crate) fn arm(&self, worker: usize) -> Option<Duration> {
-        let mut inner = self.inner.lock();
-        if inner.wheel.is_empty() || self.closed.load(Relaxed) {
-            // No timer (or none that will fire): no need to read the clock.
-            inner.sleeper = Some(worker);
-            inner.sleeping_until = u64::MAX;
-            return None;
-        }
-        let now = self.now_tick();
-        let mut due = Vec::new();
-        self.advance(&mut inner, now, &mut due);
+        // Publish first, then read the wheels (see the module docs).
+        self.sleeper.store(worker, SeqCst);
+        self.sleeping_until.store(u64::MAX, SeqCst);
+        let (due, next) = self.advance_all();
         if !due.is_empty() {
-            drop(inner);
+            self.unpublish(worker);
             fire(self, due);
             return Some(Duration::ZERO);
         }
-        let next = inner.wheel.next_deadline();
-        inner.sleeper = Some(worker);
-        inner.sleeping_until = next.unwrap_or(u64::MAX);
+        self.sleeping_until.store(next.unwrap_or(u64::MAX), SeqCst);
+        let now = self.seen_tick();
         next.map(|next| Duration::from_micros(next.saturating_sub(now)))
+    }
+
+    /// `worker` no longer sleeps for the timers (unless an insert already
+    /// took it off).
+    fn unpublish(&self, worker: usize) {
+        if self
+            .sleeper
+            .compare_exchange(worker, NO_SLEEPER, SeqCst, SeqCst)
+            .is_ok()
+        {
+            self.sleeping_until.store(u64::MAX, SeqCst);
+        }
     }
 
     /// The sleeper woke up: nobody sleeps for the timers any more; fires
     /// what is due.
     pub(crate) fn disarm(&self, worker: usize) {
-        let mut due = Vec::new();
-        {
-            let mut inner = self.inner.lock();
-            if inner.sleeper == Some(worker) {
-                inner.sleeper = None;
-                inner.sleeping_until = u64::MAX;
-            }
-            if inner.wheel.is_empty() || self.closed.load(Relaxed) {
-                return;
-            }
-            let now = self.now_tick();
-            self.advance(&mut inner, now, &mut due);
-        }
+        self.unpublish(worker);
+        let (due, _) = self.advance_all();
         fire(self, due);
     }
 
-    /// Entries waiting in the wheel.
+    /// Entries waiting in the wheels.
     pub fn len(&self) -> usize {
-        self.inner.lock().wheel.len()
+        self.shards.iter().map(|s| s.wheel.lock().len()).sum()
     }
 
     /// True once the runtime shut down ([`close`](Self::close)).
@@ -340,17 +455,23 @@ impl TimeDriver {
     /// future touches the driver; a callback's captures may wait on
     /// something that needs the wakes first).
     pub(crate) fn close(&self) -> (Vec<Waker>, Vec<Callback>) {
-        let mut inner = self.inner.lock();
+        // Every shard locked (in order) while the flag is set.
+        let mut wheels: Vec<MutexGuard<'_, Wheel<Entry>>> =
+            self.shards.iter().map(|s| s.wheel.lock()).collect();
         self.closed.store(true, Relaxed);
         let (mut wakers, mut callbacks) = (Vec::new(), Vec::new());
-        for entry in inner.wheel.values_mut() {
-            match std::mem::replace(entry, Entry::Gone) {
-                Entry::Wake(waker) => wakers.push(waker),
-                Entry::Call(callback) => callbacks.push(callback),
-                Entry::Gone => {}
+        for wheel in wheels.iter_mut() {
+            for entry in wheel.values_mut() {
+                match std::mem::replace(entry, Entry::Gone) {
+                    Entry::Wake(waker) => wakers.push(waker),
+                    Entry::Call(callback) => callbacks.push(callback),
+                    Entry::Gone => {}
+                }
             }
         }
-        while let Some(waker) = inner.forever.pop_front() {
+        drop(wheels);
+        let mut forever = self.forever.lock();
+        while let Some(waker) = forever.pop_front() {
             wakers.push(waker);
         }
         (wakers, callbacks)
@@ -393,7 +514,7 @@ mod tests {
 
     #[test]
     fn a_past_deadline_is_tick_zero() {
-        let driver = TimeDriver::new();
+        let driver = TimeDriver::new(1);
         assert_eq!(
             driver.deadline_tick(driver.start - Duration::from_secs(1)),
             0
@@ -407,17 +528,17 @@ mod tests {
         let deadline = Instant::now() + Duration::from_millis(2);
         let tick = time.deadline_tick(deadline);
         let key = driver.insert_timer(deadline, Entry::Gone).unwrap();
-        assert!(time.fired_tick() < tick, "nothing advanced past it yet");
+        assert!(time.fired_tick(key) < tick, "nothing advanced past it yet");
         // Wait on the condition, not a guess at the time: process until the
         // wheel has passed the deadline (bounded far above a correct run).
         let start = Instant::now();
-        while time.fired_tick() < tick {
+        while time.fired_tick(key) < tick {
             assert!(
                 start.elapsed() < Duration::from_secs(30),
                 "the wheel never advanced"
             );
             std::thread::sleep(Duration::from_millis(1));
-            time.process();
+            time.process(0);
         }
         assert!(
             Instant::now() >= deadline,

@@ -201,3 +201,28 @@ fn loom_the_next_maintenance_turn_hands_the_token_to_the_idle_worker() {
         finish(&driver, vec![working, idle]);
     });
 }
+
+/// With a timer wheel per worker: a timer registered on another worker's
+/// shard, earlier than the one the sleeping worker waits for, wakes it
+/// (or, registered before it read the wheels, shortens its sleep).
+#[test]
+fn loom_an_earlier_timer_on_another_shard_wakes_the_sleeper() {
+    model(|| {
+        let driver = driver(2);
+        let now = Instant::now();
+        let noop = || Entry::Wake(Waker::noop().clone());
+        assert!(driver
+            .insert_timer_on(0, now + Duration::from_secs(3600), noop())
+            .is_some());
+        let d = driver.clone();
+        let sleeper = thread::spawn(move || d.park(0, None));
+        assert!(driver
+            .insert_timer_on(1, now + Duration::from_millis(1), noop())
+            .is_some());
+        sleeper.join().unwrap();
+        assert_eq!(
+            driver.time().len(),
+            if cfg!(loom) { 2 } else { driver.time().len() }
+        );
+    });
+}

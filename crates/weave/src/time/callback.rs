@@ -4,8 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use weave_driver::{Driver, Entry};
-use weave_timer::Key;
+use weave_driver::{Driver, Entry, TimerKey};
 
 /// Runs `callback` once `delay` has passed, on a worker thread, inside the
 /// runtime (it may `spawn`). A panic in it is reported on stderr and the
@@ -69,7 +68,7 @@ fn far_future(_driver: &Driver) -> Instant {
 /// (as in asyncio); call [`cancel`](TimerHandle::cancel).
 pub struct TimerHandle {
     driver: Arc<Driver>,
-    key: Option<Key>,
+    key: Option<TimerKey>,
     deadline: Option<Instant>,
 }
 

@@ -6,9 +6,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use weave_driver::{Driver, Entry, Lookup};
+use weave_driver::{Driver, Entry, Lookup, TimerKey};
 use weave_scheduler::coop;
-use weave_timer::Key;
 
 /// Waits until `duration` has passed (asyncio's `asyncio.sleep`).
 ///
@@ -64,7 +63,7 @@ pub struct Sleep {
     /// `None`: never (the deadline does not fit in an `Instant`).
     deadline: Option<Instant>,
     driver: Arc<Driver>,
-    key: Option<Key>,
+    key: Option<TimerKey>,
     /// A sleep without deadline: its place in the driver's list of those.
     forever: Option<weave_sync::wait_list::WaitKey>,
     done: bool,
@@ -127,7 +126,7 @@ impl Sleep {
             let time = self.driver.time();
             let gone = self
                 .deadline
-                .is_some_and(|d| time.deadline_tick(d) <= time.fired_tick());
+                .is_some_and(|d| time.deadline_tick(d) <= time.fired_tick(key));
             // An entry the wheel has handed out needs no cancel (and no
             // lock); see `fired_tick`.
             if !gone {
@@ -205,7 +204,7 @@ impl Future for Sleep {
             }
             Some(key) => {
                 let time = self.driver.time();
-                if time.deadline_tick(deadline) <= time.fired_tick() {
+                if time.deadline_tick(deadline) <= time.fired_tick(key) {
                     // The wheel has passed the deadline: the entry left it
                     // to fire (see `fired_tick`); no lock to look it up.
                     self.key = None;
