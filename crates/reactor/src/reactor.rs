@@ -12,6 +12,7 @@
 //! process-wide fallback reactor driven by its own thread, so the types
 //! also work on other executors.
 
+use crate::sys;
 use crate::source::Source;
 use crate::sys::ReadEnds;
 use parking_lot::Mutex;
@@ -37,6 +38,10 @@ struct Sources {
 /// What `poll` reuses from call to call.
 struct Buffers {
     events: Events,
+    /// The direct wait's buffer (see `sys::direct_wait`).
+    raw: sys::RawEvents,
+    /// What the last wait reported, decoded.
+    ready: Vec<sys::Readiness>,
     wakers: Vec<Waker>,
     /// Tags of end-of-stream reports (`key | generation << 32`).
     ends: Vec<u64>,
@@ -45,6 +50,10 @@ struct Buffers {
 /// The key the end-of-stream watch is registered under in the poller
 /// (`polling` keeps `usize::MAX` for its own notifier).
 const READ_ENDS_KEY: usize = usize::MAX - 1;
+
+/// The key the reactor's own notifier is registered under (`polling`'s
+/// notifier and timer use `usize::MAX`).
+const NOTIFY_KEY: usize = usize::MAX - 2;
 
 /// The end-of-stream tag of registration `generation` of `key`.
 fn end_tag(key: usize, generation: u32) -> u64 {
@@ -68,6 +77,10 @@ pub struct Reactor {
     /// poller closes first and nothing is registered in it any more when
     /// this descriptor closes.
     read_ends: Option<ReadEnds>,
+    /// The notifier of the direct wait (Linux), registered under
+    /// [`NOTIFY_KEY`]; without it every wait is `polling`'s and so is
+    /// `notify`. Declared after `poller`, as `read_ends` is.
+    notifier: Option<sys::Notifier>,
     sources: Mutex<Sources>,
     /// Sources registered now: a non-blocking poll with nothing registered
     /// is skipped.
@@ -100,14 +113,29 @@ impl Reactor {
             }
             .is_ok()
         });
+        let notifier = sys::Notifier::new().filter(|notifier| {
+            // SAFETY: `notifier` is dropped after `poller` (field order),
+            // so it stays open while registered.
+            unsafe {
+                poller.add_with_mode(
+                    notifier.as_fd().as_raw_fd(),
+                    Event::readable(NOTIFY_KEY),
+                    PollMode::Level,
+                )
+            }
+            .is_ok()
+        });
         Ok(Reactor {
             poller,
             read_ends,
+            notifier,
             sources: Mutex::new(Sources::default()),
             live: AtomicUsize::new(0),
             shut_down: AtomicBool::new(false),
             buffers: Mutex::new(Buffers {
                 events: Events::with_capacity(NonZeroUsize::new(1024).expect("non-zero")),
+                raw: Default::default(),
+                ready: Vec::new(),
                 wakers: Vec::new(),
                 ends: Vec::new(),
             }),
@@ -196,23 +224,46 @@ impl Reactor {
         };
         let Buffers {
             events,
+            raw,
+            ready,
             wakers,
             ends,
         } = &mut *buffers;
-        events.clear();
-        match self.poller.wait(events, timeout) {
-            Ok(_) => {}
+        ready.clear();
+        let waited = match (&self.notifier, timeout) {
+            // No sub-millisecond timer to set: the direct wait.
+            (Some(_), None | Some(Duration::ZERO)) => {
+                sys::direct_wait(self.poller.as_fd(), raw, timeout.is_none(), ready)
+            }
+            _ => {
+                events.clear();
+                self.poller.wait(events, timeout).map(|_| {
+                    ready.extend(events.iter().map(|event| sys::Readiness {
+                        key: event.key,
+                        readable: event.readable,
+                        writable: event.writable,
+                    }))
+                })
+            }
+        };
+        match waited {
+            Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(0),
             Err(e) => return Err(e),
         }
+        if let Some(notifier) = &self.notifier {
+            if ready.iter().any(|event| event.key == NOTIFY_KEY) {
+                notifier.clear();
+            }
+        }
         if let Some(read_ends) = &self.read_ends {
-            if events.iter().any(|event| event.key == READ_ENDS_KEY) {
+            if ready.iter().any(|event| event.key == READ_ENDS_KEY) {
                 read_ends.drain(ends);
             }
         }
         {
             let sources = self.sources.lock();
-            for event in events.iter() {
+            for event in ready.iter() {
                 if let Some(Some(source)) = sources.slots.get(event.key) {
                     source.on_event(event.readable, event.writable, wakers);
                 }
@@ -242,7 +293,12 @@ impl Reactor {
     /// Wakes the thread blocked in [`poll`](Self::poll), or makes the next
     /// `poll` return at once.
     pub fn notify(&self) {
-        let _ = self.poller.notify();
+        match &self.notifier {
+            Some(notifier) => notifier.notify(),
+            None => {
+                let _ = self.poller.notify();
+            }
+        }
     }
 
     /// The runtime that drives this reactor is gone: every task waiting on

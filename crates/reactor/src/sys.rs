@@ -34,6 +34,18 @@
 //!   short reads do not clear.
 //! - **Borrowing a raw descriptor** for as long as its owner lives
 //!   ([`borrow_raw`]).
+//! - **A direct wait** ([`direct_wait`] and its [`Notifier`], Linux only) on the epoll instance
+//!   behind the `polling::Poller` (which exposes it as its descriptor),
+//!   for the waits that need no sub-millisecond timer: without a timeout,
+//!   or not blocking at all. `Poller::wait` arms its timerfd, re-registers
+//!   it and its notifier, and reads the notifier on every call (four
+//!   system calls beside `epoll_wait`); the direct wait makes one. It
+//!   comes with the reactor's own notifier, an eventfd registered
+//!   level-triggered, so that `notify` works for both kinds of wait.
+//!   Waits with a timeout still go through `Poller::wait` (its timerfd
+//!   gives them microsecond precision; `epoll_wait`'s own timeout counts
+//!   whole milliseconds). Elsewhere `Notifier::new` returns `None` and
+//!   every wait, and `notify`, is `polling`'s.
 
 use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::io::Errno;
@@ -152,6 +164,137 @@ impl AsFd for ReadEnds {
     fn as_fd(&self) -> BorrowedFd<'_> {
         match self.0 {}
     }
+}
+
+/// One readiness report, as the reactor reads it: the registration key and
+/// the directions, decoded as `polling` decodes them.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Readiness {
+    pub(crate) key: usize,
+    pub(crate) readable: bool,
+    pub(crate) writable: bool,
+}
+
+/// The reactor's notifier for the direct wait (see the module docs): a
+/// non-blocking eventfd, registered level-triggered, readable until a
+/// wait reads it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) struct Notifier(OwnedFd);
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+impl Notifier {
+    /// `None` if the system refuses an eventfd (then `polling` notifies).
+    pub(crate) fn new() -> Option<Notifier> {
+        use rustix::event::{eventfd, EventfdFlags};
+        eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)
+            .ok()
+            .map(Notifier)
+    }
+
+    /// Makes the current or next wait return.
+    pub(crate) fn notify(&self) {
+        // EAGAIN (the counter is full) still leaves it readable.
+        let _ = rustix::io::write(&self.0, &1u64.to_ne_bytes());
+    }
+
+    /// Consumes the pending notifications.
+    pub(crate) fn clear(&self) {
+        let mut buf = [0u8; 8];
+        let _ = rustix::io::read(&self.0, &mut buf);
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+impl AsFd for Notifier {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+}
+
+/// Room for the events of one direct wait.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[derive(Default)]
+pub(crate) struct RawEvents(Vec<rustix::event::epoll::Event>);
+
+// SAFETY: the records are plain data copied out by the kernel; their data
+// field holds a registration key (a number, as `polling` registers it),
+// never a pointer that anything dereferences. (`polling`'s own event list
+// is `Send` for the same reason.)
+#[cfg(any(target_os = "linux", target_os = "android"))]
+unsafe impl Send for RawEvents {}
+
+/// Waits on the epoll instance `epoll` until an event (`block`) or not at
+/// all, appending what it reports to `out`, decoded as `polling` does.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn direct_wait(
+    epoll: BorrowedFd<'_>,
+    raw: &mut RawEvents,
+    block: bool,
+    out: &mut Vec<Readiness>,
+) -> io::Result<()> {
+    use rustix::event::epoll::{self, EventFlags};
+    let zero = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    let raw = &mut raw.0;
+    raw.clear();
+    if raw.capacity() == 0 {
+        raw.reserve(1024);
+    }
+    let timeout = if block { None } else { Some(&zero) };
+    epoll::wait(epoll, rustix::buffer::spare_capacity(raw), timeout)?;
+    let read = EventFlags::IN | EventFlags::HUP | EventFlags::ERR | EventFlags::PRI;
+    let write = EventFlags::OUT | EventFlags::HUP | EventFlags::ERR;
+    out.extend(raw.iter().map(|ev| {
+        // Copied out: the record is packed on x86-64.
+        let (flags, data) = (ev.flags, ev.data);
+        Readiness {
+            key: data.u64() as usize,
+            readable: flags.intersects(read),
+            writable: flags.intersects(write),
+        }
+    }));
+    Ok(())
+}
+
+/// No direct wait on this system: every wait, and `notify`, is
+/// `polling`'s.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) struct Notifier(std::convert::Infallible);
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+impl Notifier {
+    pub(crate) fn new() -> Option<Notifier> {
+        None
+    }
+    pub(crate) fn notify(&self) {
+        match self.0 {}
+    }
+    pub(crate) fn clear(&self) {
+        match self.0 {}
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+impl AsFd for Notifier {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self.0 {}
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[derive(Default)]
+pub(crate) struct RawEvents;
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) fn direct_wait(
+    _epoll: BorrowedFd<'_>,
+    _raw: &mut RawEvents,
+    _block: bool,
+    _out: &mut Vec<Readiness>,
+) -> io::Result<()> {
+    unreachable!("no direct wait without a notifier")
 }
 
 /// SIGINT (Ctrl-C).
