@@ -58,30 +58,32 @@ macro_rules! byte_stream {
 
             /// Reads into `buf`; `Ok(0)` at end of stream.
             ///
+            /// On TCP (Linux) a short read (fewer bytes than `buf` holds)
+            /// counts as the socket drained: the next read waits for the
+            /// poller instead of trying a read that would find nothing (see
+            /// [`read_uninit`](Self::read_uninit) for the exceptions).
+            ///
             /// # Errors
             /// The connection's error, e.g. `ConnectionReset`.
             pub async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
                 use std::io::Read as _;
-                self.inner.read_with(|mut s| s.read(buf)).await
+                let len = buf.len();
+                self.inner.read_stream(len, |mut s| s.read(buf)).await
             }
 
             /// Reads into `buf`, which need not be initialised (a fresh
             /// buffer need not be zeroed first); `Ok(0)` at end of stream.
             /// On `Ok(n)` the first `n` bytes of `buf` are initialised.
             ///
-            /// Unlike [`read`](Self::read), on TCP a short read (fewer bytes
-            /// than `buf` holds) here counts as the socket drained where the
-            /// reactor reports the end of stream on its own (Linux): the
-            /// next read waits for the poller instead of trying, as
-            /// tokio's reads do. (Urgent data, `MSG_OOB`, stops a read at
-            /// its mark with bytes left: a peer that sends it waits for its
-            /// next segment. Unix streams, whose reads also stop at passed
-            /// file descriptors, never clear on a short read.) That suits
-            /// a reader that reads again as soon as it has answered, as
-            /// hyper does (that read would find nothing); `read` keeps
-            /// trying first, which suits a reader whose next read often
-            /// comes after other tasks ran (it finds data without a trip
-            /// through the poller). See docs/benchmarks.md, "HTTP".
+            /// As with [`read`](Self::read), on TCP a short read (fewer
+            /// bytes than `buf` holds) counts as the socket drained where
+            /// the reactor reports the end of stream on its own (Linux): the
+            /// next read waits for the poller instead of trying, as tokio's
+            /// reads do. (Urgent data, `MSG_OOB`, stops a read at its mark
+            /// with bytes left: a peer that sends it waits for its next
+            /// segment. Unix streams, whose reads also stop at passed file
+            /// descriptors, never clear on a short read.) See
+            /// docs/benchmarks.md, "HTTP".
             ///
             /// # Errors
             /// The connection's error, e.g. `ConnectionReset`.
@@ -197,7 +199,8 @@ macro_rules! byte_stream {
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 use std::io::Read as _;
-                self.inner.poll_read_with(cx, |mut s| s.read(buf))
+                let len = buf.len();
+                self.inner.poll_read_stream(cx, len, |mut s| s.read(buf))
             }
         }
 
