@@ -224,6 +224,10 @@ impl Driver {
                 if until_timer == Some(Duration::ZERO) {
                     self.poll_io(Some(Duration::ZERO));
                 } else if let Some(near) = until_timer.filter(|&d| d <= NEAR_TIMER) {
+                    // I/O first (one non-blocking wait), so a worker that
+                    // keeps finding a near timer does not leave sockets
+                    // unpolled until its maintenance turn.
+                    self.poll_io(Some(Duration::ZERO));
                     self.wait_near_timer(parker, near);
                 } else {
                     let sleep = match (until_timer, timeout) {
@@ -275,11 +279,12 @@ impl Driver {
         }
     }
 
-    /// Waits out a timer due within [`NEAR_TIMER`] without the poller:
-    /// returns when it is due or a wake-up comes (the wake-up is consumed,
-    /// as `handoff.leave` would; the scheduler looks for work next). I/O
-    /// is polled at the next park or maintenance turn, at most
-    /// `NEAR_TIMER` later.
+    /// Waits out a timer due within [`NEAR_TIMER`] without the poller
+    /// (the caller polled I/O just before, without blocking): returns when
+    /// it is due or a wake-up comes (the wake-up is consumed, as
+    /// `handoff.leave` would; the scheduler looks for work next). I/O that
+    /// comes meanwhile is polled at the next park, at most `NEAR_TIMER`
+    /// later.
     #[cfg(not(loom))]
     fn wait_near_timer(&self, parker: &ThreadPark, near: Duration) {
         let until = Instant::now() + near;

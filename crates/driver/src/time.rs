@@ -8,9 +8,11 @@
 //!   that registers it (other threads spread over the shards), so workers
 //!   registering timers at once neither wait for one lock nor pass its
 //!   wheel's cache lines back and forth; its [`TimerKey`] names the shard;
-//! - a busy worker's maintenance fires what is due in its own shard; the
-//!   worker that sleeps for the timers fires what is due in all of them,
-//!   and sleeps until the earliest deadline of any;
+//! - a busy worker's maintenance fires what is due in every shard (each
+//!   publishes its earliest deadline, so one with nothing due costs an
+//!   atomic load, not its lock); the worker that sleeps for the timers
+//!   fires what is due in all of them, and sleeps until the earliest
+//!   deadline of any;
 //! - `sleeper` is that worker, sleeping until tick `sleeping_until`. Before
 //!   it reads the wheels it publishes itself with `sleeping_until` at its
 //!   maximum (SeqCst): every deadline is earlier, so an insert that its
@@ -118,6 +120,11 @@ pub enum Entry {
 #[repr(align(128))]
 struct Shard {
     wheel: Mutex<Wheel<Entry>>,
+    /// A tick at or before the wheel's earliest deadline (`u64::MAX`:
+    /// empty), kept under the lock (an insert lowers it, an advance sets
+    /// it; a cancel leaves it early, which costs one look): lets a busy
+    /// worker's maintenance skip a wheel with nothing due without its lock.
+    next: AtomicU64,
     /// The wheel's time after its last advance (stored under the lock):
     /// an entry registered for a tick at or before it has been handed out
     /// to fire, so its `Sleep` may complete without taking the lock to
@@ -185,6 +192,7 @@ impl TimeDriver {
             shards: (0..shards.max(1))
                 .map(|_| Shard {
                     wheel: Mutex::new(Wheel::new()),
+                    next: AtomicU64::new(u64::MAX),
                     fired: AtomicU64::new(0),
                 })
                 .collect(),
@@ -250,6 +258,9 @@ impl TimeDriver {
     fn advance(shard: &Shard, wheel: &mut Wheel<Entry>, now: u64, due: &mut Vec<Entry>) {
         wheel.advance(now, |entry| due.push(entry));
         shard.fired.store(wheel.elapsed(), Release);
+        shard
+            .next
+            .store(wheel.next_deadline().unwrap_or(u64::MAX), Relaxed);
     }
 
     /// Registers `entry` for `deadline` on this thread's shard. Returns
@@ -281,11 +292,18 @@ impl TimeDriver {
             key: wheel.insert(tick, entry),
             shard: index as u32,
         };
+        let shard = &self.shards[index];
+        if tick < shard.next.load(Relaxed) {
+            shard.next.store(tick, Relaxed);
+        }
         drop(wheel);
         // After the insert, read the sleeper's deadline (see the module
         // docs: SeqCst against its publish-then-read).
         let mut wake = None;
-        if tick < self.sleeping_until.load(SeqCst) {
+        // The load first: with every worker busy nobody sleeps, and a swap
+        // by every insert would pass the line between the workers. (A
+        // sleeper this load misses read the wheels after the insert.)
+        if tick < self.sleeping_until.load(SeqCst) && self.sleeper.load(SeqCst) != NO_SLEEPER {
             let sleeper = self.sleeper.swap(NO_SLEEPER, SeqCst);
             if sleeper != NO_SLEEPER {
                 wake = Some(sleeper);
@@ -337,26 +355,39 @@ impl TimeDriver {
         self.shard(key).wheel.lock().cancel(key.key)
     }
 
-    /// Fires everything due in `worker`'s shard, unless another thread
-    /// holds its lock (it is processing or inserting, and a busy worker
-    /// need not queue behind it). The sleeper fires the other shards.
+    /// Fires everything due, for a busy worker's maintenance: every wheel
+    /// whose published earliest deadline has passed, starting with
+    /// `worker`'s own, each unless another thread holds its lock (it is
+    /// processing or inserting, and a busy worker need not queue behind
+    /// it). A wheel with nothing due costs one atomic load, and the clock
+    /// is read only if some wheel has a timer.
     pub(crate) fn process(&self, worker: usize) {
-        let shard = &self.shards[worker % self.shards.len()];
+        let shards = self.shards.len();
+        let earliest = self
+            .shards
+            .iter()
+            .map(|s| s.next.load(Relaxed))
+            .min()
+            .unwrap_or(u64::MAX);
+        if earliest == u64::MAX || self.closed.load(Relaxed) {
+            return;
+        }
+        let now = self.now_tick();
+        if earliest > now {
+            return;
+        }
         let mut due = Vec::new();
-        {
+        for i in 0..shards {
+            let shard = &self.shards[(worker + i) % shards];
+            if shard.next.load(Relaxed) > now {
+                continue;
+            }
             let Some(mut wheel) = shard.wheel.try_lock() else {
-                return;
+                continue;
             };
             if self.closed.load(Relaxed) {
                 // The `Gone` entries stay put: their sleeps must not see
                 // them fire.
-                return;
-            }
-            let Some(next) = wheel.next_deadline() else {
-                return;
-            };
-            let now = self.now_tick();
-            if next > now {
                 return;
             }
             Self::advance(shard, &mut wheel, now, &mut due);

@@ -12,8 +12,8 @@
 //! process-wide fallback reactor driven by its own thread, so the types
 //! also work on other executors.
 
-use crate::sys;
 use crate::source::Source;
+use crate::sys;
 use crate::sys::ReadEnds;
 use parking_lot::Mutex;
 use polling::{Event, Events, PollMode, Poller};
@@ -362,6 +362,34 @@ mod tests {
         let (a, b) = UnixStream::pair().unwrap();
         a.set_nonblocking(true).unwrap();
         (Async::new_stream(a).unwrap(), b)
+    }
+
+    /// A notify reaches every kind of wait once: the direct ones (none,
+    /// zero) and `polling`'s (a timeout), and a wait reads it away.
+    #[test]
+    fn a_notify_ends_one_wait_of_any_kind_and_is_consumed() {
+        let reactor = Arc::new(Reactor::new().unwrap());
+        assert!(reactor.notifier.is_some(), "Linux has the direct wait");
+        // Something registered, so a zero-timeout poll really polls.
+        let (_a, _b) = pair_on(&reactor);
+        for timeout in [None, Some(Duration::from_secs(30)), Some(Duration::ZERO)] {
+            reactor.notify();
+            reactor.notify(); // two notifies, one wake-up
+            let start = std::time::Instant::now();
+            reactor.poll(timeout).unwrap();
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{timeout:?} wait missed the notify"
+            );
+            // Consumed: a zero-timeout poll finds nothing pending now, and
+            // a short timed wait runs out instead of returning at once.
+            let start = std::time::Instant::now();
+            reactor.poll(Some(Duration::from_millis(20))).unwrap();
+            assert!(
+                start.elapsed() >= Duration::from_millis(20),
+                "the notify after {timeout:?} was not consumed"
+            );
+        }
     }
 
     #[test]
