@@ -178,9 +178,13 @@ pub struct TimeDriver {
 }
 
 /// Ticks (microseconds) in a duration, rounded up.
+#[inline]
 fn ticks_ceil(d: Duration) -> u64 {
-    let micros = d.as_nanos().div_ceil(1_000);
-    u64::try_from(micros).unwrap_or(u64::MAX)
+    // In u64 (a u128 division is a library call on every registration).
+    d.as_secs()
+        .checked_mul(1_000_000)
+        .and_then(|micros| micros.checked_add(u64::from(d.subsec_nanos().div_ceil(1_000))))
+        .unwrap_or(u64::MAX)
 }
 
 impl TimeDriver {

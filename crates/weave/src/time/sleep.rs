@@ -64,6 +64,8 @@ pub struct Sleep {
     deadline: Option<Instant>,
     driver: Arc<Driver>,
     key: Option<TimerKey>,
+    /// The deadline's tick on the driver's clock, while `key` is set.
+    tick: u64,
     /// A sleep without deadline: its place in the driver's list of those.
     forever: Option<weave_sync::wait_list::WaitKey>,
     done: bool,
@@ -80,6 +82,7 @@ impl Sleep {
             deadline,
             driver: Driver::expect_current("sleep"),
             key: None,
+            tick: 0,
             forever: None,
             done: false,
             due: false,
@@ -124,12 +127,9 @@ impl Sleep {
     fn unregister(&mut self) {
         if let Some(key) = self.key.take() {
             let time = self.driver.time();
-            let gone = self
-                .deadline
-                .is_some_and(|d| time.deadline_tick(d) <= time.fired_tick(key));
             // An entry the wheel has handed out needs no cancel (and no
             // lock); see `fired_tick`.
-            if !gone {
+            if self.tick > time.fired_tick(key) {
                 time.cancel(key);
             }
         }
@@ -142,11 +142,10 @@ impl Sleep {
     /// deadline is near the driver's last reading (a lower bound of now): a
     /// deadline far ahead of it cannot have passed by much, and registering
     /// it fires it on the driver's next turn, never early.
-    fn passed(&self, deadline: Instant) -> bool {
+    fn passed(&self, deadline: Instant, tick: u64) -> bool {
         if self.due {
             return true;
         }
-        let tick = self.driver.time().deadline_tick(deadline);
         let seen = self.driver.time().seen_tick();
         if tick <= seen {
             return true;
@@ -191,20 +190,20 @@ impl Future for Sleep {
         let coop = std::task::ready!(coop::poll_proceed(cx));
         match self.key {
             None => {
-                if self.passed(deadline) {
+                let tick = self.driver.time().deadline_tick(deadline);
+                if self.passed(deadline, tick) {
                     coop.made_progress();
                     return self.complete();
                 }
-                let driver = self.driver.clone();
                 let entry = Entry::Wake(cx.waker().clone());
-                self.key = driver.insert_timer(deadline, entry);
-                if self.key.is_none() {
+                let key = self.driver.insert_timer(deadline, entry);
+                if key.is_none() {
                     runtime_gone();
                 }
+                (self.key, self.tick) = (key, tick);
             }
             Some(key) => {
-                let time = self.driver.time();
-                if time.deadline_tick(deadline) <= time.fired_tick(key) {
+                if self.tick <= self.driver.time().fired_tick(key) {
                     // The wheel has passed the deadline: the entry left it
                     // to fire (see `fired_tick`); no lock to look it up.
                     self.key = None;
