@@ -99,32 +99,10 @@ impl Reactor {
     /// If the system refuses a new poller (e.g. out of file descriptors).
     pub fn new() -> io::Result<Reactor> {
         let poller = Poller::new()?;
-        let read_ends = ReadEnds::new().filter(|ends| {
-            // Level-triggered: the poller reports the watch until `poll`
-            // has drained it.
-            // SAFETY: `read_ends` is dropped after `poller` (field order),
-            // so it stays open while registered.
-            unsafe {
-                poller.add_with_mode(
-                    ends.as_fd().as_raw_fd(),
-                    Event::readable(READ_ENDS_KEY),
-                    PollMode::Level,
-                )
-            }
-            .is_ok()
-        });
-        let notifier = sys::Notifier::new().filter(|notifier| {
-            // SAFETY: `notifier` is dropped after `poller` (field order),
-            // so it stays open while registered.
-            unsafe {
-                poller.add_with_mode(
-                    notifier.as_fd().as_raw_fd(),
-                    Event::readable(NOTIFY_KEY),
-                    PollMode::Level,
-                )
-            }
-            .is_ok()
-        });
+        // Both are dropped after `poller` (field order), so each stays open
+        // while registered.
+        let read_ends = ReadEnds::new().filter(|ends| add_level(&poller, ends, READ_ENDS_KEY));
+        let notifier = sys::Notifier::new().filter(|n| add_level(&poller, n, NOTIFY_KEY));
         Ok(Reactor {
             poller,
             read_ends,
@@ -328,6 +306,23 @@ impl Reactor {
     pub fn registered(&self) -> usize {
         self.live.load(Relaxed)
     }
+}
+
+/// Registers one of the reactor's own descriptors with `poller`,
+/// level-triggered (reported until `poll` drains it), readable under
+/// `key`; false if the poller refuses it.
+fn add_level(poller: &Poller, fd: &impl AsFd, key: usize) -> bool {
+    // SAFETY: the caller keeps `fd` open while it is registered: both of
+    // the reactor's own descriptors are fields declared after `poller`,
+    // which is dropped (and so leaves the epoll instance) first.
+    unsafe {
+        poller.add_with_mode(
+            fd.as_fd().as_raw_fd(),
+            Event::readable(key),
+            PollMode::Level,
+        )
+    }
+    .is_ok()
 }
 
 impl AsFd for Reactor {
