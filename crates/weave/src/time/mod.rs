@@ -11,7 +11,7 @@
 //! | `loop.time()`                    | [`now`]`()`                    |
 //! | `TimerHandle.cancel()`           | [`TimerHandle::cancel`]        |
 //!
-//! Timers live in one hierarchical wheel per runtime with a 1 µs tick
+//! Timers live in hierarchical wheels, one per worker, with a 1 µs tick
 //! (`weave-timer`). A timer never fires before its deadline; an idle
 //! runtime sleeps exactly until the next one; busy workers fire due timers
 //! every few dozen polls. `Duration::ZERO`, `Duration::MAX` and deadlines in
