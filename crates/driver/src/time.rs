@@ -391,8 +391,9 @@ impl TimeDriver {
             };
             if self.closed.load(Relaxed) {
                 // The `Gone` entries stay put: their sleeps must not see
-                // them fire.
-                return;
+                // them fire. What earlier wheels handed out was due before
+                // the shutdown and is fired below.
+                break;
             }
             Self::advance(shard, &mut wheel, now, &mut due);
         }
