@@ -140,11 +140,9 @@ impl Driver {
     /// one. `None` if the runtime has shut down (the entry is dropped).
     #[inline]
     pub fn insert_timer(&self, deadline: Instant, entry: Entry) -> Option<TimerKey> {
-        let inserted = self.time.insert(deadline, entry)?;
-        if let Some(worker) = inserted.wake {
-            self.unpark(worker);
-        }
-        Some(inserted.key)
+        self.time
+            .insert(deadline, entry)
+            .map(|i| self.wake_sleeper(i))
     }
 
     /// [`insert_timer`](Self::insert_timer) on timer shard `shard`, for the
@@ -156,11 +154,17 @@ impl Driver {
         deadline: Instant,
         entry: Entry,
     ) -> Option<TimerKey> {
-        let inserted = self.time.insert_on(shard, deadline, entry)?;
+        self.time
+            .insert_on(shard, deadline, entry)
+            .map(|i| self.wake_sleeper(i))
+    }
+
+    /// Wakes the worker an insert took off its later sleep; the key.
+    fn wake_sleeper(&self, inserted: crate::time::Inserted) -> TimerKey {
         if let Some(worker) = inserted.wake {
             self.unpark(worker);
         }
-        Some(inserted.key)
+        inserted.key
     }
 
     /// The runtime is going away (its tasks are cancelled): callbacks are

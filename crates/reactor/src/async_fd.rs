@@ -216,9 +216,15 @@ impl<T: AsRawFd> Async<T> {
         len: usize,
         op: impl FnMut(&T) -> io::Result<usize>,
     ) -> io::Result<usize> {
+        self.io_with(Direction::Read, op, self.drained_by(len))
+            .await
+    }
+
+    /// Whether a stream read of `n` bytes into a buffer of `len` proves the
+    /// socket drained (see [`read_stream`](Self::read_stream)).
+    fn drained_by(&self, len: usize) -> impl Fn(&usize) -> bool {
         let watched = self.source.watches_read_end();
-        let short = |n: &usize| watched && *n > 0 && *n < len;
-        self.io_with(Direction::Read, op, short).await
+        move |n: &usize| watched && *n > 0 && *n < len
     }
 
     /// The `poll` form of [`read_stream`](Self::read_stream).
@@ -228,9 +234,7 @@ impl<T: AsRawFd> Async<T> {
         len: usize,
         op: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        let watched = self.source.watches_read_end();
-        let short = |n: &usize| watched && *n > 0 && *n < len;
-        self.poll_io(Direction::Read, cx, op, short)
+        self.poll_io(Direction::Read, cx, op, self.drained_by(len))
     }
 
     /// Waits for readiness, runs `op`, and repeats until it does not

@@ -10,7 +10,8 @@
 //!   saw, and clears the flag **only if the tick is still the same** when
 //!   the attempt proves the direction drained: on `WouldBlock`, after a
 //!   short write, and, for a source whose end of stream the reactor
-//!   watches, after a short `read_uninit`. An event that arrived between
+//!   watches, after a short stream read (TCP `read`, `read_uninit`,
+//!   `AsyncRead`). An event that arrived between
 //!   the attempt and the clear bumped the tick, so the flag stays set and
 //!   nothing is lost;
 //! - the watched end of stream (`on_read_closed`) sets read readiness for

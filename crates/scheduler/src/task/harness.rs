@@ -107,10 +107,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     unsafe fn poll_future(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, Repr>> {
         let polled = panic::catch_unwind(AssertUnwindSafe(|| {
             self.cell().stage.with_mut(|ptr| {
-                // SAFETY: `RUNNING` gives exclusive access to the stage, and
-                // a task that is polled has not completed, so the stage
-                // holds the future (`ToRunning::Success` excludes
-                // `COMPLETE`).
+                // A task being polled has not completed (`ToRunning::Success`
+                // excludes `COMPLETE`), so the stage holds the future.
+                // SAFETY: `RUNNING` gives exclusive access to the stage.
                 let future: &mut F = unsafe { &mut (*ptr).future };
                 // SAFETY: the future lives inside the task allocation and is
                 // never moved (it is dropped in place by `drop_future` after
@@ -233,13 +232,13 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             // just written.
             drop_quietly(unsafe { self.take_output(outcome) });
         } else if snapshot.is_join_waker_set() {
-            // SAFETY: `JOIN_WAKER` is set: the slot is initialized and the
-            // `JoinHandle` does not write it. A panicking waker is contained:
-            // it must not unwind through the worker or skip the reference
-            // count below.
-            header
-                .join_waker
-                .with(|ptr| unsafe { (*ptr).wake_by_ref() });
+            // A panicking waker is contained: it must not unwind through the
+            // worker or skip the reference count below.
+            header.join_waker.with(|ptr| {
+                // SAFETY: `JOIN_WAKER` is set: the slot is initialized and the
+                // `JoinHandle` does not write it.
+                unsafe { (*ptr).wake_by_ref() }
+            });
             if !header
                 .state
                 .unset_join_waker_after_complete()
@@ -312,11 +311,11 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             return Some(outcome);
         }
         let set = if snapshot.is_join_waker_set() {
-            // SAFETY: `JOIN_WAKER` is set, so the slot is initialized and
-            // only read by others.
-            let same = header
-                .join_waker
-                .with(|ptr| unsafe { (*ptr).will_wake(waker) });
+            let same = header.join_waker.with(|ptr| {
+                // SAFETY: `JOIN_WAKER` is set, so the slot is initialized and
+                // only read by others.
+                unsafe { (*ptr).will_wake(waker) }
+            });
             if same {
                 return None;
             }

@@ -205,13 +205,11 @@ impl OwnedTasks {
         for shard in self.shards.iter() {
             let shard = shard.lock();
             all.reserve(shard.len);
-            // SAFETY: a linked task is live (the list holds a reference)
-            // and we hold the shard's lock.
-            all.extend(
-                shard
-                    .tasks()
-                    .map(|node| TaskInfo::of(unsafe { node.as_ref() })),
-            );
+            all.extend(shard.tasks().map(|node| {
+                // SAFETY: a linked task is live (the list holds a reference)
+                // and we hold the shard's lock.
+                TaskInfo::of(unsafe { node.as_ref() })
+            }));
         }
         all
     }
