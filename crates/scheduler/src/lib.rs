@@ -40,6 +40,7 @@ mod builder;
 mod clock;
 mod context;
 mod idle;
+mod local;
 mod metrics;
 mod queue;
 mod runtime;
@@ -52,6 +53,7 @@ mod worker;
 mod yield_now;
 
 pub use context::is_driving;
+pub use local::spawn_local;
 pub use metrics::Metrics;
 pub use runtime::{spawn, spawn_blocking, Builder, EnterGuard, Handle, NoRuntime, Runtime};
 pub use task::{current_task, JoinError, JoinHandle, TaskId, TaskInfo, TaskState};

@@ -17,6 +17,7 @@
 //!    not wait for that thread.
 
 use crate::context;
+use crate::local::BlockOnLocal;
 use crate::metrics::Metrics;
 use crate::shared::Shared;
 use crate::task::{self, JoinHandle, SpawnInfo, TaskId, TaskInfo};
@@ -24,10 +25,13 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::panic::Location;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
-use weave_driver::Driver;
+use weave_driver::{Driver, ThreadPark};
 
 pub use crate::builder::Builder;
 
@@ -302,12 +306,12 @@ impl Handle {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _driving = context::enter_driving("block_on");
         let _enter = context::enter(self.clone());
-        block_on(future)
+        block_on(&self.shared, future)
     }
 
     /// Tasks alive in this runtime (spawned and not yet finished).
     pub fn alive_tasks(&self) -> usize {
-        self.shared.owned.len()
+        self.shared.task_counts().0
     }
 
     /// A snapshot of the runtime's counters; see [`Metrics`].
@@ -321,7 +325,7 @@ impl Handle {
     /// completions wait a moment while it runs; the tasks themselves are
     /// not disturbed.
     pub fn dump(&self) -> Vec<TaskInfo> {
-        self.shared.owned.dump()
+        self.shared.dump()
     }
 
     /// Workers parked right now.
@@ -379,13 +383,65 @@ where
     join
 }
 
+/// The waker of the future in `block_on`: flags it woken, then wakes the
+/// thread.
+struct MainWake {
+    woken: AtomicBool,
+    park: Arc<ThreadPark>,
+}
+
+impl Wake for MainWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, SeqCst);
+        self.park.unpark();
+    }
+}
+
 /// Polls `future` on this thread, sleeping between polls; each poll runs
-/// as the block_on task with a fresh budget.
-fn block_on<F: Future>(future: F) -> F::Output {
+/// as the block_on task with a fresh budget. Between polls it runs the
+/// local tasks spawned on this thread (`spawn_local`), which are
+/// cancelled here when it returns.
+///
+/// The thread sleeps on a parker of its own, not on `std::thread::park`: a
+/// future that itself parks the thread (a blocking channel receive inside
+/// a poll) could otherwise consume the wake-up meant for the loop.
+fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
     let id = TaskId::next();
-    weave_sync::__block_on_with(future, || {
-        (task::enter_task(id), crate::coop::reset_budget())
-    })
+    let park = Arc::new(ThreadPark::new());
+    let main = Arc::new(MainWake {
+        woken: AtomicBool::new(true),
+        park: park.clone(),
+    });
+    let local = BlockOnLocal::new(shared.clone(), park.clone());
+    // Declared before the future, so dropped after it: the main future
+    // goes first, then the local tasks it left.
+    let _local = local.enter();
+    let waker = Waker::from(main.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    // The caller's budget is not the future's (a `blocking_*` call of a
+    // task that spent its budget would otherwise be held back for good);
+    // each poll gets a fresh one.
+    let _unbudgeted = crate::coop::disable_budget();
+    loop {
+        if main.woken.swap(false, SeqCst) {
+            let polled = {
+                let _task = task::enter_task(id);
+                let _budget = crate::coop::reset_budget();
+                future.as_mut().poll(&mut cx)
+            };
+            if let Poll::Ready(out) = polled {
+                return out;
+            }
+        }
+        let more = local.run_ready();
+        if !more && !main.woken.load(SeqCst) {
+            park.park(None);
+        }
+    }
 }
 
 /// Spawns `future` onto the current runtime (asyncio's `create_task`).

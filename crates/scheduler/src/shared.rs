@@ -11,13 +11,14 @@
 
 use crate::blocking::BlockingPool;
 use crate::idle::{Idle, Searchers};
-use crate::loom::{fence, AtomicBool, Ordering::*};
+use crate::local::LocalSet;
+use crate::loom::{fence, AtomicBool, Mutex, Ordering::*};
 use crate::metrics::{Metrics, WorkerStats};
 use crate::queue::{Injector, Stealer};
 use crate::task::list::OwnedTasks;
-use crate::task::Task;
+use crate::task::{Task, TaskInfo};
 use crossbeam_utils::CachePadded;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 use weave_driver::{Driver, Park};
 
@@ -40,6 +41,9 @@ pub(crate) struct Shared {
     /// Debug mode: polls at least this long are reported (`slow_poll`).
     pub(crate) slow_poll: Option<Duration>,
     pub(crate) shutdown: AtomicBool,
+    /// The local sets of the threads running this runtime's tasks
+    /// (`local.rs`).
+    pub(crate) locals: Mutex<Vec<Weak<LocalSet>>>,
 }
 
 impl Shared {
@@ -58,6 +62,7 @@ impl Shared {
             driver,
             slow_poll,
             shutdown: AtomicBool::new(false),
+            locals: Mutex::new(Vec::new()),
         }
     }
 
@@ -98,6 +103,11 @@ impl Shared {
         for remote in self.remotes.iter() {
             remote.park.unpark();
         }
+        // A thread in `block_on` cancels its local tasks once it sees the
+        // flag (workers do as they leave their loop).
+        for set in self.local_sets() {
+            set.wake_owner();
+        }
     }
 
     /// Ends shutdown once the workers have stopped: cancels every task still
@@ -118,7 +128,7 @@ impl Shared {
 
     /// A snapshot of the runtime's counters.
     pub(crate) fn metrics(&self) -> Metrics {
-        let (alive_tasks, spawned_tasks) = self.owned.counts();
+        let (alive_tasks, spawned_tasks) = self.task_counts();
         let mut metrics = Metrics {
             workers: self.remotes.len(),
             spawned_tasks,
@@ -131,6 +141,23 @@ impl Shared {
             metrics.add_worker(&remote.stats);
         }
         metrics
+    }
+
+    /// Tasks alive and tasks ever spawned, local ones included.
+    pub(crate) fn task_counts(&self) -> (usize, u64) {
+        self.local_sets()
+            .iter()
+            .map(|set| set.counts())
+            .fold(self.owned.counts(), |(a, s), (la, ls)| (a + la, s + ls))
+    }
+
+    /// Every live task, local ones included.
+    pub(crate) fn dump(&self) -> Vec<TaskInfo> {
+        let mut all = self.owned.dump();
+        for set in self.local_sets() {
+            all.extend(set.dump());
+        }
+        all
     }
 
     /// Links a new task into the owned list, or cancels it at once if the

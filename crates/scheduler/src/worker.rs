@@ -28,12 +28,13 @@
 use crate::context;
 use crate::coop;
 use crate::idle::{Searchers, SelfUnpark};
+use crate::local::{LocalSet, Owner};
 use crate::metrics::LocalStats;
 use crate::queue::Local;
 use crate::shared::{Remote, Shared};
 use crate::slow_poll;
 use crate::task::Notified;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,6 +64,11 @@ pub(crate) struct WorkerContext {
     /// Tasks that yielded (woke themselves during their poll): they wait
     /// here until the driver has had its turn, then join the queue's back.
     pub(crate) deferred: RefCell<Vec<Notified>>,
+    /// This worker's local tasks (`spawn_local`), made on first use.
+    local_set: OnceCell<Arc<LocalSet>>,
+    /// Local tasks that yielded: they wait here as `deferred` tasks do,
+    /// then join the back of the local set's queue.
+    pub(crate) local_deferred: RefCell<Vec<Notified>>,
     /// Each peer's published poll count at this worker's last look (see
     /// `steal_for_busy_peer`).
     peer_polls: RefCell<Vec<u64>>,
@@ -84,6 +90,8 @@ impl WorkerContext {
             driving: Cell::new(false),
             searching: Cell::new(false),
             deferred: RefCell::new(Vec::new()),
+            local_set: OnceCell::new(),
+            local_deferred: RefCell::new(Vec::new()),
             peer_polls: RefCell::new(vec![u64::MAX; peers]),
             tick: Cell::new(0),
             stats: LocalStats::default(),
@@ -144,12 +152,44 @@ impl WorkerContext {
         }
     }
 
-    /// Moves the yielded tasks to the back of the local queue.
+    /// Moves the yielded tasks to the back of the local queue (local
+    /// tasks to the back of the local set's).
     fn requeue_deferred(&self) {
         let mut deferred = self.deferred.borrow_mut();
         for task in deferred.drain(..) {
             self.local.push(task);
         }
+        drop(deferred);
+        let mut local_deferred = self.local_deferred.borrow_mut();
+        if !local_deferred.is_empty() {
+            if let Some(set) = self.local_set.get() {
+                set.push_all(local_deferred.drain(..));
+            }
+        }
+    }
+
+    /// True if tasks of this worker yielded and wait for the driver's turn.
+    fn has_deferred(&self) -> bool {
+        !self.deferred.borrow().is_empty() || !self.local_deferred.borrow().is_empty()
+    }
+
+    /// This worker's local set, made (and listed with the runtime) on
+    /// first use.
+    pub(crate) fn local_set(&self) -> Arc<LocalSet> {
+        self.local_set
+            .get_or_init(|| LocalSet::new_here(self.shared.clone(), Owner::Worker(self.index)))
+            .clone()
+    }
+
+    /// The next ready local task, if this worker has any.
+    #[inline]
+    fn pop_local_task(&self) -> Option<Notified> {
+        self.local_set.get()?.pop()
+    }
+
+    /// True if local tasks of this worker are ready.
+    fn has_local_ready(&self) -> bool {
+        self.local_set.get().is_some_and(|set| set.ready_len() > 0)
     }
 
     /// The next task to run: see the module docs, step 2.
@@ -159,13 +199,23 @@ impl WorkerContext {
                 return Some(task);
             }
         }
+        // Local tasks take every other turn while the queue is busy, and
+        // every turn once it is empty.
+        if tick & 1 == 0 {
+            if let Some(task) = self.pop_local_task() {
+                return Some(task);
+            }
+        }
         if let Some(task) = self.local.pop() {
+            return Some(task);
+        }
+        if let Some(task) = self.pop_local_task() {
             return Some(task);
         }
         if let Some(task) = self.shared.injector.steal_into(&self.local) {
             return Some(task);
         }
-        if self.deferred.borrow().is_empty() {
+        if !self.has_deferred() {
             // Idle: search (with the other idle workers), then park.
             return self.steal();
         }
@@ -185,7 +235,7 @@ impl WorkerContext {
     fn next_deferred(&self) -> Option<Notified> {
         debug_assert!(!self.searching.get(), "a searcher has no yielded tasks");
         self.maintenance();
-        self.local.pop()
+        self.local.pop().or_else(|| self.pop_local_task())
     }
 
     /// Searches for work as an idle worker: at most half the workers
@@ -286,7 +336,7 @@ impl WorkerContext {
         // `next_task` runs the yielded tasks before it gives up, so this
         // does not happen today; kept so that a worker never sleeps on
         // tasks only it can run.
-        if !self.deferred.borrow().is_empty() {
+        if self.has_deferred() {
             self.maintenance();
             return;
         }
@@ -300,8 +350,9 @@ impl WorkerContext {
                 return;
             }
             self.drive(None);
-            if !self.local.is_empty() {
-                // The driver woke tasks on this thread while it slept.
+            if !self.local.is_empty() || self.has_local_ready() {
+                // The driver woke tasks on this thread while it slept (or
+                // another thread woke one of its local tasks).
                 if shared.idle.unpark_self(self.index) == SelfUnpark::AlreadyWoken {
                     // Someone woke us as a searcher meanwhile.
                     self.searching.set(true);
@@ -320,12 +371,17 @@ impl WorkerContext {
     }
 
     /// Drops the queued references when the runtime shuts down; the tasks
-    /// themselves are cancelled through the owned list.
+    /// themselves are cancelled through the owned list, except the local
+    /// ones, which are cancelled here, on their thread.
     fn drain(&self) {
         drop(self.lifo.take());
         while let Some(task) = self.local.pop() {
             drop(task);
         }
         self.deferred.borrow_mut().clear();
+        if let Some(set) = self.local_set.get() {
+            set.close();
+        }
+        self.local_deferred.borrow_mut().clear();
     }
 }

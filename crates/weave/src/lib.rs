@@ -26,7 +26,7 @@
 //!
 //! | asyncio | weave |
 //! |---|---|
-//! | `asyncio.run`, `create_task`, `to_thread` | [`run`], [`spawn`], [`to_thread`], [`task`] |
+//! | `asyncio.run`, `create_task`, `to_thread` | [`run`], [`spawn`], [`spawn_local`], [`to_thread`], [`task`] |
 //! | `gather`, `as_completed`, `wait`, `TaskGroup` | [`gather()`], [`gather!`], [`as_completed`], [`wait`], [`TaskGroup`] |
 //! | `sleep`, `wait_for`, `call_later`, `loop.time` | [`sleep`], [`wait_for`], [`call_later`], [`now`], [`time`] |
 //! | `Lock`, `Semaphore`, `Event`, `Queue` | [`sync`] |
@@ -89,7 +89,8 @@
 //! ```
 //!
 //! (`Runtime::block_on` has no `Send` bound: its future runs on the calling
-//! thread.)
+//! thread; neither has [`spawn_local`], whose task stays on the thread
+//! that spawns it — see [`task`].)
 //!
 //! The lower crates are usable on their own: `weave_scheduler` (tasks and
 //! workers), `weave_driver` (I/O, timers and how workers sleep on them),
@@ -115,8 +116,8 @@ pub use combinators::{
 pub use entry::run;
 pub use runtime::{Builder, EnterGuard, Handle, Runtime};
 pub use task::{
-    current_task, spawn, spawn_blocking, to_thread, unconstrained, yield_now, JoinError,
-    JoinHandle, TaskId,
+    current_task, spawn, spawn_blocking, spawn_local, to_thread, unconstrained, yield_now,
+    JoinError, JoinHandle, TaskId,
 };
 pub use time::{
     call_at, call_later, interval, now, sleep, sleep_until, timeout_at, wait_for, Interval, Sleep,

@@ -31,6 +31,7 @@ pub(crate) fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
         poll_finished: poll_finished::<F, S>,
         drop_join_handle: drop_join_handle::<F, S>,
         cancel: cancel::<F, S>,
+        may_drop_here: may_drop_here::<F, S>,
     }
 }
 
@@ -466,4 +467,15 @@ unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>, output_
 unsafe fn cancel<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: as in `poll`; the caller holds `RUNNING` and a reference.
     unsafe { Harness::<F, S>::from_raw(ptr).cancel_and_complete() }
+}
+
+/// # Safety
+/// - `ptr` is the header of a live `Cell<F, S>` (the vtable entry is only
+///   reached through such a header).
+unsafe fn may_drop_here<F: Future, S: Schedule>(ptr: NonNull<Header>) -> bool {
+    // SAFETY: as in `poll`; only the scheduler handle is read.
+    unsafe { Harness::<F, S>::from_raw(ptr) }
+        .cell()
+        .scheduler
+        .may_drop_here()
 }

@@ -185,6 +185,7 @@ impl OwnedTasks {
     }
 
     /// How many tasks are linked.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.counts().0
     }

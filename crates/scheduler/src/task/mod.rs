@@ -78,6 +78,13 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// The task completed: unlink it from the owner, handing back the
     /// owner's reference (`None` if the owner does not list it).
     fn release(&self, task: &Task) -> Option<Task>;
+
+    /// Whether the calling thread may drop the task's future: a local
+    /// task's scheduler says no off its owner thread, so a cancel there
+    /// notifies the task instead of dropping it.
+    fn may_drop_here(&self) -> bool {
+        true
+    }
 }
 
 /// The owner's counted reference to a task.
@@ -152,6 +159,9 @@ impl Drop for Notified {
 /// finished. If the task is idle, its future is dropped before returning.
 #[must_use = "true: this call cancelled the task"]
 pub(crate) fn cancel(raw: RawTask) -> bool {
+    if !raw.may_drop_here() {
+        return cancel_by_notify(raw);
+    }
     match raw.state().transition_to_cancelled() {
         ToCancelled::AlreadyDone => !raw.state().load().is_complete(),
         ToCancelled::Deferred => true,
@@ -162,6 +172,22 @@ pub(crate) fn cancel(raw: RawTask) -> bool {
             unsafe { raw.cancel() };
             true
         }
+        ToCancelled::Submit => unreachable!("only the notifying cancel submits"),
+    }
+}
+
+/// Cancels a task off the thread that must drop its future: flags it, and
+/// an idle one is scheduled so that its owner drops the future.
+fn cancel_by_notify(raw: RawTask) -> bool {
+    match raw.state().transition_to_cancelled_by_notify() {
+        ToCancelled::AlreadyDone => !raw.state().load().is_complete(),
+        ToCancelled::Deferred => true,
+        ToCancelled::Submit => {
+            // The transition added the reference `schedule` hands over.
+            raw.schedule();
+            true
+        }
+        ToCancelled::ClaimedIdle => unreachable!("the notifying cancel never claims"),
     }
 }
 

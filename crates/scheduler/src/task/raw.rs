@@ -74,6 +74,9 @@ pub(crate) struct Vtable {
     /// Drops the future and completes the task as cancelled; the caller
     /// holds `RUNNING` and one reference, which this consumes.
     pub(crate) cancel: unsafe fn(NonNull<Header>),
+    /// Whether the calling thread may drop the future (a local task's
+    /// owner thread; any thread for other tasks).
+    pub(crate) may_drop_here: unsafe fn(NonNull<Header>) -> bool,
 }
 
 /// What the task holds in place of its future over its life, with no tag
@@ -184,8 +187,12 @@ pub(crate) struct RawTask {
 }
 
 // SAFETY: a task is shared between threads by design; its fields follow the
-// ground rules above (atomic state, or access gated by state bits or locks),
-// and the future and output types are required to be `Send` at spawn.
+// ground rules above (atomic state, or access gated by state bits or locks).
+// The future and output are `Send` for `spawn`; a local task's (`local.rs`)
+// are touched only on its owner thread: its scheduler queues it there
+// alone, a cancel elsewhere notifies it instead of dropping
+// (`may_drop_here`), and the owner completes every task it lists before it
+// goes away, so a last reference dropped elsewhere frees no future.
 unsafe impl Send for RawTask {}
 // SAFETY: as for `Send`: every shared access goes through the state word.
 unsafe impl Sync for RawTask {}
@@ -276,6 +283,13 @@ impl RawTask {
     pub(crate) unsafe fn cancel(self) {
         // SAFETY: forwarded contract.
         unsafe { (self.header().vtable.cancel)(self.ptr) }
+    }
+
+    /// Whether the calling thread may drop the future: true except for a
+    /// local task off its owner thread.
+    pub(crate) fn may_drop_here(self) -> bool {
+        // SAFETY: the header is live while `self` stands for a reference.
+        unsafe { (self.header().vtable.may_drop_here)(self.ptr) }
     }
 
     /// Drops one reference, freeing the task if it was the last.

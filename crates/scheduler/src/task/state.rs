@@ -176,6 +176,11 @@ pub(crate) enum ToCancelled {
     Deferred,
     /// The task was idle and `RUNNING` is now ours: drop the future here.
     ClaimedIdle,
+    /// The task was idle; it is now flagged and notified, and the caller
+    /// holds a new reference to hand to its scheduler as a `Notified`:
+    /// the thread that polls it drops the future
+    /// ([`State::transition_to_cancelled_by_notify`]).
+    Submit,
 }
 
 impl State {
@@ -320,6 +325,25 @@ impl State {
             } else {
                 s.0 |= CANCELLED | RUNNING;
                 (ToCancelled::ClaimedIdle, Some(s))
+            }
+        })
+    }
+
+    /// Requests cancellation of a task whose future must be dropped on the
+    /// thread that polls it (a local task, cancelled from another thread):
+    /// never claims `RUNNING`; an idle task is notified instead, so its
+    /// owner runs it and finds it cancelled.
+    pub(crate) fn transition_to_cancelled_by_notify(&self) -> ToCancelled {
+        self.fetch_update(|mut s| {
+            if s.is_complete() || s.is_cancelled() {
+                (ToCancelled::AlreadyDone, None)
+            } else if s.is_running() || s.is_notified() {
+                s.0 |= CANCELLED;
+                (ToCancelled::Deferred, Some(s))
+            } else {
+                s.0 |= CANCELLED | NOTIFIED;
+                s.ref_inc();
+                (ToCancelled::Submit, Some(s))
             }
         })
     }
