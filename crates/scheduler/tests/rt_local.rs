@@ -165,14 +165,14 @@ fn local_tasks_left_when_block_on_returns_are_dropped_on_its_thread() {
                 drop(pinned);
             });
             yield_now().await;
-            // In a box, so the block_on's output is no future itself.
-            Box::new(handle)
+            // In a tuple, so the block_on's output is no future itself.
+            (handle,)
         })
     };
     assert_eq!(counts.drops(), 1);
     counts.assert_all_home();
-    assert!(handle.is_finished());
-    match poll_once(*handle) {
+    assert!(handle.0.is_finished());
+    match poll_once(handle.0) {
         Poll::Ready(Err(err)) => assert!(err.is_cancelled()),
         other => panic!("expected a cancelled task, got {other:?}"),
     }
