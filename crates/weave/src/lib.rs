@@ -31,6 +31,7 @@
 //! | `sleep`, `wait_for`, `call_later`, `loop.time` | [`sleep`], [`wait_for`], [`call_later`], [`now`], [`time`] |
 //! | `Lock`, `Semaphore`, `Event`, `Queue` | [`sync`] |
 //! | `open_connection`, `start_server`, signals | [`net`], [`signal`] |
+//! | aiofiles' `open`, `os` and `shutil` file calls | [`fs`] |
 //! | `all_tasks()`, debug mode | [`Handle::dump`], [`Runtime::metrics`], [`Builder::slow_poll_threshold`] |
 //!
 //! The guide in the repository's `docs/guide.md` maps every asyncio name
@@ -101,6 +102,7 @@ pub(crate) mod combinators;
 #[doc(hidden)]
 pub use combinators::join as __join;
 mod entry;
+pub mod fs;
 pub mod net;
 mod runtime;
 pub mod signal;

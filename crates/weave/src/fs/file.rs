@@ -1,0 +1,474 @@
+//! [`File`]: an open file whose reads, writes and seeks run on the
+//! blocking pool, one at a time.
+//!
+//! The state machine: a `File` is `Idle`, holding its buffer, or `Busy`
+//! with one blocking job that owns the buffer until it hands it back.
+//! - A read starts a job that fills the buffer (up to [`MAX_BUF`]) and
+//!   copies out of it once it is back; what the caller did not take is
+//!   served to the next read.
+//! - A write copies the caller's bytes into the buffer, starts a job that
+//!   writes them all, and returns at once: the data is on its way, and an
+//!   error comes back from the next operation — read, write, seek, flush
+//!   or close. So a `File` buffers at most one write in flight, and
+//!   `flush` waits for it.
+//! - A seek (and any write after a read) first takes back the bytes read
+//!   ahead and not consumed, so the file position is what the caller has
+//!   seen.
+//! - Dropping a future that waits on a `File` leaves its job running: the
+//!   next operation waits for it first, so nothing is lost or done twice.
+
+use super::error::with_path;
+use super::{run_blocking, shut_down};
+use crate::JoinHandle;
+use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+/// The most a single read or write job moves (as `tokio::fs`).
+pub(crate) const MAX_BUF: usize = 2 * 1024 * 1024;
+
+/// An open file (aiofiles' file object, `tokio::fs::File`):
+/// [`futures_io::AsyncRead`], [`AsyncWrite`] and [`AsyncSeek`], so the
+/// `futures` crate's `AsyncReadExt` / `AsyncWriteExt` / `AsyncSeekExt`
+/// methods work on it.
+///
+/// Writes are buffered off the worker: `write` returns once the bytes are
+/// copied, and a blocking job writes them. Call [`flush`] (or `close`) to
+/// wait for that and see its error; an error not seen that way comes back
+/// from the next operation. A `File` dropped with a write in flight does
+/// not cancel it: the blocking pool still writes the bytes (unless the
+/// runtime shuts down before the job starts), but its error is lost — as
+/// with `tokio::fs::File`, flush before you drop when the error matters.
+///
+/// ```
+/// use futures::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+/// use std::io::SeekFrom;
+///
+/// weave::run(async {
+///     let path = std::env::temp_dir().join(format!("weave-file-doc-{}", std::process::id()));
+///     let mut file = weave::fs::File::create(&path).await?;
+///     file.write_all(b"hello, file").await?;
+///     file.flush().await?;
+///
+///     let mut file = weave::fs::OpenOptions::new().read(true).open(&path).await?;
+///     file.seek(SeekFrom::Start(7)).await?;
+///     let mut text = String::new();
+///     file.read_to_string(&mut text).await?;
+///     assert_eq!(text, "file");
+///     weave::fs::remove_file(&path).await
+/// })
+/// .unwrap();
+/// ```
+///
+/// [`flush`]: https://docs.rs/futures/latest/futures/io/trait.AsyncWriteExt.html#method.flush
+pub struct File {
+    std: Arc<std::fs::File>,
+    /// For error messages; `None` for a file made with [`File::from_std`].
+    path: Option<Arc<Path>>,
+    state: State,
+    /// A write's error that no operation has reported yet.
+    write_err: Option<io::Error>,
+}
+
+enum State {
+    Idle(Buf),
+    Busy {
+        job: JoinHandle<(Op, Buf)>,
+        /// The request of the seek in flight, if it is one.
+        seek: Option<SeekFrom>,
+    },
+}
+
+/// What a finished job did.
+enum Op {
+    Read(io::Result<()>),
+    Write(io::Result<()>),
+    Seek(io::Result<u64>),
+}
+
+/// The bytes in `data[pos..len]`: read ahead and not yet taken, or about
+/// to be written.
+#[derive(Default)]
+struct Buf {
+    data: Vec<u8>,
+    pos: usize,
+    len: usize,
+}
+
+impl Buf {
+    fn unread(&self) -> usize {
+        self.len - self.pos
+    }
+
+    fn clear(&mut self) {
+        self.pos = 0;
+        self.len = 0;
+    }
+
+    fn copy_to(&mut self, out: &mut [u8]) -> usize {
+        let n = self.unread().min(out.len());
+        out[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        n
+    }
+
+    fn copy_from(&mut self, src: &[u8]) -> usize {
+        let n = src.len().min(MAX_BUF);
+        self.data.clear();
+        self.data.extend_from_slice(&src[..n]);
+        self.pos = 0;
+        self.len = n;
+        n
+    }
+
+    /// One read of at most `want` bytes into the buffer.
+    fn read_from(&mut self, file: &std::fs::File, want: usize) -> io::Result<()> {
+        if self.data.len() < want {
+            self.data.resize(want, 0);
+        }
+        self.clear();
+        let n = loop {
+            match (&*file).read(&mut self.data[..want]) {
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
+        self.len = n;
+        Ok(())
+    }
+
+    /// Forgets the bytes read ahead; returns how far to seek back so the
+    /// file position matches what the caller consumed.
+    fn discard_unread(&mut self) -> Option<i64> {
+        let unread = self.unread();
+        self.clear();
+        (unread > 0).then(|| -(unread as i64))
+    }
+}
+
+impl File {
+    /// Opens `path` for reading (`aiofiles.open(path, "rb")`).
+    pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
+        super::OpenOptions::new().read(true).open(path).await
+    }
+
+    /// Creates `path` for writing, truncating it if it exists
+    /// (`aiofiles.open(path, "wb")`).
+    pub async fn create(path: impl AsRef<Path>) -> io::Result<File> {
+        super::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .await
+    }
+
+    /// A builder with every option off; see [`OpenOptions`](super::OpenOptions).
+    pub fn options() -> super::OpenOptions {
+        super::OpenOptions::new()
+    }
+
+    pub(crate) fn new(std: std::fs::File, path: Option<Arc<Path>>) -> File {
+        File {
+            std: Arc::new(std),
+            path,
+            state: State::Idle(Buf::default()),
+            write_err: None,
+        }
+    }
+
+    /// Wraps an open `std::fs::File`.
+    pub fn from_std(std: std::fs::File) -> File {
+        File::new(std, None)
+    }
+
+    /// Waits for the operation in flight and returns the `std::fs::File`
+    /// (its position is where this `File`'s reads and writes left it).
+    /// The error of a write not seen yet comes back here.
+    pub async fn into_std(mut self) -> io::Result<std::fs::File> {
+        let back = poll_fn(|cx| self.poll_idle_for_seek(cx)).await?;
+        let std = self.std.clone();
+        if let Some(back) = back {
+            let file = std.clone();
+            run_blocking(move || (&*file).seek(SeekFrom::Current(back)))
+                .await
+                .map_err(|e| self.err(e, "seek in"))?;
+        }
+        drop(self);
+        // The job that held the other reference has finished.
+        Ok(Arc::try_unwrap(std).unwrap_or_else(|std| {
+            std.try_clone()
+                .expect("duplicating the descriptor of a file whose last job finished")
+        }))
+    }
+
+    /// A second `File` for the same open file (`dup`): they share the
+    /// position, not the buffer.
+    pub async fn try_clone(&self) -> io::Result<File> {
+        let std = self.std.clone();
+        let path = self.path.clone();
+        let dup = run_blocking(move || std.try_clone())
+            .await
+            .map_err(|e| self.err(e, "clone"))?;
+        Ok(File::new(dup, path))
+    }
+
+    /// Waits for the write in flight, then flushes the file's data and
+    /// metadata to the disk (`os.fsync`).
+    pub async fn sync_all(&mut self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_flush_inner(cx)).await?;
+        let std = self.std.clone();
+        run_blocking(move || std.sync_all())
+            .await
+            .map_err(|e| self.err(e, "sync"))
+    }
+
+    /// As [`sync_all`](Self::sync_all), without the metadata that reading
+    /// the data back does not need (`os.fdatasync`).
+    pub async fn sync_data(&mut self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_flush_inner(cx)).await?;
+        let std = self.std.clone();
+        run_blocking(move || std.sync_data())
+            .await
+            .map_err(|e| self.err(e, "sync"))
+    }
+
+    /// Truncates or extends the file to `len` bytes (`os.ftruncate`),
+    /// after the write in flight. The position stays where the caller
+    /// had it.
+    pub async fn set_len(&mut self, len: u64) -> io::Result<()> {
+        let back = poll_fn(|cx| self.poll_idle_for_seek(cx)).await?;
+        let std = self.std.clone();
+        run_blocking(move || {
+            if let Some(back) = back {
+                (&*std).seek(SeekFrom::Current(back))?;
+            }
+            std.set_len(len)
+        })
+        .await
+        .map_err(|e| self.err(e, "set the length of"))
+    }
+
+    /// The file's metadata (`os.fstat`).
+    pub async fn metadata(&self) -> io::Result<std::fs::Metadata> {
+        let std = self.std.clone();
+        run_blocking(move || std.metadata())
+            .await
+            .map_err(|e| self.err(e, "metadata of"))
+    }
+
+    /// Changes the file's permissions (`os.fchmod`).
+    pub async fn set_permissions(&self, perm: std::fs::Permissions) -> io::Result<()> {
+        let std = self.std.clone();
+        run_blocking(move || std.set_permissions(perm))
+            .await
+            .map_err(|e| self.err(e, "set the permissions of"))
+    }
+
+    /// `err`, naming the path if the file has one.
+    fn err(&self, err: io::Error, what: &'static str) -> io::Error {
+        match &self.path {
+            Some(path) => with_path(err, what, path),
+            None => err,
+        }
+    }
+
+    /// Polls the job in flight; `Ready` once it finished (the buffer is
+    /// back), with its outcome.
+    fn poll_job(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<(Op, Option<SeekFrom>)>> {
+        let State::Busy { job, seek } = &mut self.state else {
+            unreachable!("poll_job on an idle file");
+        };
+        let seek = *seek;
+        let finished = ready!(Pin::new(job).poll(cx));
+        match finished {
+            Ok((op, buf)) => {
+                self.state = State::Idle(buf);
+                Poll::Ready(Ok((op, seek)))
+            }
+            Err(err) => {
+                self.state = State::Idle(Buf::default());
+                if err.is_panic() {
+                    std::panic::resume_unwind(err.into_panic());
+                }
+                Poll::Ready(Err(shut_down()))
+            }
+        }
+    }
+
+    /// Waits until no job is in flight. A failed write's error is
+    /// returned; other outcomes are dropped (their callers went away).
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while let State::Busy { .. } = self.state {
+            if let (Op::Write(Err(err)), _) = ready!(self.poll_job(cx))? {
+                return Poll::Ready(Err(self.err(err, "write")));
+            }
+        }
+        match self.write_err.take() {
+            Some(err) => Poll::Ready(Err(self.err(err, "write"))),
+            None => Poll::Ready(Ok(())),
+        }
+    }
+
+    /// Waits until idle, then gives up the bytes read ahead; returns how
+    /// far back the file position must move.
+    fn poll_idle_for_seek(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<i64>>> {
+        ready!(self.poll_idle(cx))?;
+        let State::Idle(buf) = &mut self.state else {
+            unreachable!()
+        };
+        Poll::Ready(Ok(buf.discard_unread()))
+    }
+
+    fn poll_flush_inner(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_idle(cx)
+    }
+
+    fn start(
+        &mut self,
+        buf: Buf,
+        seek: Option<SeekFrom>,
+        job: impl FnOnce(&std::fs::File, Buf) -> (Op, Buf) + Send + 'static,
+    ) {
+        let std = self.std.clone();
+        self.state = State::Busy {
+            job: crate::spawn_blocking(move || job(&std, buf)),
+            seek,
+        };
+    }
+
+    fn take_buf(&mut self) -> Buf {
+        match std::mem::replace(&mut self.state, State::Idle(Buf::default())) {
+            State::Idle(buf) => buf,
+            State::Busy { .. } => unreachable!("take_buf on a busy file"),
+        }
+    }
+}
+
+impl AsyncRead for File {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        loop {
+            match &mut this.state {
+                State::Idle(buf) => {
+                    if let Some(err) = this.write_err.take() {
+                        return Poll::Ready(Err(this.err(err, "write")));
+                    }
+                    if buf.unread() > 0 || out.is_empty() {
+                        return Poll::Ready(Ok(buf.copy_to(out)));
+                    }
+                    let want = out.len().min(MAX_BUF);
+                    let buf = this.take_buf();
+                    this.start(buf, None, move |file, mut buf| {
+                        let res = buf.read_from(file, want);
+                        (Op::Read(res), buf)
+                    });
+                }
+                State::Busy { .. } => match ready!(this.poll_job(cx))? {
+                    (Op::Read(Ok(())), _) => {
+                        let State::Idle(buf) = &mut this.state else {
+                            unreachable!()
+                        };
+                        // An empty read is the end of the file.
+                        return Poll::Ready(Ok(buf.copy_to(out)));
+                    }
+                    (Op::Read(Err(err)), _) => return Poll::Ready(Err(this.err(err, "read"))),
+                    (Op::Write(Err(err)), _) => return Poll::Ready(Err(this.err(err, "write"))),
+                    (Op::Write(Ok(())) | Op::Seek(_), _) => {}
+                },
+            }
+        }
+    }
+}
+
+impl AsyncWrite for File {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        src: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let back = ready!(this.poll_idle_for_seek(cx))?;
+        if src.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        let mut buf = this.take_buf();
+        let n = buf.copy_from(src);
+        this.start(buf, None, move |mut file, mut buf| {
+            let res = (|| {
+                if let Some(back) = back {
+                    file.seek(SeekFrom::Current(back))?;
+                }
+                file.write_all(&buf.data[..buf.len])
+            })();
+            buf.clear();
+            (Op::Write(res), buf)
+        });
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_flush_inner(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_flush_inner(cx)
+    }
+}
+
+impl AsyncSeek for File {
+    fn poll_seek(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        pos: SeekFrom,
+    ) -> Poll<io::Result<u64>> {
+        let this = self.get_mut();
+        loop {
+            match &this.state {
+                State::Busy { seek, .. } => {
+                    let mine = *seek == Some(pos);
+                    match ready!(this.poll_job(cx))? {
+                        // The seek this call (or an earlier call with the
+                        // same request, whose future went away) started.
+                        (Op::Seek(res), _) if mine => {
+                            return Poll::Ready(res.map_err(|e| this.err(e, "seek in")));
+                        }
+                        (Op::Write(Err(err)), _) => {
+                            return Poll::Ready(Err(this.err(err, "write")))
+                        }
+                        _ => {}
+                    }
+                }
+                State::Idle(_) => {
+                    let back = ready!(this.poll_idle_for_seek(cx))?;
+                    let target = match (pos, back) {
+                        (SeekFrom::Current(n), Some(back)) => SeekFrom::Current(n + back),
+                        _ => pos,
+                    };
+                    let buf = this.take_buf();
+                    this.start(buf, Some(pos), move |mut file, buf| {
+                        (Op::Seek(file.seek(target)), buf)
+                    });
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Debug for File {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("File")
+            .field("path", &self.path)
+            .field("busy", &matches!(self.state, State::Busy { .. }))
+            .finish()
+    }
+}
