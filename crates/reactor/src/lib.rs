@@ -11,6 +11,8 @@
 //! - asyncio's streams: [`open_connection`], [`StreamReader`],
 //!   [`StreamWriter`].
 //! - [`signal::ctrl_c`] and [`signal::terminate`].
+//! - [`ChildExit`]: a child process's exit as a readiness event (a pidfd
+//!   on Linux, SIGCHLD elsewhere).
 //!
 //! Inside a weave runtime the I/O types use the runtime's reactor, driven by
 //! its workers; elsewhere (another executor, plain threads) a process-wide
@@ -53,6 +55,7 @@
 //! ```
 
 mod async_fd;
+mod child;
 mod context;
 mod net;
 mod reactor;
@@ -64,6 +67,7 @@ mod sys;
 mod thread_safety;
 
 pub use async_fd::Async;
+pub use child::ChildExit;
 pub use context::{enter, enter_fallback, BlockingJob, EnterGuard};
 pub use net::tcp::{TcpListener, TcpStream};
 pub use net::udp::UdpSocket;

@@ -301,6 +301,37 @@ pub(crate) fn direct_wait(
 pub(crate) const SIGINT: i32 = libc::SIGINT;
 /// SIGTERM (the polite kill).
 pub(crate) const SIGTERM: i32 = libc::SIGTERM;
+/// SIGCHLD (a child process stopped or exited).
+pub(crate) const SIGCHLD: i32 = libc::SIGCHLD;
+
+/// A descriptor that becomes readable when process `pid` exits
+/// (`pidfd_open(2)`, non-blocking; Linux 5.3 and later). `Ok(None)` where
+/// the system has none (an older kernel, a sandbox that forbids it, not
+/// Linux): the caller falls back to SIGCHLD.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn pidfd_open(pid: u32) -> io::Result<Option<OwnedFd>> {
+    use rustix::process::{pidfd_open, Pid, PidfdFlags};
+    let pid = i32::try_from(pid)
+        .ok()
+        .and_then(Pid::from_raw)
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("no such process id: {pid}"),
+            )
+        })?;
+    match pidfd_open(pid, PidfdFlags::NONBLOCK) {
+        Ok(fd) => Ok(Some(fd)),
+        Err(Errno::NOSYS | Errno::PERM | Errno::INVAL) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Elsewhere: no pidfd, the caller falls back to SIGCHLD.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) fn pidfd_open(_pid: u32) -> io::Result<Option<OwnedFd>> {
+    Ok(None)
+}
 
 /// What kind of IP socket [`socket`] makes.
 #[derive(Debug, Clone, Copy)]

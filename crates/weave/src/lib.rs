@@ -104,6 +104,8 @@ pub use combinators::join as __join;
 mod entry;
 pub mod fs;
 pub mod net;
+mod path_error;
+pub mod process;
 mod runtime;
 pub mod signal;
 pub mod task;

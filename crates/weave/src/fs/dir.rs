@@ -1,8 +1,8 @@
 //! [`read_dir`]: a directory's entries as a stream (`os.scandir`), read
 //! in batches on the blocking pool.
 
-use super::error::with_path;
 use super::{blocking, run_blocking, shut_down};
+use crate::path_error::with_path;
 use crate::JoinHandle;
 use futures_core::Stream;
 use std::collections::VecDeque;

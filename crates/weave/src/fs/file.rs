@@ -17,8 +17,8 @@
 //! - Dropping a future that waits on a `File` leaves its job running: the
 //!   next operation waits for it first, so nothing is lost or done twice.
 
-use super::error::with_path;
 use super::{run_blocking, shut_down};
+use crate::path_error::with_path;
 use crate::JoinHandle;
 use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
 use std::fmt;

@@ -31,7 +31,6 @@
 //! saying so.
 
 mod dir;
-mod error;
 mod file;
 mod open_options;
 
@@ -39,7 +38,7 @@ pub use dir::{read_dir, DirEntry, ReadDir};
 pub use file::File;
 pub use open_options::OpenOptions;
 
-use error::with_path;
+use crate::path_error::with_path;
 use std::io;
 use std::path::{Path, PathBuf};
 

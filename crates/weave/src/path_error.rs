@@ -1,5 +1,5 @@
-//! The error of a file operation: the system's error, with the operation
-//! and the path it was about.
+//! The error of a file or process operation: the system's error, with
+//! the operation and the path (or program) it was about.
 
 use std::error::Error;
 use std::fmt;
