@@ -597,3 +597,66 @@ fn bench_report_draws_a_chart_per_bench_and_an_overview() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn fetch_to_files_appends_every_link_of_every_page() {
+    let out_path =
+        std::env::temp_dir().join(format!("weave-example-links-{}.tsv", std::process::id()));
+    let out = run(
+        "fetch_to_files",
+        &["--pages", "24", "--out", out_path.to_str().unwrap()],
+    );
+    // Page n links to n%4+1 pages: 6 rounds of 1+2+3+4.
+    assert!(
+        out.contains("fetched 24 pages; wrote 60 links (61 lines with the header)"),
+        "{out}"
+    );
+    let written = std::fs::read_to_string(&out_path).unwrap();
+    std::fs::remove_file(&out_path).unwrap();
+    let mut lines = written.lines();
+    assert_eq!(lines.next(), Some("source\tlink"));
+    let mut pairs: Vec<(u32, u32)> = lines
+        .map(|line| {
+            let (source, link) = line.split_once('\t').unwrap();
+            let source = source.rsplit('/').next().unwrap().parse().unwrap();
+            let link = link.strip_prefix("/page/").unwrap().parse().unwrap();
+            (source, link)
+        })
+        .collect();
+    pairs.sort();
+    let expected: Vec<(u32, u32)> = (0..24)
+        .flat_map(|n| (1..=n % 4 + 1).map(move |k| (n, n + k)))
+        .collect();
+    assert_eq!(pairs, expected);
+}
+
+#[test]
+fn subprocesses_run_at_most_limit_at_once_and_report_in_order() {
+    let out = run(
+        "subprocesses",
+        &["--jobs", "9", "--limit", "3", "--sleep-ms", "100"],
+    );
+    let jobs: Vec<&str> = out.lines().filter(|l| l.starts_with("job ")).collect();
+    assert_eq!(jobs.len(), 9, "{out}");
+    for (i, line) in jobs.iter().enumerate() {
+        let code = if i == 5 { 3 } else { 0 };
+        assert_eq!(
+            *line,
+            format!("job {i}: exit {code} \"job {i} done\""),
+            "{out}"
+        );
+    }
+    // The limit held, and it was reached (9 jobs of 100 ms, 3 at a time).
+    assert!(out.contains("9 jobs in "), "{out}");
+    assert!(out.contains("at most 3 at once (limit 3)"), "{out}");
+}
+
+#[test]
+fn local_state_shares_an_rc_between_local_tasks() {
+    let out = run("local_state", &[]);
+    assert!(out.contains("visited 100 pages, each once"), "{out}");
+    for word in ["async", "await", "task", "loop"] {
+        assert!(out.contains(&format!("{word:>5}: 25")), "{out}");
+    }
+    assert!(out.contains("1 reference to the state is left"), "{out}");
+}
