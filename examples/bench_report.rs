@@ -57,7 +57,7 @@ impl Row {
 }
 
 /// The benches in the order the docs present them; others follow by name.
-const ORDER: [&str; 6] = ["scheduler", "time", "sync", "net", "http", "gather"];
+const ORDER: [&str; 7] = ["scheduler", "time", "sync", "net", "http", "gather", "io"];
 
 fn read_bench(path: &Path) -> Result<Vec<Row>, String> {
     let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
