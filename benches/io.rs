@@ -28,7 +28,9 @@ const FILE_LEN: usize = 64 * 1024;
 const CHILDREN: usize = 500;
 
 fn paths(dir: &Path, kind: &str) -> Vec<PathBuf> {
-    (0..FILES).map(|i| dir.join(format!("{kind}-{i}"))).collect()
+    (0..FILES)
+        .map(|i| dir.join(format!("{kind}-{i}")))
+        .collect()
 }
 
 fn main() {

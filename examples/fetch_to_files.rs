@@ -21,8 +21,9 @@
 //!     await asyncio.gather(*(write_one(file, url, session) for url in urls))
 //! ```
 //!
-//! Each write is one `write_all` of the page's lines, so the lines of one
-//! page stay together even though the pages finish in any order.
+//! Each page's lines go out in one `write_all` on a file opened for
+//! appending, so (below `weave::fs`'s 2 MiB per write job) the lines of
+//! one page stay together even though the pages finish in any order.
 
 use bytes::Bytes;
 use clap::Parser;

@@ -315,3 +315,73 @@ async fn the_path_functions_do_what_their_names_say() {
     assert_eq!(err.kind(), io::ErrorKind::NotFound);
     assert!(err.to_string().contains("no/such/dir"), "{err}");
 }
+
+#[weave::test]
+async fn a_set_len_dropped_mid_flight_still_runs_before_the_next_write() {
+    let dir = TempDir::new("setlen");
+    let path = dir.join("t.txt");
+    fs::write(&path, "0123456789").await.unwrap();
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .await
+        .unwrap();
+    let mut two = [0u8; 2];
+    file.read_exact(&mut two).await.unwrap(); // reads ahead
+    {
+        let mut truncate = pin!(file.set_len(0));
+        let _ = truncate
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()));
+    }
+    // The truncate was started before this write: it cannot land after it.
+    file.write_all(b"ab").await.unwrap();
+    file.flush().await.unwrap();
+    // Written at offset 2 (where the reader stopped), after the truncate.
+    assert_eq!(fs::read(&path).await.unwrap(), b"\0\0ab");
+}
+
+#[weave::test]
+async fn an_empty_write_after_a_read_ahead_keeps_the_position() {
+    let dir = TempDir::new("emptywrite");
+    let path = dir.join("e.txt");
+    fs::write(&path, "abcdef").await.unwrap();
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .await
+        .unwrap();
+    let mut one = [0u8; 1];
+    file.read_exact(&mut one).await.unwrap();
+    assert_eq!(file.write(&[]).await.unwrap(), 0);
+    file.read_exact(&mut one).await.unwrap();
+    assert_eq!(&one, b"b");
+    // A relative seek and into_std count from what was consumed.
+    assert_eq!(file.seek(SeekFrom::Current(1)).await.unwrap(), 3);
+    file.read_exact(&mut one).await.unwrap();
+    assert_eq!(&one, b"d");
+    let mut std = file.into_std().await.unwrap();
+    assert_eq!(std::io::Seek::stream_position(&mut std).unwrap(), 4);
+    let err = std::io::Seek::seek(&mut std, SeekFrom::Current(0)).map(|_| ());
+    assert!(err.is_ok());
+}
+
+#[test]
+fn a_file_polled_outside_a_runtime_fails_instead_of_panicking() {
+    let dir = TempDir::new("outside");
+    let path = dir.join("o.txt");
+    std::fs::write(&path, "x").unwrap();
+    let mut file = File::from_std(std::fs::File::open(&path).unwrap());
+    let mut buf = [0u8; 1];
+    let polled = pin!(file.read(&mut buf)).poll(&mut Context::from_waker(Waker::noop()));
+    match polled {
+        std::task::Poll::Ready(Err(err)) => {
+            assert!(err.to_string().contains("needs a weave runtime"), "{err}")
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+    let read = pin!(fs::read(&path)).poll(&mut Context::from_waker(Waker::noop()));
+    assert!(matches!(read, std::task::Poll::Ready(Err(_))));
+}

@@ -39,9 +39,10 @@ pub struct ChildExit {
 enum Watch {
     PidFd(Async<OwnedFd>),
     Signal {
-        pipe: Async<UnixStream>,
-        /// Unregistered when dropped.
+        /// Unregistered when dropped — first, before the pipe closes, so
+        /// the handler never writes to a closed socket (SIGPIPE).
         _handler: SignalHandler,
+        pipe: Async<UnixStream>,
     },
 }
 

@@ -320,7 +320,12 @@ pub(crate) fn pidfd_open(pid: u32) -> io::Result<Option<OwnedFd>> {
                 format!("no such process id: {pid}"),
             )
         })?;
-    match pidfd_open(pid, PidfdFlags::NONBLOCK) {
+    // `PIDFD_NONBLOCK` came in Linux 5.10; 5.3 to 5.9 refuse it with
+    // EINVAL, and readiness does not need it.
+    match pidfd_open(pid, PidfdFlags::NONBLOCK).or_else(|err| match err {
+        Errno::INVAL => pidfd_open(pid, PidfdFlags::empty()),
+        err => Err(err),
+    }) {
         Ok(fd) => Ok(Some(fd)),
         Err(Errno::NOSYS | Errno::PERM | Errno::INVAL) => Ok(None),
         Err(err) => Err(err.into()),

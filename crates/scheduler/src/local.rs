@@ -15,9 +15,10 @@
 //!   tells it no (`Schedule::may_drop_here`), so the cancel flags and
 //!   notifies the task and the owner drops the future when it runs it;
 //! - the owner completes every task it lists before it goes away
-//!   ([`LocalSet::close`]: a worker when it leaves its loop, `block_on`
-//!   when it returns, or once it sees the runtime shut down): a reference
-//!   dropped later on another thread frees a completed task, no future;
+//!   ([`LocalSet::close`]: a worker when it leaves its loop, also by
+//!   unwinding, `block_on` when it returns or unwinds, or once it sees the
+//!   runtime shut down): a reference dropped later on another thread frees
+//!   a completed task, no future;
 //! - a wake from another thread queues the task and wakes the owner (the
 //!   worker's `Park`, or the `block_on` thread's parker); after `close`,
 //!   the set drops such a `Notified` (its task is complete).
@@ -187,12 +188,19 @@ impl LocalSet {
             mem::take(&mut queue.ready)
         };
         drop(queued);
+        self.runtime.unregister_local(self);
+    }
+
+    /// The owner thread stops owning the set (after `close`): a later set
+    /// may be made here. Until then the thread still counts as the owner,
+    /// so what a closed set is asked to do on it (a spawn, a cancel) is
+    /// done there.
+    pub(crate) fn release_owner(&self) {
         let _ = OWNED.try_with(|o| {
             if ptr::eq(o.get(), self) {
                 o.set(ptr::null());
             }
         });
-        self.runtime.unregister_local(self);
     }
 
     /// Tasks alive in the set, and tasks ever spawned into it.
@@ -293,10 +301,14 @@ impl BlockOnLocal {
 
 impl Drop for BlockOnGuard<'_> {
     fn drop(&mut self) {
-        let _ = BLOCK_ON.try_with(|b| b.set(self.prev));
+        // Closed while this is still the thread's `block_on`: a local
+        // future whose `Drop` spawns a local task gets a cancelled task,
+        // not a panic.
         if let Some(set) = self.local.set.get() {
             set.close();
+            set.release_owner();
         }
+        let _ = BLOCK_ON.try_with(|b| b.set(self.prev));
     }
 }
 
@@ -381,10 +393,13 @@ impl Shared {
         }
     }
 
+    /// Takes a closed set off the list; its spawn count stays in the
+    /// runtime's (`Metrics::spawned_tasks` never goes down).
     pub(crate) fn unregister_local(&self, set: &LocalSet) {
-        self.locals
-            .lock()
-            .retain(|w| w.strong_count() > 0 && !ptr::eq(w.as_ptr(), set));
+        let mut locals = self.locals.lock();
+        locals.retain(|w| w.strong_count() > 0 && !ptr::eq(w.as_ptr(), set));
+        self.closed_local_spawns
+            .fetch_add(set.counts().1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The live local sets.

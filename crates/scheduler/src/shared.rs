@@ -44,6 +44,8 @@ pub(crate) struct Shared {
     /// The local sets of the threads running this runtime's tasks
     /// (`local.rs`).
     pub(crate) locals: Mutex<Vec<Weak<LocalSet>>>,
+    /// Tasks ever spawned into local sets that have since closed.
+    pub(crate) closed_local_spawns: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -63,6 +65,7 @@ impl Shared {
             slow_poll,
             shutdown: AtomicBool::new(false),
             locals: Mutex::new(Vec::new()),
+            closed_local_spawns: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -145,10 +148,16 @@ impl Shared {
 
     /// Tasks alive and tasks ever spawned, local ones included.
     pub(crate) fn task_counts(&self) -> (usize, u64) {
+        let (alive, spawned) = self.owned.counts();
+        let closed = self
+            .closed_local_spawns
+            .load(std::sync::atomic::Ordering::Relaxed);
         self.local_sets()
             .iter()
             .map(|set| set.counts())
-            .fold(self.owned.counts(), |(a, s), (la, ls)| (a + la, s + ls))
+            .fold((alive, spawned + closed), |(a, s), (la, ls)| {
+                (a + la, s + ls)
+            })
     }
 
     /// Every live task, local ones included.

@@ -12,7 +12,9 @@
 //!    blocking (`park(Some(ZERO))`) and move the deferred (yielded) tasks to
 //!    the back of the local queue;
 //! 2. take a task: the local queue (the injector first every
-//!    [`GLOBAL_QUEUE_INTERVAL`] ticks, for fairness), then the injector;
+//!    [`GLOBAL_QUEUE_INTERVAL`] ticks, for fairness; this worker's local
+//!    tasks, `spawn_local`'s, before it every other tick and after it
+//!    always), then the injector;
 //!    with no yielded tasks, search: steal from a random peer (at most half
 //!    the workers searching at once); with yielded tasks, steal from a peer
 //!    with more tasks queued than this worker has yielded, or one stuck in
@@ -108,6 +110,9 @@ impl WorkerContext {
     /// The worker's main loop; returns when the runtime shuts down.
     pub(crate) fn run(&self) {
         let _worker = context::enter_worker(self);
+        // Also if the loop unwinds (a `Park` of the builder's panicking):
+        // the local tasks are cancelled here, on their thread.
+        let _locals = CloseLocals(self);
         while !self.shared.is_shutdown() {
             let tick = self.tick.get().wrapping_add(1);
             self.tick.set(tick);
@@ -259,7 +264,7 @@ impl WorkerContext {
     /// too). Stealing from an equally busy, yielding peer would only move
     /// tasks between caches (yield_many lost 7 % to that).
     fn steal_for_busy_peer(&self) -> Option<Notified> {
-        let yielded = self.deferred.borrow().len();
+        let yielded = self.deferred.borrow().len() + self.local_deferred.borrow().len();
         let mut seen = self.peer_polls.borrow_mut();
         self.steal_from_peers(|victim, remote| {
             let polls = remote.stats.published_polls();
@@ -379,9 +384,27 @@ impl WorkerContext {
             drop(task);
         }
         self.deferred.borrow_mut().clear();
+        self.close_locals();
+    }
+
+    /// Cancels the local tasks left (on this thread) and drops their
+    /// queued references; idempotent.
+    fn close_locals(&self) {
         if let Some(set) = self.local_set.get() {
             set.close();
+            if let Ok(mut deferred) = self.local_deferred.try_borrow_mut() {
+                deferred.clear();
+            }
+            set.release_owner();
         }
-        self.local_deferred.borrow_mut().clear();
+    }
+}
+
+/// Closes the worker's local set when its loop ends, also by unwinding.
+struct CloseLocals<'a>(&'a WorkerContext);
+
+impl Drop for CloseLocals<'_> {
+    fn drop(&mut self) {
+        self.0.close_locals();
     }
 }

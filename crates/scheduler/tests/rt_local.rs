@@ -568,3 +568,129 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn spawn_local_keeps_working_after_the_block_on_saw_the_shutdown() {
+    let rt = rt(1);
+    let handle = rt.handle().clone();
+    drop(rt);
+    let (a, b) = handle.block_on(async {
+        let a = spawn_local(async { 1 }).await;
+        let b = spawn_local(async { 2 }).await;
+        (a, b)
+    });
+    assert!(a.unwrap_err().is_cancelled());
+    assert!(b.unwrap_err().is_cancelled());
+}
+
+/// Spawns a local task from its `Drop`.
+struct SpawnsOnDrop(Arc<parking_lot::Mutex<Vec<JoinHandle<()>>>>);
+
+impl Drop for SpawnsOnDrop {
+    fn drop(&mut self) {
+        self.0.lock().push(spawn_local(async {}));
+    }
+}
+
+#[test]
+fn a_local_future_that_spawns_from_its_drop_during_close_gets_a_cancelled_task() {
+    let spawned = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let rt = rt(1);
+    let h = {
+        let spawned = spawned.clone();
+        rt.block_on(async move {
+            let guard = SpawnsOnDrop(spawned);
+            (spawn_local(async move {
+                let _guard = guard;
+                std::future::pending::<()>().await;
+            }),)
+        })
+    };
+    // On a worker too.
+    let spawned2 = spawned.clone();
+    let (tx, rx) = mpsc::channel();
+    rt.spawn(async move {
+        let guard = SpawnsOnDrop(spawned2);
+        tx.send(spawn_local(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        }))
+        .unwrap();
+    });
+    let on_worker = rx.recv().unwrap();
+    drop(rt);
+    for handle in [h.0, on_worker] {
+        match poll_once(handle) {
+            Poll::Ready(Err(err)) => assert!(err.is_cancelled(), "{err}"),
+            other => panic!("expected cancelled, got {other:?}"),
+        }
+    }
+    let spawned = std::mem::take(&mut *spawned.lock());
+    assert_eq!(spawned.len(), 2);
+    for handle in spawned {
+        match poll_once(handle) {
+            Poll::Ready(Err(err)) => assert!(err.is_cancelled(), "{err}"),
+            other => panic!("expected cancelled, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn spawned_tasks_never_goes_down_across_block_on_calls() {
+    let rt = rt(1);
+    let before = rt.metrics().spawned_tasks();
+    rt.block_on(async {
+        for _ in 0..10 {
+            spawn_local(async {}).await.unwrap();
+        }
+    });
+    let after = rt.metrics().spawned_tasks();
+    assert!(after >= before + 10, "{before} -> {after}");
+    rt.block_on(async {});
+    assert!(rt.metrics().spawned_tasks() >= after);
+}
+
+#[test]
+fn a_runtime_dropped_from_a_local_task_on_a_worker_finishes_cleanly() {
+    let counts = Arc::<Counts>::default();
+    let rt = rt(2);
+    let (tx, rx) = mpsc::channel();
+    let counts2 = counts.clone();
+    let rt_slot = Arc::new(parking_lot::Mutex::new(None));
+    let slot = rt_slot.clone();
+    rt.spawn(async move {
+        let pinned = counts2.pinned();
+        // A second local task that stays pending: dropped at the end.
+        let (wtx, _wrx) = mpsc::channel();
+        drop(spawn_local(async move {
+            pending_with_waker(wtx).await;
+            drop(pinned);
+        }));
+        drop(spawn_local(async move {
+            // Drops the runtime from inside one of its local tasks, once
+            // the test has handed it over.
+            loop {
+                let rt: Option<weave_scheduler::Runtime> = slot.lock().take();
+                if let Some(rt) = rt {
+                    drop(rt);
+                    break;
+                }
+                yield_now().await;
+            }
+            tx.send(()).unwrap();
+        }));
+    });
+    *rt_slot.lock() = Some(rt);
+    rx.recv().unwrap();
+    // The worker that ran it exits once its poll returns and cancels its
+    // local tasks on its own thread.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while counts.drops() < 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the local task was never dropped"
+        );
+        thread::yield_now();
+    }
+    counts.assert_all_home();
+}

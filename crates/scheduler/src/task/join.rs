@@ -48,6 +48,8 @@ impl<T> JoinHandle<T> {
     /// Requests cancellation (asyncio's `Task.cancel()`): an idle task's
     /// future is dropped before this returns; a running one is dropped when
     /// its current poll returns; a queued one when a worker picks it up.
+    /// A local task (`spawn_local`) cancelled from another thread than its
+    /// own is woken instead, and its thread drops the future.
     /// Awaiting the handle then gives [`JoinError::is_cancelled`] (unless
     /// the running poll finished the task first).
     ///

@@ -5,8 +5,12 @@
 //!   list's), [`Notified`] (a queue's: "poll me"), [`JoinHandle`] and every
 //!   `Waker`. The last handle dropped frees it.
 //! - The future is touched only by the thread holding the `RUNNING` bit
-//!   (see [`state`]): a worker polling a `Notified`, or a thread that claimed
-//!   an idle task to cancel it. So a task is never polled concurrently.
+//!   (see [`state`]): a worker (or a `block_on` thread, for its local
+//!   tasks) polling a `Notified`, or a thread that claimed an idle task to
+//!   cancel it. So a task is never polled concurrently. A thread that may
+//!   not drop the future (a local task's, off its owner thread: see
+//!   `Schedule::may_drop_here`) never claims it to cancel: it sets
+//!   `CANCELLED` and `NOTIFIED` instead, and the owner drops it.
 //! - A task is completed exactly once (output, cancellation or panic), which
 //!   drops the future exactly once; the output is dropped exactly once, by
 //!   the `JoinHandle` or, without one, by the completer.

@@ -1,7 +1,7 @@
 //! [`read_dir`]: a directory's entries as a stream (`os.scandir`), read
 //! in batches on the blocking pool.
 
-use super::{blocking, run_blocking, shut_down};
+use super::{blocking, run_blocking, shut_down, spawn_job};
 use crate::path_error::with_path;
 use crate::JoinHandle;
 use futures_core::Stream;
@@ -61,9 +61,12 @@ pub struct ReadDir {
 }
 
 enum DirState {
-    /// `None` after a blocking job was lost to a shutdown.
+    /// `None` after a blocking job was lost (a shutdown): the next poll
+    /// reports it, the ones after end the stream.
     Idle(Option<Batch>),
     Busy(JoinHandle<Batch>),
+    /// Ended after an error that loses the listing.
+    Done,
 }
 
 struct Batch {
@@ -83,7 +86,11 @@ impl ReadDir {
     pub fn poll_next_entry(&mut self, cx: &mut Context<'_>) -> Poll<Option<io::Result<DirEntry>>> {
         loop {
             match &mut self.state {
-                DirState::Idle(None) => return Poll::Ready(Some(Err(shut_down()))),
+                DirState::Done => return Poll::Ready(None),
+                DirState::Idle(None) => {
+                    self.state = DirState::Done;
+                    return Poll::Ready(Some(Err(shut_down())));
+                }
                 DirState::Idle(Some(batch)) => {
                     if let Some(entry) = batch.entries.pop_front() {
                         return Poll::Ready(Some(match entry {
@@ -95,9 +102,9 @@ impl ReadDir {
                         return Poll::Ready(None);
                     }
                     let Some(mut batch) = self.take_batch() else {
-                        unreachable!()
+                        unreachable!("an idle listing holds its batch")
                     };
-                    self.state = DirState::Busy(crate::spawn_blocking(move || {
+                    let job = spawn_job(move || {
                         for _ in 0..BATCH {
                             match batch.std.next() {
                                 Some(entry) => batch.entries.push_back(entry),
@@ -108,7 +115,14 @@ impl ReadDir {
                             }
                         }
                         batch
-                    }));
+                    });
+                    match job {
+                        Ok(job) => self.state = DirState::Busy(job),
+                        Err(err) => {
+                            self.state = DirState::Done;
+                            return Poll::Ready(Some(Err(err)));
+                        }
+                    }
                 }
                 DirState::Busy(job) => match ready!(Pin::new(job).poll(cx)) {
                     Ok(batch) => self.state = DirState::Idle(Some(batch)),
@@ -126,7 +140,7 @@ impl ReadDir {
     fn take_batch(&mut self) -> Option<Batch> {
         match std::mem::replace(&mut self.state, DirState::Idle(None)) {
             DirState::Idle(batch) => batch,
-            DirState::Busy(_) => None,
+            DirState::Busy(_) | DirState::Done => None,
         }
     }
 }
@@ -171,7 +185,8 @@ impl DirEntry {
         .await
     }
 
-    /// The entry's file type, usually without a system call.
+    /// The entry's file type (from the directory listing where the file
+    /// system gives it, else a `stat`), through one blocking job.
     pub async fn file_type(&self) -> io::Result<std::fs::FileType> {
         let entry = self.0.clone();
         run_blocking(move || {

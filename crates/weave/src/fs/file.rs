@@ -17,10 +17,11 @@
 //! - Dropping a future that waits on a `File` leaves its job running: the
 //!   next operation waits for it first, so nothing is lost or done twice.
 
-use super::{run_blocking, shut_down};
+use super::shut_down;
 use crate::path_error::with_path;
 use crate::JoinHandle;
 use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
+use std::any::Any;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -71,8 +72,6 @@ pub struct File {
     /// For error messages; `None` for a file made with [`File::from_std`].
     path: Option<Arc<Path>>,
     state: State,
-    /// A write's error that no operation has reported yet.
-    write_err: Option<io::Error>,
 }
 
 enum State {
@@ -89,6 +88,8 @@ enum Op {
     Read(io::Result<()>),
     Write(io::Result<()>),
     Seek(io::Result<u64>),
+    /// One of the methods (`sync_all`, `set_len`, ...): its typed result.
+    Call(io::Result<Box<dyn Any + Send>>),
 }
 
 /// The bytes in `data[pos..len]`: read ahead and not yet taken, or about
@@ -151,6 +152,14 @@ impl Buf {
     }
 }
 
+/// Moves the file position back over bytes read ahead, if any.
+fn seek_back(mut file: &std::fs::File, back: Option<i64>) -> io::Result<()> {
+    if let Some(back) = back {
+        file.seek(SeekFrom::Current(back))?;
+    }
+    Ok(())
+}
+
 impl File {
     /// Opens `path` for reading (`aiofiles.open(path, "rb")`).
     pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
@@ -178,7 +187,6 @@ impl File {
             std: Arc::new(std),
             path,
             state: State::Idle(Buf::default()),
-            write_err: None,
         }
     }
 
@@ -187,87 +195,84 @@ impl File {
         File::new(std, None)
     }
 
-    /// Waits for the operation in flight and returns the `std::fs::File`
-    /// (its position is where this `File`'s reads and writes left it).
-    /// The error of a write not seen yet comes back here.
+    /// Waits for the operation in flight and returns the `std::fs::File`,
+    /// its position where this `File`'s reads and writes left it. The
+    /// error of a write not seen yet comes back here.
     pub async fn into_std(mut self) -> io::Result<std::fs::File> {
-        let back = poll_fn(|cx| self.poll_idle_for_seek(cx)).await?;
+        self.call("seek in", |_| Ok(())).await?;
         let std = self.std.clone();
-        if let Some(back) = back {
-            let file = std.clone();
-            run_blocking(move || (&*file).seek(SeekFrom::Current(back)))
-                .await
-                .map_err(|e| self.err(e, "seek in"))?;
-        }
         drop(self);
-        // The job that held the other reference has finished.
-        Ok(Arc::try_unwrap(std).unwrap_or_else(|std| {
-            std.try_clone()
-                .expect("duplicating the descriptor of a file whose last job finished")
-        }))
+        // No job is in flight, so no other reference is left.
+        Arc::try_unwrap(std).or_else(|std| std.try_clone())
     }
 
     /// A second `File` for the same open file (`dup`): they share the
-    /// position, not the buffer.
-    pub async fn try_clone(&self) -> io::Result<File> {
-        let std = self.std.clone();
+    /// position (after the operation in flight), not the buffer.
+    pub async fn try_clone(&mut self) -> io::Result<File> {
         let path = self.path.clone();
-        let dup = run_blocking(move || std.try_clone())
-            .await
-            .map_err(|e| self.err(e, "clone"))?;
+        let dup = self.call("clone", |f| f.try_clone()).await?;
         Ok(File::new(dup, path))
     }
 
     /// Waits for the write in flight, then flushes the file's data and
     /// metadata to the disk (`os.fsync`).
     pub async fn sync_all(&mut self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_flush_inner(cx)).await?;
-        let std = self.std.clone();
-        run_blocking(move || std.sync_all())
-            .await
-            .map_err(|e| self.err(e, "sync"))
+        self.call("sync", |f| f.sync_all()).await
     }
 
     /// As [`sync_all`](Self::sync_all), without the metadata that reading
     /// the data back does not need (`os.fdatasync`).
     pub async fn sync_data(&mut self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_flush_inner(cx)).await?;
-        let std = self.std.clone();
-        run_blocking(move || std.sync_data())
-            .await
-            .map_err(|e| self.err(e, "sync"))
+        self.call("sync", |f| f.sync_data()).await
     }
 
     /// Truncates or extends the file to `len` bytes (`os.ftruncate`),
     /// after the write in flight. The position stays where the caller
     /// had it.
     pub async fn set_len(&mut self, len: u64) -> io::Result<()> {
-        let back = poll_fn(|cx| self.poll_idle_for_seek(cx)).await?;
-        let std = self.std.clone();
-        run_blocking(move || {
-            if let Some(back) = back {
-                (&*std).seek(SeekFrom::Current(back))?;
-            }
-            std.set_len(len)
-        })
-        .await
-        .map_err(|e| self.err(e, "set the length of"))
+        self.call("set the length of", move |f| f.set_len(len))
+            .await
     }
 
-    /// The file's metadata (`os.fstat`).
-    pub async fn metadata(&self) -> io::Result<std::fs::Metadata> {
-        let std = self.std.clone();
-        run_blocking(move || std.metadata())
-            .await
-            .map_err(|e| self.err(e, "metadata of"))
+    /// The file's metadata (`os.fstat`), after the write in flight.
+    pub async fn metadata(&mut self) -> io::Result<std::fs::Metadata> {
+        self.call("metadata of", |f| f.metadata()).await
     }
 
     /// Changes the file's permissions (`os.fchmod`).
-    pub async fn set_permissions(&self, perm: std::fs::Permissions) -> io::Result<()> {
-        let std = self.std.clone();
-        run_blocking(move || std.set_permissions(perm))
+    pub async fn set_permissions(&mut self, perm: std::fs::Permissions) -> io::Result<()> {
+        self.call("set the permissions of", move |f| f.set_permissions(perm))
             .await
-            .map_err(|e| self.err(e, "set the permissions of"))
+    }
+
+    /// Runs `op` as this file's next job, after the one in flight (whose
+    /// write error it reports) and after giving back the bytes read ahead;
+    /// its error names `what` and the path. Dropped before the job ends,
+    /// the job still runs, and the next operation waits for it.
+    async fn call<T, F>(&mut self, what: &'static str, op: F) -> io::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&std::fs::File) -> io::Result<T> + Send + 'static,
+    {
+        let back = poll_fn(|cx| self.poll_idle_for_seek(cx)).await?;
+        let buf = self.take_buf();
+        self.start(buf, None, move |file, buf| {
+            let out = seek_back(file, back).and_then(|()| op(file));
+            (
+                Op::Call(out.map(|v| Box::new(v) as Box<dyn Any + Send>)),
+                buf,
+            )
+        })?;
+        let out = poll_fn(|cx| match ready!(self.poll_job(cx)) {
+            Ok((Op::Call(out), _)) => Poll::Ready(out),
+            Ok(_) => unreachable!("the job in flight is the call's own: it waited for the others"),
+            Err(err) => Poll::Ready(Err(err)),
+        })
+        .await
+        .map_err(|e| self.err(e, what))?;
+        Ok(*out
+            .downcast::<T>()
+            .expect("a call's job returns its own type"))
     }
 
     /// `err`, naming the path if the file has one.
@@ -309,37 +314,37 @@ impl File {
                 return Poll::Ready(Err(self.err(err, "write")));
             }
         }
-        match self.write_err.take() {
-            Some(err) => Poll::Ready(Err(self.err(err, "write"))),
-            None => Poll::Ready(Ok(())),
-        }
+        Poll::Ready(Ok(()))
     }
 
     /// Waits until idle, then gives up the bytes read ahead; returns how
-    /// far back the file position must move.
+    /// far back the file position must move. The caller starts a job that
+    /// moves it back before this returns to its own caller, so the
+    /// position is never left ahead.
     fn poll_idle_for_seek(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<i64>>> {
         ready!(self.poll_idle(cx))?;
         let State::Idle(buf) = &mut self.state else {
-            unreachable!()
+            unreachable!("poll_idle returned with a job in flight")
         };
         Poll::Ready(Ok(buf.discard_unread()))
     }
 
-    fn poll_flush_inner(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_idle(cx)
-    }
-
+    /// Starts `job` on the blocking pool with the buffer; the file is busy
+    /// until it ends. Fails (giving the buffer back) outside a runtime.
     fn start(
         &mut self,
         buf: Buf,
         seek: Option<SeekFrom>,
         job: impl FnOnce(&std::fs::File, Buf) -> (Op, Buf) + Send + 'static,
-    ) {
+    ) -> io::Result<()> {
         let std = self.std.clone();
-        self.state = State::Busy {
-            job: crate::spawn_blocking(move || job(&std, buf)),
-            seek,
-        };
+        match super::spawn_job(move || job(&std, buf)) {
+            Ok(job) => {
+                self.state = State::Busy { job, seek };
+                Ok(())
+            }
+            Err(err) => Err(err),
+        }
     }
 
     fn take_buf(&mut self) -> Buf {
@@ -360,9 +365,6 @@ impl AsyncRead for File {
         loop {
             match &mut this.state {
                 State::Idle(buf) => {
-                    if let Some(err) = this.write_err.take() {
-                        return Poll::Ready(Err(this.err(err, "write")));
-                    }
                     if buf.unread() > 0 || out.is_empty() {
                         return Poll::Ready(Ok(buf.copy_to(out)));
                     }
@@ -371,19 +373,19 @@ impl AsyncRead for File {
                     this.start(buf, None, move |file, mut buf| {
                         let res = buf.read_from(file, want);
                         (Op::Read(res), buf)
-                    });
+                    })?;
                 }
                 State::Busy { .. } => match ready!(this.poll_job(cx))? {
                     (Op::Read(Ok(())), _) => {
                         let State::Idle(buf) = &mut this.state else {
-                            unreachable!()
+                            unreachable!("poll_job returned with a job in flight")
                         };
                         // An empty read is the end of the file.
                         return Poll::Ready(Ok(buf.copy_to(out)));
                     }
                     (Op::Read(Err(err)), _) => return Poll::Ready(Err(this.err(err, "read"))),
                     (Op::Write(Err(err)), _) => return Poll::Ready(Err(this.err(err, "write"))),
-                    (Op::Write(Ok(())) | Op::Seek(_), _) => {}
+                    (Op::Write(Ok(())) | Op::Seek(_) | Op::Call(_), _) => {}
                 },
             }
         }
@@ -397,34 +399,35 @@ impl AsyncWrite for File {
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        let back = ready!(this.poll_idle_for_seek(cx))?;
         if src.is_empty() {
-            return Poll::Ready(Ok(0));
+            // Nothing to write: only the error of the last write to report.
+            return this.poll_idle(cx).map_ok(|()| 0);
         }
+        let back = ready!(this.poll_idle_for_seek(cx))?;
         let mut buf = this.take_buf();
         let n = buf.copy_from(src);
         this.start(buf, None, move |mut file, mut buf| {
-            let res = (|| {
-                if let Some(back) = back {
-                    file.seek(SeekFrom::Current(back))?;
-                }
-                file.write_all(&buf.data[..buf.len])
-            })();
+            let res = seek_back(file, back).and_then(|()| file.write_all(&buf.data[..buf.len]));
             buf.clear();
             (Op::Write(res), buf)
-        });
+        })?;
         Poll::Ready(Ok(n))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().poll_flush_inner(cx)
+        self.get_mut().poll_idle(cx)
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().poll_flush_inner(cx)
+        self.get_mut().poll_idle(cx)
     }
 }
 
+/// A seek that was polled, dropped, and asked for again with the same
+/// `SeekFrom` is taken to be the same request: for `Start` and `End` that
+/// is exact; for `Current`, a dropped relative seek may have moved the
+/// position once, and the repeated request returns that result rather
+/// than moving it again.
 impl AsyncSeek for File {
     fn poll_seek(
         self: Pin<&mut Self>,
@@ -451,13 +454,21 @@ impl AsyncSeek for File {
                 State::Idle(_) => {
                     let back = ready!(this.poll_idle_for_seek(cx))?;
                     let target = match (pos, back) {
-                        (SeekFrom::Current(n), Some(back)) => SeekFrom::Current(n + back),
+                        (SeekFrom::Current(n), Some(back)) => match n.checked_add(back) {
+                            Some(n) => SeekFrom::Current(n),
+                            None => {
+                                return Poll::Ready(Err(io::Error::new(
+                                    io::ErrorKind::InvalidInput,
+                                    "seek: SeekFrom::Current offset overflows an i64",
+                                )))
+                            }
+                        },
                         _ => pos,
                     };
                     let buf = this.take_buf();
                     this.start(buf, Some(pos), move |mut file, buf| {
                         (Op::Seek(file.seek(target)), buf)
-                    });
+                    })?;
                 }
             }
         }

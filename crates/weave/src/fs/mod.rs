@@ -23,12 +23,15 @@
 //! .unwrap();
 //! ```
 //!
-//! Every error names the operation and the path (`open
-//! "/no/such/file": No such file or directory (os error 2)`), keeps the
-//! [`io::ErrorKind`] of the system's error and carries it as its
-//! [`source`](std::error::Error::source). If the runtime shuts down
-//! before the operation ran, it fails with [`io::ErrorKind::Other`]
-//! saying so.
+//! Every error of the system names the operation and the path (`open
+//! "/no/such/file": No such file or directory (os error 2)`; a `File`
+//! made with `File::from_std` has no path to name), keeps the
+//! [`io::ErrorKind`] and carries the system's error as its
+//! [`source`](std::error::Error::source) — `raw_os_error()` is on that
+//! source (`err.get_ref()` then `source()`), not on the error itself. If
+//! the runtime shuts down before the operation ran, it fails with
+//! [`io::ErrorKind::Other`] saying so; so does any call on a thread
+//! outside a weave runtime.
 
 mod dir;
 mod file;
@@ -58,10 +61,23 @@ where
     F: FnOnce() -> io::Result<T> + Send + 'static,
     T: Send + 'static,
 {
-    match crate::spawn_blocking(op).await {
+    match spawn_job(op)?.await {
         Ok(result) => result,
         Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
         Err(_) => Err(shut_down()),
+    }
+}
+
+/// Starts `job` on the current runtime's blocking pool; an error (not a
+/// panic) on a thread outside any runtime.
+pub(crate) fn spawn_job<R: Send + 'static>(
+    job: impl FnOnce() -> R + Send + 'static,
+) -> io::Result<crate::JoinHandle<R>> {
+    match crate::Handle::try_current() {
+        Ok(handle) => Ok(handle.spawn_blocking(job)),
+        Err(err) => Err(io::Error::other(format!(
+            "weave::fs needs a weave runtime for its blocking jobs: {err}"
+        ))),
     }
 }
 

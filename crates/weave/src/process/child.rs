@@ -119,7 +119,6 @@ impl Child {
     fn reaped(&mut self, status: ExitStatus) -> ExitStatus {
         self.status = Some(status);
         self.live = None;
-        reap::sweep();
         status
     }
 
@@ -199,7 +198,10 @@ impl Drop for Child {
             if self.kill_on_drop {
                 let _ = live.std.kill();
             }
-            reap::adopt(live.std, live.exit);
+            // Its watcher belongs to this thread's reactor; the reaper
+            // makes its own.
+            drop(live.exit);
+            reap::adopt(live.std);
         }
     }
 }

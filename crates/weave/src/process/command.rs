@@ -33,6 +33,9 @@ use weave_reactor::ChildExit;
 pub struct Command {
     std: std::process::Command,
     kill_on_drop: bool,
+    /// Whether `stdin` was set (`output` makes an unset one null, as
+    /// `std` does).
+    stdin_set: bool,
 }
 
 impl Command {
@@ -96,6 +99,7 @@ impl Command {
 
     /// The child's stdin (`Stdio::piped()` gives [`Child::stdin`]).
     pub fn stdin(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.stdin_set = true;
         self.std.stdin(cfg);
         self
     }
@@ -135,7 +139,6 @@ impl Command {
     /// executable); or the reactor's, if the pipes or the exit watch
     /// cannot be registered (the child is then killed and reaped).
     pub fn spawn(&mut self) -> io::Result<Child> {
-        reap::sweep();
         let program = Path::new(self.std.get_program()).to_owned();
         let mut std = self
             .std
@@ -151,8 +154,12 @@ impl Command {
         match watched {
             Ok((exit, pipes)) => Ok(Child::new(std, exit, pipes, self.kill_on_drop)),
             Err(err) => {
-                let _ = std.kill();
-                let _ = std.wait();
+                // Unless someone else reaped it already (its id may be
+                // another process's by now), kill it; the reaper waits.
+                if let Ok(None) = std.try_wait() {
+                    let _ = std.kill();
+                    reap::adopt(std);
+                }
                 Err(err)
             }
         }
@@ -160,20 +167,29 @@ impl Command {
 
     /// Runs the process to its end and collects its output
     /// (`communicate()` after `create_subprocess_exec(..., stdout=PIPE,
-    /// stderr=PIPE)`): stdout and stderr are piped; stdin is as set (a
-    /// piped one is closed at once). As with tokio, the piping stays set
-    /// on this `Command` for later spawns.
+    /// stderr=PIPE)`): stdout and stderr are piped; stdin reads nothing
+    /// unless set (as with `std`'s `output`; a piped one is closed at
+    /// once). As with tokio, these settings stay on this `Command` for
+    /// later spawns.
     pub async fn output(&mut self) -> io::Result<Output> {
         self.std.stdout(Stdio::piped());
         self.std.stderr(Stdio::piped());
+        if !self.stdin_set {
+            self.stdin(Stdio::null());
+        }
         self.spawn()?.wait_with_output().await
     }
 
     /// Runs the process to its end and returns its exit status; its
     /// streams are inherited unless set.
     pub async fn status(&mut self) -> io::Result<ExitStatus> {
-        // `wait` closes a piped stdin first.
-        self.spawn()?.wait().await
+        let mut child = self.spawn()?;
+        // Nobody reads a piped stdout or stderr here: closed, a chatty
+        // child gets EPIPE instead of filling the pipe and waiting for
+        // good. (`wait` closes a piped stdin.)
+        drop(child.stdout.take());
+        drop(child.stderr.take());
+        child.wait().await
     }
 }
 
@@ -182,6 +198,7 @@ impl From<std::process::Command> for Command {
         Command {
             std,
             kill_on_drop: false,
+            stdin_set: false,
         }
     }
 }

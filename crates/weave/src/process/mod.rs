@@ -26,11 +26,16 @@
 //! waits per child.
 //!
 //! **Every child is reaped.** A `Child` dropped before its exit was seen
-//! hands the process to a reaper: inside a runtime, a small task that
-//! waits for the exit and reaps it; otherwise (or if that runtime shuts
-//! down first) a process-wide list, checked at every spawn and every
-//! completed wait. With [`Command::kill_on_drop`] the drop kills the
-//! child first. Without it the child runs on, as with `std`.
+//! hands the process to the reaper: one thread per process (started with
+//! the first such child) that waits for all of them through the reactor
+//! and reaps each as it exits, whatever became of the runtime. With
+//! [`Command::kill_on_drop`] the drop kills the child first. Without it
+//! the child runs on, as with `std`.
+//!
+//! **Process ids.** As with `std`, the `Child` signals its process by id.
+//! If something else in the process reaps children behind its back
+//! (`waitpid(-1)`, SIGCHLD set to `SIG_IGN`), that id may be reused; weave
+//! checks with a non-blocking wait before it kills on its own account.
 
 mod child;
 mod command;
