@@ -133,23 +133,36 @@ impl BlockingPool {
         // Blocking jobs have no owner list: drop that reference now.
         drop(owner);
         state.queue.push_back(notified);
-        if state.num_idle == 0 {
-            if state.num_threads < self.inner.config.max_threads {
-                match self.start_thread(handle, state.num_threads) {
-                    Ok(()) => state.num_threads += 1,
-                    Err(err) if state.num_threads == 0 => {
-                        panic!("spawn_blocking: could not start a blocking thread and none is running: {err}")
-                    }
-                    // Another thread will take the job when it is free.
-                    Err(_) => {}
-                }
+        if let Err(err) = self.wake_for_queue(&mut state, handle) {
+            if state.num_threads == 0 {
+                panic!(
+                    "spawn_blocking: could not start a blocking thread and none is running: {err}"
+                );
             }
-        } else {
+            // Another thread will take the job when it is free.
+        }
+        join
+    }
+
+    /// Gets a thread going for the queued jobs: wakes an idle one, or
+    /// starts one (below the cap) if none is idle. While a woken thread
+    /// is on its way, nothing more is done: that thread passes the wake-up
+    /// on when it takes a job and more are queued (`run_thread`), so a
+    /// burst of spawns costs the spawner one wake-up, not one per job, and
+    /// the threads come up one after another as long as jobs wait.
+    fn wake_for_queue(&self, state: &mut State, handle: &Handle) -> std::io::Result<()> {
+        if state.num_notify > 0 {
+            return Ok(());
+        }
+        if state.num_idle > 0 {
             state.num_idle -= 1;
             state.num_notify += 1;
             self.inner.condvar.notify_one();
+        } else if state.num_threads < self.inner.config.max_threads {
+            self.start_thread(handle, state.num_threads)?;
+            state.num_threads += 1;
         }
-        join
+        Ok(())
     }
 
     /// True on one of this pool's threads.
@@ -165,20 +178,26 @@ impl BlockingPool {
             .name(format!("{}-blocking-{id}", self.inner.config.thread_name))
             .spawn(move || {
                 POOL_THREAD.with(|p| p.set(Arc::as_ptr(&pool.inner) as usize));
-                let _enter = context::enter(handle);
+                let _enter = context::enter(handle.clone());
                 if let Some(hook) = hook {
                     hook();
                 }
-                pool.run_thread();
+                pool.run_thread(&handle);
             })
             .map(drop)
     }
 
-    fn run_thread(&self) {
+    fn run_thread(&self, handle: &Handle) {
         let inner = &*self.inner;
         let mut state = inner.state.lock();
         'outer: loop {
             while let Some(job) = state.queue.pop_front() {
+                if !state.queue.is_empty() {
+                    // More jobs wait: pass the wake-up on (see
+                    // `wake_for_queue`); if no thread can be started, the
+                    // busy ones take them in turn.
+                    let _ = self.wake_for_queue(&mut state, handle);
+                }
                 drop(state);
                 job.run();
                 state = inner.state.lock();

@@ -129,3 +129,27 @@ fn queued_jobs_are_cancelled_at_shutdown() {
         matches!(support::poll_once(queued), std::task::Poll::Ready(Err(e)) if e.is_cancelled())
     );
 }
+
+#[test]
+fn a_burst_of_jobs_that_wait_for_each_other_all_get_threads() {
+    // 64 jobs meet at a barrier: each needs a thread of its own at once.
+    // Spawned in a burst, first onto a cold pool and then onto the idle
+    // threads the first round left, the wake-ups are passed on from
+    // thread to thread until every job runs.
+    let rt = Runtime::builder().worker_threads(1).build().unwrap();
+    for _ in 0..2 {
+        let barrier = Arc::new(std::sync::Barrier::new(64));
+        let jobs: Vec<_> = (0..64)
+            .map(|_| {
+                let barrier = barrier.clone();
+                rt.spawn_blocking(move || {
+                    barrier.wait();
+                })
+            })
+            .collect();
+        for job in jobs {
+            rt.block_on(job).unwrap();
+        }
+    }
+    assert!(rt.handle().blocking_threads() >= 64);
+}
