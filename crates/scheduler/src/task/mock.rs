@@ -14,12 +14,16 @@ use std::future::Future;
 #[derive(Default)]
 pub(crate) struct Counters {
     pub(crate) future_drops: AtomicUsize,
+    /// Drops of a future off the thread that owns its (local) task.
+    pub(crate) wrong_thread_drops: AtomicUsize,
     pub(crate) output_drops: AtomicUsize,
     pub(crate) deallocs: AtomicUsize,
 }
 
 pub(crate) struct Mock {
     rt: MockRt,
+    /// A local task's owner thread: elsewhere, it may not be dropped.
+    owner: Option<crate::loom::thread::ThreadId>,
 }
 
 impl Drop for Mock {
@@ -34,6 +38,10 @@ impl Schedule for Mock {
     }
     fn release(&self, task: &Task) -> Option<Task> {
         self.rt.owned.remove(task)
+    }
+    fn may_drop_here(&self) -> bool {
+        self.owner
+            .is_none_or(|owner| crate::loom::thread::current().id() == owner)
     }
 }
 
@@ -58,7 +66,23 @@ impl MockRt {
 
     /// A scheduler handle for a new task.
     pub(crate) fn mock(&self) -> Mock {
-        Mock { rt: self.clone() }
+        Mock {
+            rt: self.clone(),
+            owner: None,
+        }
+    }
+
+    /// Spawns `future` as a local task of the calling thread (its future
+    /// may be dropped there only) and queues its first poll.
+    pub(crate) fn spawn_local<F: Future>(&self, future: F) -> JoinHandle<F::Output> {
+        let mock = Mock {
+            rt: self.clone(),
+            owner: Some(crate::loom::thread::current().id()),
+        };
+        let (task, notified, join) = new_task(future, mock, SpawnInfo::here(None));
+        assert!(self.owned.bind(task).is_ok(), "the list is open");
+        self.queue.lock().push_back(notified);
+        join
     }
 
     /// Spawns `future` (named `name`) and queues its first poll.

@@ -227,3 +227,62 @@ fn loom_shutdown_races_wake() {
         assert_eq!(rt.counters.deallocs.load(SeqCst), 1);
     });
 }
+
+/// A local task cancelled from another thread while a third wakes it and
+/// its owner keeps running its queue: the future is dropped exactly once,
+/// on the owner thread, and the handle reports the cancel.
+#[test]
+fn loom_a_remote_cancel_of_a_local_task_drops_it_on_its_owner() {
+    model(|| {
+        let rt = MockRt::new();
+        let owner = thread::current().id();
+        let (gate, _ready, slot) = gate(&rt);
+        let counters = rt.counters.clone();
+        let guard = OwnerDrop { owner, counters };
+        let join = rt.spawn_local(async move {
+            let _guard = guard;
+            gate.await
+        });
+        rt.tick();
+        let waker = slot.lock().take().expect("the first poll registered");
+        let canceller = thread::spawn(move || {
+            assert!(join.cancel());
+            join
+        });
+        let waking = thread::spawn(move || waker.wake());
+        // The owner runs whatever is queued until the cancel lands.
+        let mut join = loop {
+            rt.run_queue();
+            if rt.future_drops() == 1 {
+                break canceller.join().unwrap();
+            }
+            thread::yield_now();
+        };
+        waking.join().unwrap();
+        rt.run_queue();
+        match poll_join(&mut join, Waker::noop()) {
+            Poll::Ready(Err(err)) => assert!(err.is_cancelled()),
+            other => panic!("expected a cancelled task, got {:?}", other.map(|r| r.map(|t| t.value))),
+        }
+        assert_eq!(rt.future_drops(), 1);
+        assert_eq!(rt.counters.wrong_thread_drops.load(SeqCst), 0);
+        // A second poll (after the wake) may have left a waker in the slot.
+        drop(slot.lock().take());
+        drop(join);
+        assert_eq!(rt.deallocs(), 1);
+    });
+}
+
+/// Counts a drop off the owner thread.
+struct OwnerDrop {
+    owner: crate::loom::thread::ThreadId,
+    counters: Arc<Counters>,
+}
+
+impl Drop for OwnerDrop {
+    fn drop(&mut self) {
+        if thread::current().id() != self.owner {
+            self.counters.wrong_thread_drops.fetch_add(1, SeqCst);
+        }
+    }
+}
