@@ -389,3 +389,29 @@ fn a_file_polled_outside_a_runtime_fails_instead_of_panicking() {
     let read = pin!(fs::read(&path)).poll(&mut Context::from_waker(Waker::noop()));
     assert!(matches!(read, std::task::Poll::Ready(Err(_))));
 }
+
+#[weave::test]
+async fn a_seek_that_overflows_is_refused_and_leaves_the_position() {
+    let dir = TempDir::new("overflow");
+    let path = dir.join("o.txt");
+    fs::write(&path, "abcdef").await.unwrap();
+    let mut file = File::open(&path).await.unwrap();
+    let mut one = [0u8; 1];
+    file.read_exact(&mut one).await.unwrap(); // reads ahead
+    let err = file.seek(SeekFrom::Current(i64::MIN)).await.unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    file.read_exact(&mut one).await.unwrap();
+    assert_eq!(&one, b"b");
+    // sync and metadata keep the read-ahead too.
+    let mut file2 = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .await
+        .unwrap();
+    file2.read_exact(&mut one).await.unwrap();
+    file2.sync_all().await.unwrap();
+    assert_eq!(file2.metadata().await.unwrap().len(), 6);
+    file2.read_exact(&mut one).await.unwrap();
+    assert_eq!(&one, b"b");
+}

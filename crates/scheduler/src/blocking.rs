@@ -46,6 +46,9 @@ struct State {
     num_threads: usize,
     num_idle: usize,
     num_notify: usize,
+    /// Threads started and not yet at their first job (also on their
+    /// way, like a wake-up in flight).
+    num_starting: usize,
     shutdown: bool,
 }
 
@@ -104,6 +107,7 @@ impl BlockingPool {
                     num_threads: 0,
                     num_idle: 0,
                     num_notify: 0,
+                    num_starting: 0,
                     shutdown: false,
                 }),
                 condvar: Condvar::new(),
@@ -151,7 +155,7 @@ impl BlockingPool {
     /// burst of spawns costs the spawner one wake-up, not one per job, and
     /// the threads come up one after another as long as jobs wait.
     fn wake_for_queue(&self, state: &mut State, handle: &Handle) -> std::io::Result<()> {
-        if state.num_notify > 0 {
+        if state.num_notify > 0 || state.num_starting > 0 {
             return Ok(());
         }
         if state.num_idle > 0 {
@@ -161,6 +165,7 @@ impl BlockingPool {
         } else if state.num_threads < self.inner.config.max_threads {
             self.start_thread(handle, state.num_threads)?;
             state.num_threads += 1;
+            state.num_starting += 1;
         }
         Ok(())
     }
@@ -178,9 +183,12 @@ impl BlockingPool {
             .name(format!("{}-blocking-{id}", self.inner.config.thread_name))
             .spawn(move || {
                 POOL_THREAD.with(|p| p.set(Arc::as_ptr(&pool.inner) as usize));
+                pool.inner.state.lock().num_starting -= 1;
                 let _enter = context::enter(handle.clone());
                 if let Some(hook) = hook {
-                    hook();
+                    // A panicking hook (its message already printed) does
+                    // not take the thread, and the jobs it owes, with it.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook()));
                 }
                 pool.run_thread(&handle);
             })

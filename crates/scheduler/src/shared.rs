@@ -149,11 +149,17 @@ impl Shared {
     /// Tasks alive and tasks ever spawned, local ones included.
     pub(crate) fn task_counts(&self) -> (usize, u64) {
         let (alive, spawned) = self.owned.counts();
-        let closed = self
-            .closed_local_spawns
-            .load(std::sync::atomic::Ordering::Relaxed);
-        self.local_sets()
-            .iter()
+        // Read under the list's lock, which a closing set holds to move
+        // its count over: each set is counted once, listed or closed.
+        let (sets, closed) = {
+            let locals = self.locals.lock();
+            let closed = self
+                .closed_local_spawns
+                .load(std::sync::atomic::Ordering::Relaxed);
+            let sets: Vec<_> = locals.iter().filter_map(Weak::upgrade).collect();
+            (sets, closed)
+        };
+        sets.iter()
             .map(|set| set.counts())
             .fold((alive, spawned + closed), |(a, s), (la, ls)| {
                 (a + la, s + ls)

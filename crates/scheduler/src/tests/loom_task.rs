@@ -262,7 +262,10 @@ fn loom_a_remote_cancel_of_a_local_task_drops_it_on_its_owner() {
         rt.run_queue();
         match poll_join(&mut join, Waker::noop()) {
             Poll::Ready(Err(err)) => assert!(err.is_cancelled()),
-            other => panic!("expected a cancelled task, got {:?}", other.map(|r| r.map(|t| t.value))),
+            other => panic!(
+                "expected a cancelled task, got {:?}",
+                other.map(|r| r.map(|t| t.value))
+            ),
         }
         assert_eq!(rt.future_drops(), 1);
         assert_eq!(rt.counters.wrong_thread_drops.load(SeqCst), 0);

@@ -152,6 +152,15 @@ impl Buf {
     }
 }
 
+/// Whether a job needs the file position to be where the caller has read
+/// to (the read-ahead given back first), or runs at any position (the
+/// read-ahead kept: a pipe cannot seek back).
+#[derive(Clone, Copy)]
+enum Position {
+    Settle,
+    Any,
+}
+
 /// Moves the file position back over bytes read ahead, if any.
 fn seek_back(mut file: &std::fs::File, back: Option<i64>) -> io::Result<()> {
     if let Some(back) = back {
@@ -199,7 +208,7 @@ impl File {
     /// its position where this `File`'s reads and writes left it. The
     /// error of a write not seen yet comes back here.
     pub async fn into_std(mut self) -> io::Result<std::fs::File> {
-        self.call("seek in", |_| Ok(())).await?;
+        self.call("seek in", Position::Settle, |_| Ok(())).await?;
         let std = self.std.clone();
         drop(self);
         // No job is in flight, so no other reference is left.
@@ -210,51 +219,69 @@ impl File {
     /// position (after the operation in flight), not the buffer.
     pub async fn try_clone(&mut self) -> io::Result<File> {
         let path = self.path.clone();
-        let dup = self.call("clone", |f| f.try_clone()).await?;
+        let dup = self
+            .call("clone", Position::Settle, |f| f.try_clone())
+            .await?;
         Ok(File::new(dup, path))
     }
 
     /// Waits for the write in flight, then flushes the file's data and
     /// metadata to the disk (`os.fsync`).
     pub async fn sync_all(&mut self) -> io::Result<()> {
-        self.call("sync", |f| f.sync_all()).await
+        self.call("sync", Position::Any, |f| f.sync_all()).await
     }
 
     /// As [`sync_all`](Self::sync_all), without the metadata that reading
     /// the data back does not need (`os.fdatasync`).
     pub async fn sync_data(&mut self) -> io::Result<()> {
-        self.call("sync", |f| f.sync_data()).await
+        self.call("sync", Position::Any, |f| f.sync_data()).await
     }
 
     /// Truncates or extends the file to `len` bytes (`os.ftruncate`),
     /// after the write in flight. The position stays where the caller
     /// had it.
     pub async fn set_len(&mut self, len: u64) -> io::Result<()> {
-        self.call("set the length of", move |f| f.set_len(len))
-            .await
+        self.call("set the length of", Position::Settle, move |f| {
+            f.set_len(len)
+        })
+        .await
     }
 
-    /// The file's metadata (`os.fstat`), after the write in flight.
-    pub async fn metadata(&mut self) -> io::Result<std::fs::Metadata> {
-        self.call("metadata of", |f| f.metadata()).await
+    /// The file's metadata (`os.fstat`). It does not wait for a write in
+    /// flight (flush first for a size that counts it).
+    pub async fn metadata(&self) -> io::Result<std::fs::Metadata> {
+        let std = self.std.clone();
+        super::run_blocking(move || std.metadata())
+            .await
+            .map_err(|e| self.err(e, "metadata of"))
     }
 
     /// Changes the file's permissions (`os.fchmod`).
-    pub async fn set_permissions(&mut self, perm: std::fs::Permissions) -> io::Result<()> {
-        self.call("set the permissions of", move |f| f.set_permissions(perm))
+    pub async fn set_permissions(&self, perm: std::fs::Permissions) -> io::Result<()> {
+        let std = self.std.clone();
+        super::run_blocking(move || std.set_permissions(perm))
             .await
+            .map_err(|e| self.err(e, "set the permissions of"))
     }
 
     /// Runs `op` as this file's next job, after the one in flight (whose
     /// write error it reports) and after giving back the bytes read ahead;
     /// its error names `what` and the path. Dropped before the job ends,
     /// the job still runs, and the next operation waits for it.
-    async fn call<T, F>(&mut self, what: &'static str, op: F) -> io::Result<T>
+    async fn call<T, F>(&mut self, what: &'static str, at: Position, op: F) -> io::Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&std::fs::File) -> io::Result<T> + Send + 'static,
     {
-        let back = poll_fn(|cx| self.poll_idle_for_seek(cx)).await?;
+        super::runtime_here()?;
+        let back = match at {
+            Position::Settle => poll_fn(|cx| self.poll_idle_for_seek(cx)).await?,
+            // The read-ahead stays in the buffer, which the job carries.
+            Position::Any => {
+                poll_fn(|cx| self.poll_idle(cx)).await?;
+                None
+            }
+        };
         let buf = self.take_buf();
         self.start(buf, None, move |file, buf| {
             let out = seek_back(file, back).and_then(|()| op(file));
@@ -330,7 +357,8 @@ impl File {
     }
 
     /// Starts `job` on the blocking pool with the buffer; the file is busy
-    /// until it ends. Fails (giving the buffer back) outside a runtime.
+    /// until it ends. Fails outside a runtime (the callers check that
+    /// before they give up the read-ahead, so the position stays right).
     fn start(
         &mut self,
         buf: Buf,
@@ -403,6 +431,7 @@ impl AsyncWrite for File {
             // Nothing to write: only the error of the last write to report.
             return this.poll_idle(cx).map_ok(|()| 0);
         }
+        super::runtime_here()?;
         let back = ready!(this.poll_idle_for_seek(cx))?;
         let mut buf = this.take_buf();
         let n = buf.copy_from(src);
@@ -451,10 +480,12 @@ impl AsyncSeek for File {
                         _ => {}
                     }
                 }
-                State::Idle(_) => {
-                    let back = ready!(this.poll_idle_for_seek(cx))?;
-                    let target = match (pos, back) {
-                        (SeekFrom::Current(n), Some(back)) => match n.checked_add(back) {
+                State::Idle(buf) => {
+                    // Checked before the read-ahead is given up, so an
+                    // error leaves the position as it was.
+                    let unread = buf.unread() as i64;
+                    let target = match pos {
+                        SeekFrom::Current(n) => match n.checked_sub(unread) {
                             Some(n) => SeekFrom::Current(n),
                             None => {
                                 return Poll::Ready(Err(io::Error::new(
@@ -465,6 +496,8 @@ impl AsyncSeek for File {
                         },
                         _ => pos,
                     };
+                    super::runtime_here()?;
+                    ready!(this.poll_idle_for_seek(cx))?;
                     let buf = this.take_buf();
                     this.start(buf, Some(pos), move |mut file, buf| {
                         (Op::Seek(file.seek(target)), buf)

@@ -68,6 +68,23 @@ where
     }
 }
 
+/// An error unless this thread is inside a weave runtime (where the
+/// blocking jobs run).
+pub(crate) fn runtime_here() -> io::Result<()> {
+    if crate::Handle::try_current().is_ok() {
+        Ok(())
+    } else {
+        Err(no_runtime())
+    }
+}
+
+fn no_runtime() -> io::Error {
+    io::Error::other(
+        "weave::fs needs a weave runtime for its blocking jobs: call it from inside `run(...)`, \
+         `Runtime::block_on` or a task",
+    )
+}
+
 /// Starts `job` on the current runtime's blocking pool; an error (not a
 /// panic) on a thread outside any runtime.
 pub(crate) fn spawn_job<R: Send + 'static>(
@@ -75,9 +92,7 @@ pub(crate) fn spawn_job<R: Send + 'static>(
 ) -> io::Result<crate::JoinHandle<R>> {
     match crate::Handle::try_current() {
         Ok(handle) => Ok(handle.spawn_blocking(job)),
-        Err(err) => Err(io::Error::other(format!(
-            "weave::fs needs a weave runtime for its blocking jobs: {err}"
-        ))),
+        Err(_) => Err(no_runtime()),
     }
 }
 

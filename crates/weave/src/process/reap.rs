@@ -5,79 +5,103 @@
 //! whatever runtime the child was spawned in, and after that runtime is
 //! gone — and reaps each as it exits. So no orphan waits for this process
 //! to spawn again, and no thread waits per child.
+//!
+//! A child whose watcher cannot be made (no descriptors left) is checked
+//! again every [`RETRY`] until one can. A process forked without exec
+//! inherits no reaper thread: its own orphans are not reaped.
 
 use parking_lot::Mutex;
-use std::future::poll_fn;
 use std::process::Child;
-use std::sync::OnceLock;
-use std::task::{Poll, Waker};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
 use weave_reactor::ChildExit;
+use weave_sync::ThreadPark;
+
+/// How often a child without a watcher is checked.
+const RETRY: Duration = Duration::from_millis(100);
 
 /// Orphans handed over and not yet picked up by the reaper thread, and
-/// its waker.
+/// whether that thread runs.
 struct Inbox {
     children: Vec<Child>,
-    waker: Option<Waker>,
+    park: Option<Arc<Unpark>>,
 }
 
 static INBOX: Mutex<Inbox> = Mutex::new(Inbox {
     children: Vec::new(),
-    waker: None,
+    park: None,
 });
-static REAPER: OnceLock<()> = OnceLock::new();
 
-/// Reaps `child` now if it has exited, else hands it to the reaper thread.
+/// Reaps `child` now if it has exited (or is not ours to wait for), else
+/// hands it to the reaper thread.
 pub(crate) fn adopt(mut child: Child) {
-    if let Ok(Some(_)) = child.try_wait() {
+    if !matches!(child.try_wait(), Ok(None)) {
         return;
     }
-    let waker = {
-        let mut inbox = INBOX.lock();
-        inbox.children.push(child);
-        inbox.waker.take()
-    };
-    REAPER.get_or_init(|| {
-        std::thread::Builder::new()
-            .name("weave-reaper".into())
-            .spawn(reap_forever)
-            .expect("failed to start the thread that reaps dropped children");
-    });
-    if let Some(waker) = waker {
-        waker.wake();
+    let mut inbox = INBOX.lock();
+    inbox.children.push(child);
+    match &inbox.park {
+        Some(park) => park.0.unpark(),
+        None => {
+            let park = Arc::new(Unpark(ThreadPark::new()));
+            let started = std::thread::Builder::new()
+                .name("weave-reaper".into())
+                .spawn({
+                    let park = park.clone();
+                    move || reap_forever(park)
+                });
+            // If the thread cannot start now, the next orphan tries again.
+            if started.is_ok() {
+                inbox.park = Some(park);
+            }
+        }
+    }
+}
+
+/// Wakes the reaper thread.
+struct Unpark(ThreadPark);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
     }
 }
 
 /// The reaper thread: waits for every orphan's exit and reaps it.
-fn reap_forever() {
+fn reap_forever(park: Arc<Unpark>) {
+    let waker = Waker::from(park.clone());
+    let mut cx = Context::from_waker(&waker);
     let mut watched: Vec<(Child, Option<ChildExit>)> = Vec::new();
-    weave_reactor::__block_on(poll_fn(|cx| {
-        {
-            let mut inbox = INBOX.lock();
-            inbox.waker = Some(cx.waker().clone());
-            for child in inbox.children.drain(..) {
-                watched.push((child, None));
-            }
-        }
+    loop {
+        watched.extend(INBOX.lock().children.drain(..).map(|child| (child, None)));
+        // Made here, on this thread (not a runtime's): in the fallback
+        // reactor, whose own thread drives it. A panic there (it could not
+        // be made) leaves the child to the retry below.
         watched.retain_mut(|(child, exit)| {
             if exit.is_none() {
-                // Made here, on this thread: in the fallback reactor. If
-                // that fails (no descriptors left), the child is checked
-                // again at the next wake-up.
-                *exit = ChildExit::new(child.id()).ok();
+                *exit = std::panic::catch_unwind(|| ChildExit::new(child.id()))
+                    .ok()
+                    .and_then(Result::ok);
             }
-            match exit {
-                Some(watch) => match watch.poll_wait(cx, || child.try_wait()) {
-                    Poll::Ready(Ok(_)) => false,
-                    // The watcher failed: checked again at each wake-up.
+            let waited = match exit {
+                Some(watch) => match watch.poll_wait(&mut cx, || child.try_wait()) {
+                    Poll::Ready(Ok(_)) => return false,
                     Poll::Ready(Err(_)) => {
+                        // The watcher failed: checked again by the retry.
                         *exit = None;
-                        matches!(child.try_wait(), Ok(None))
+                        child.try_wait()
                     }
-                    Poll::Pending => true,
+                    Poll::Pending => return true,
                 },
-                None => matches!(child.try_wait(), Ok(None)),
-            }
+                None => child.try_wait(),
+            };
+            matches!(waited, Ok(None))
         });
-        Poll::<()>::Pending
-    }));
+        let retry = watched.iter().any(|(_, exit)| exit.is_none());
+        park.0.park(retry.then_some(RETRY));
+    }
 }
