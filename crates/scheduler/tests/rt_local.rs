@@ -172,10 +172,7 @@ fn local_tasks_left_when_block_on_returns_are_dropped_on_its_thread() {
     assert_eq!(counts.drops(), 1);
     counts.assert_all_home();
     assert!(handle.0.is_finished());
-    match poll_once(handle.0) {
-        Poll::Ready(Err(err)) => assert!(err.is_cancelled()),
-        other => panic!("expected a cancelled task, got {other:?}"),
-    }
+    assert_cancelled(handle.0);
 }
 
 #[test]
@@ -437,6 +434,14 @@ fn spawn_local_outside_a_runtime_panics() {
     assert!(panic_message(&*err).contains("spawn_local called on a thread that runs no tasks"));
 }
 
+/// Asserts that a finished task's handle reports a cancel.
+fn assert_cancelled<T: std::fmt::Debug>(handle: JoinHandle<T>) {
+    match poll_once(handle) {
+        Poll::Ready(Err(err)) => assert!(err.is_cancelled(), "{err}"),
+        other => panic!("expected a cancelled task, got {other:?}"),
+    }
+}
+
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
@@ -620,18 +625,12 @@ fn a_local_future_that_spawns_from_its_drop_during_close_gets_a_cancelled_task()
     let on_worker = rx.recv().unwrap();
     drop(rt);
     for handle in [h.0, on_worker] {
-        match poll_once(handle) {
-            Poll::Ready(Err(err)) => assert!(err.is_cancelled(), "{err}"),
-            other => panic!("expected cancelled, got {other:?}"),
-        }
+        assert_cancelled(handle);
     }
     let spawned = std::mem::take(&mut *spawned.lock());
     assert_eq!(spawned.len(), 2);
     for handle in spawned {
-        match poll_once(handle) {
-            Poll::Ready(Err(err)) => assert!(err.is_cancelled(), "{err}"),
-            other => panic!("expected cancelled, got {other:?}"),
-        }
+        assert_cancelled(handle);
     }
 }
 

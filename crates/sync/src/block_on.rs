@@ -12,19 +12,7 @@ use crate::thread_park::ThreadPark;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-
-/// The waker of a thread blocked in `block_on`.
-struct Unpark(ThreadPark);
-
-impl Wake for Unpark {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
-    }
-}
+use std::task::{Context, Poll, Waker};
 
 /// Polls `future` to completion on this thread, sleeping between polls;
 /// `around_poll` is called before each poll and what it returns is dropped
@@ -36,7 +24,7 @@ pub(crate) fn block_on_with<F: Future, G>(
     future: F,
     mut around_poll: impl FnMut() -> G,
 ) -> F::Output {
-    let parker = Arc::new(Unpark(ThreadPark::new()));
+    let parker = Arc::new(ThreadPark::new());
     let waker = Waker::from(parker.clone());
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
@@ -54,7 +42,7 @@ pub(crate) fn block_on_with<F: Future, G>(
         if let Poll::Ready(out) = polled {
             return out;
         }
-        parker.0.park(None);
+        parker.park(None);
     }
 }
 

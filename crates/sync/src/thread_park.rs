@@ -95,3 +95,14 @@ impl ThreadPark {
         }
     }
 }
+
+/// A parker is the waker of the thread that sleeps on it:
+/// `Waker::from(Arc<ThreadPark>)` unparks it.
+impl std::task::Wake for ThreadPark {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.unpark();
+    }
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.unpark();
+    }
+}

@@ -168,7 +168,7 @@ pub(crate) enum ToNotified {
 
 /// What `cancel` or shutdown must do.
 #[must_use]
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ToCancelled {
     /// Already complete or already cancelled: nothing changed.
     AlreadyDone,
@@ -314,26 +314,27 @@ impl State {
         })
     }
 
-    /// Requests cancellation (`JoinHandle::cancel`, shutdown).
+    /// Requests cancellation (`JoinHandle::cancel`, shutdown): an idle
+    /// task is claimed (`RUNNING`) for the caller to drop its future.
     pub(crate) fn transition_to_cancelled(&self) -> ToCancelled {
-        self.fetch_update(|mut s| {
-            if s.is_complete() || s.is_cancelled() {
-                (ToCancelled::AlreadyDone, None)
-            } else if s.is_running() || s.is_notified() {
-                s.0 |= CANCELLED;
-                (ToCancelled::Deferred, Some(s))
-            } else {
-                s.0 |= CANCELLED | RUNNING;
-                (ToCancelled::ClaimedIdle, Some(s))
-            }
-        })
+        self.cancel_with(ToCancelled::ClaimedIdle, |s| s.0 |= RUNNING)
     }
 
     /// Requests cancellation of a task whose future must be dropped on the
     /// thread that polls it (a local task, cancelled from another thread):
-    /// never claims `RUNNING`; an idle task is notified instead, so its
-    /// owner runs it and finds it cancelled.
+    /// never claims `RUNNING`; an idle task is notified instead (with a
+    /// reference for the `Notified`), so its owner runs it and finds it
+    /// cancelled.
     pub(crate) fn transition_to_cancelled_by_notify(&self) -> ToCancelled {
+        self.cancel_with(ToCancelled::Submit, |s| {
+            s.0 |= NOTIFIED;
+            s.ref_inc();
+        })
+    }
+
+    /// Sets `CANCELLED`; on an idle task also applies `claim` and answers
+    /// `idle`.
+    fn cancel_with(&self, idle: ToCancelled, claim: impl Fn(&mut Snapshot)) -> ToCancelled {
         self.fetch_update(|mut s| {
             if s.is_complete() || s.is_cancelled() {
                 (ToCancelled::AlreadyDone, None)
@@ -341,9 +342,9 @@ impl State {
                 s.0 |= CANCELLED;
                 (ToCancelled::Deferred, Some(s))
             } else {
-                s.0 |= CANCELLED | NOTIFIED;
-                s.ref_inc();
-                (ToCancelled::Submit, Some(s))
+                s.0 |= CANCELLED;
+                claim(&mut s);
+                (idle, Some(s))
             }
         })
     }

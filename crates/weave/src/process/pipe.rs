@@ -23,16 +23,6 @@ pub struct ChildStdin {
     pipe: Option<Async<File>>,
 }
 
-/// The child's standard output (`proc.stdout`): `futures_io::AsyncRead`.
-pub struct ChildStdout {
-    pipe: Async<File>,
-}
-
-/// The child's standard error (`proc.stderr`): `futures_io::AsyncRead`.
-pub struct ChildStderr {
-    pipe: Async<File>,
-}
-
 impl ChildStdin {
     pub(crate) fn new(std: std::process::ChildStdin) -> io::Result<ChildStdin> {
         Ok(ChildStdin {
@@ -43,22 +33,6 @@ impl ChildStdin {
     fn pipe(&self) -> io::Result<&Async<File>> {
         self.pipe.as_ref().ok_or_else(|| {
             io::Error::new(io::ErrorKind::BrokenPipe, "the child's stdin was closed")
-        })
-    }
-}
-
-impl ChildStdout {
-    pub(crate) fn new(std: std::process::ChildStdout) -> io::Result<ChildStdout> {
-        Ok(ChildStdout {
-            pipe: register(std)?,
-        })
-    }
-}
-
-impl ChildStderr {
-    pub(crate) fn new(std: std::process::ChildStderr) -> io::Result<ChildStderr> {
-        Ok(ChildStderr {
-            pipe: register(std)?,
         })
     }
 }
@@ -86,28 +60,6 @@ impl AsyncWrite for ChildStdin {
     }
 }
 
-impl AsyncRead for ChildStdout {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.pipe
-            .poll_read_with(cx, |mut f| io::Read::read(&mut f, buf))
-    }
-}
-
-impl AsyncRead for ChildStderr {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.pipe
-            .poll_read_with(cx, |mut f| io::Read::read(&mut f, buf))
-    }
-}
-
 impl fmt::Debug for ChildStdin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChildStdin")
@@ -116,14 +68,44 @@ impl fmt::Debug for ChildStdin {
     }
 }
 
-impl fmt::Debug for ChildStdout {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ChildStdout").finish_non_exhaustive()
-    }
+/// A read end of the child's: the struct, its constructor from `std`'s,
+/// `AsyncRead` (the registered pipe's) and `Debug`.
+macro_rules! read_end {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name {
+            pipe: Async<File>,
+        }
+
+        impl $name {
+            pub(crate) fn new(std: std::process::$name) -> io::Result<$name> {
+                Ok($name { pipe: register(std)? })
+            }
+        }
+
+        impl AsyncRead for $name {
+            fn poll_read(
+                mut self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                Pin::new(&mut self.pipe).poll_read(cx, buf)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).finish_non_exhaustive()
+            }
+        }
+    };
 }
 
-impl fmt::Debug for ChildStderr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ChildStderr").finish_non_exhaustive()
-    }
-}
+read_end!(
+    /// The child's standard output (`proc.stdout`): `futures_io::AsyncRead`.
+    ChildStdout
+);
+read_end!(
+    /// The child's standard error (`proc.stderr`): `futures_io::AsyncRead`.
+    ChildStderr
+);

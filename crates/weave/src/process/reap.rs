@@ -13,7 +13,7 @@
 use parking_lot::Mutex;
 use std::process::Child;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use weave_reactor::ChildExit;
 use weave_sync::ThreadPark;
@@ -25,7 +25,7 @@ const RETRY: Duration = Duration::from_millis(100);
 /// whether that thread runs.
 struct Inbox {
     children: Vec<Child>,
-    park: Option<Arc<Unpark>>,
+    park: Option<Arc<ThreadPark>>,
 }
 
 static INBOX: Mutex<Inbox> = Mutex::new(Inbox {
@@ -42,9 +42,9 @@ pub(crate) fn adopt(mut child: Child) {
     let mut inbox = INBOX.lock();
     inbox.children.push(child);
     match &inbox.park {
-        Some(park) => park.0.unpark(),
+        Some(park) => park.unpark(),
         None => {
-            let park = Arc::new(Unpark(ThreadPark::new()));
+            let park = Arc::new(ThreadPark::new());
             let started = std::thread::Builder::new()
                 .name("weave-reaper".into())
                 .spawn({
@@ -59,20 +59,8 @@ pub(crate) fn adopt(mut child: Child) {
     }
 }
 
-/// Wakes the reaper thread.
-struct Unpark(ThreadPark);
-
-impl Wake for Unpark {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
 /// The reaper thread: waits for every orphan's exit and reaps it.
-fn reap_forever(park: Arc<Unpark>) {
+fn reap_forever(park: Arc<ThreadPark>) {
     let waker = Waker::from(park.clone());
     let mut cx = Context::from_waker(&waker);
     let mut watched: Vec<(Child, Option<ChildExit>)> = Vec::new();
@@ -102,6 +90,6 @@ fn reap_forever(park: Arc<Unpark>) {
             matches!(waited, Ok(None))
         });
         let retry = watched.iter().any(|(_, exit)| exit.is_none());
-        park.0.park(retry.then_some(RETRY));
+        park.park(retry.then_some(RETRY));
     }
 }
