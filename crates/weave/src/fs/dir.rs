@@ -51,8 +51,8 @@ pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
     })
 }
 
-/// The entries of a directory, from [`read_dir`]: [`next_entry`]
-/// (Self::next_entry), or a [`futures_core::Stream`] of
+/// The entries of a directory, from [`read_dir`]:
+/// [`next_entry`](Self::next_entry), or a [`futures_core::Stream`] of
 /// `io::Result<DirEntry>`. `.` and `..` are not listed; the order is the
 /// file system's.
 pub struct ReadDir {

@@ -12,8 +12,8 @@ use std::process::{ExitStatus, Output};
 use std::task::{Context, Poll};
 use weave_reactor::ChildExit;
 
-/// A child process (asyncio's `Process`), from [`Command::spawn`]
-/// (super::Command::spawn).
+/// A child process (asyncio's `Process`), from
+/// [`Command::spawn`](super::Command::spawn).
 ///
 /// ```
 /// use futures::{AsyncReadExt, AsyncWriteExt};
