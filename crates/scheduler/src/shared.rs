@@ -33,7 +33,10 @@ pub(crate) struct Remote {
 pub(crate) struct Shared {
     pub(crate) injector: Injector,
     pub(crate) remotes: Box<[Remote]>,
-    pub(crate) idle: Idle,
+    /// Written by every park, unpark and search: on cache lines of its
+    /// own, so the read-mostly fields beside it (the remotes, the
+    /// shutdown flag) do not move between cores with it.
+    pub(crate) idle: CachePadded<Idle>,
     pub(crate) owned: OwnedTasks,
     pub(crate) blocking: BlockingPool,
     /// The driver the workers park on (`Builder::driver`), if any.
@@ -57,7 +60,7 @@ impl Shared {
     ) -> Shared {
         Shared {
             injector: Injector::new(),
-            idle: Idle::new(remotes.len()),
+            idle: CachePadded::new(Idle::new(remotes.len())),
             remotes,
             owned: OwnedTasks::new(),
             blocking,
