@@ -100,20 +100,17 @@ impl ChildExit {
         cx: &mut Context<'_>,
         mut check: impl FnMut() -> io::Result<Option<R>>,
     ) -> Poll<io::Result<R>> {
-        let mut checked = |drain: &mut dyn FnMut()| {
-            drain();
-            match check()? {
-                Some(out) => Ok(out),
-                None => Err(io::ErrorKind::WouldBlock.into()),
-            }
-        };
+        // `WouldBlock` while the child runs: the reactor then waits for
+        // the next event (and keeps one that came meanwhile).
+        let mut exited = || check()?.ok_or_else(|| io::Error::from(io::ErrorKind::WouldBlock));
         match &self.watch {
-            Watch::PidFd(fd) => fd.poll_read_with(cx, |_| checked(&mut || {})),
+            Watch::PidFd(fd) => fd.poll_read_with(cx, |_| exited()),
             Watch::Signal { pipe, .. } => pipe.poll_read_with(cx, |mut s| {
-                checked(&mut || {
-                    let mut buf = [0u8; 64];
-                    while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
-                })
+                // Drain the signal bytes first, so the next SIGCHLD makes
+                // a new event.
+                let mut buf = [0u8; 64];
+                while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
+                exited()
             }),
         }
     }

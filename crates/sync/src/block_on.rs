@@ -1,6 +1,7 @@
 //! Blocking the current thread on a future: the `blocking_*` methods (code
-//! on `spawn_blocking` threads or plain threads), the doc examples of every
-//! weave crate, and the scheduler's `block_on` all use this one loop.
+//! on `spawn_blocking` threads or plain threads) and the doc examples of
+//! every weave crate use this loop. (The scheduler's `block_on`, which
+//! also runs local tasks between polls, has its own on the same parker.)
 //!
 //! The thread sleeps on a [`ThreadPark`] of its own, not on
 //! `std::thread::park`:
@@ -14,16 +15,11 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-/// Polls `future` to completion on this thread, sleeping between polls;
-/// `around_poll` is called before each poll and what it returns is dropped
-/// after it (the scheduler marks the thread as running a task that way).
+/// Polls `future` to completion on this thread, sleeping between polls.
 ///
 /// Do not call it on an async runtime's worker thread: it would block the
 /// worker (use `.await` there).
-pub(crate) fn block_on_with<F: Future, G>(
-    future: F,
-    mut around_poll: impl FnMut() -> G,
-) -> F::Output {
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     let parker = Arc::new(ThreadPark::new());
     let waker = Waker::from(parker.clone());
     let mut cx = Context::from_waker(&waker);
@@ -31,24 +27,13 @@ pub(crate) fn block_on_with<F: Future, G>(
     // The caller's budget is not the future's: a `blocking_lock` called by
     // a task that spent its budget would otherwise be held back forever,
     // each poll waking the loop for another that is held back too.
-    // `around_poll` may set a budget of its own (the scheduler's
-    // `block_on` gives each poll a fresh one).
     let _unbudgeted = crate::coop::disable_budget();
     loop {
-        let polled = {
-            let _around = around_poll();
-            future.as_mut().poll(&mut cx)
-        };
-        if let Poll::Ready(out) = polled {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
             return out;
         }
         parker.park(None);
     }
-}
-
-/// Polls `future` to completion on this thread, sleeping between polls.
-pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
-    block_on_with(future, || ())
 }
 
 #[cfg(test)]

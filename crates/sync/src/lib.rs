@@ -123,15 +123,5 @@ pub fn __block_on<F: std::future::Future>(future: F) -> F::Output {
     block_on::block_on(future)
 }
 
-/// Blocks the thread on a future, calling `around_poll` before each poll
-/// and dropping what it returns after it (the scheduler's `block_on`).
-#[doc(hidden)]
-pub fn __block_on_with<F: std::future::Future, G>(
-    future: F,
-    around_poll: impl FnMut() -> G,
-) -> F::Output {
-    block_on::block_on_with(future, around_poll)
-}
-
 #[cfg(test)]
 mod tests;
