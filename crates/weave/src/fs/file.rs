@@ -273,7 +273,7 @@ impl File {
         T: Send + 'static,
         F: FnOnce(&std::fs::File) -> io::Result<T> + Send + 'static,
     {
-        super::runtime_here()?;
+        let rt = super::current_runtime()?;
         let back = match at {
             Position::Settle => poll_fn(|cx| self.poll_idle_for_seek(cx)).await?,
             // The read-ahead stays in the buffer, which the job carries.
@@ -283,13 +283,13 @@ impl File {
             }
         };
         let buf = self.take_buf();
-        self.start(buf, None, move |file, buf| {
+        self.start(&rt, buf, None, move |file, buf| {
             let out = seek_back(file, back).and_then(|()| op(file));
             (
                 Op::Call(out.map(|v| Box::new(v) as Box<dyn Any + Send>)),
                 buf,
             )
-        })?;
+        });
         let out = poll_fn(|cx| match ready!(self.poll_job(cx)) {
             Ok((Op::Call(out), _)) => Poll::Ready(out),
             Ok(_) => unreachable!("the job in flight is the call's own: it waited for the others"),
@@ -356,23 +356,19 @@ impl File {
         Poll::Ready(Ok(buf.discard_unread()))
     }
 
-    /// Starts `job` on the blocking pool with the buffer; the file is busy
-    /// until it ends. Fails outside a runtime (the callers check that
-    /// before they give up the read-ahead, so the position stays right).
+    /// Starts `job` on the blocking pool of `rt` with the buffer; the file
+    /// is busy until it ends. (The callers look the runtime up before they
+    /// give up the read-ahead, so a missing one leaves the position right.)
     fn start(
         &mut self,
+        rt: &crate::Handle,
         buf: Buf,
         seek: Option<SeekFrom>,
         job: impl FnOnce(&std::fs::File, Buf) -> (Op, Buf) + Send + 'static,
-    ) -> io::Result<()> {
+    ) {
         let std = self.std.clone();
-        match super::spawn_job(move || job(&std, buf)) {
-            Ok(job) => {
-                self.state = State::Busy { job, seek };
-                Ok(())
-            }
-            Err(err) => Err(err),
-        }
+        let job = rt.spawn_blocking(move || job(&std, buf));
+        self.state = State::Busy { job, seek };
     }
 
     fn take_buf(&mut self) -> Buf {
@@ -396,12 +392,13 @@ impl AsyncRead for File {
                     if buf.unread() > 0 || out.is_empty() {
                         return Poll::Ready(Ok(buf.copy_to(out)));
                     }
+                    let rt = super::current_runtime()?;
                     let want = out.len().min(MAX_BUF);
                     let buf = this.take_buf();
-                    this.start(buf, None, move |file, mut buf| {
+                    this.start(&rt, buf, None, move |file, mut buf| {
                         let res = buf.read_from(file, want);
                         (Op::Read(res), buf)
-                    })?;
+                    });
                 }
                 State::Busy { .. } => match ready!(this.poll_job(cx))? {
                     (Op::Read(Ok(())), _) => {
@@ -431,15 +428,15 @@ impl AsyncWrite for File {
             // Nothing to write: only the error of the last write to report.
             return this.poll_idle(cx).map_ok(|()| 0);
         }
-        super::runtime_here()?;
+        let rt = super::current_runtime()?;
         let back = ready!(this.poll_idle_for_seek(cx))?;
         let mut buf = this.take_buf();
         let n = buf.copy_from(src);
-        this.start(buf, None, move |mut file, mut buf| {
+        this.start(&rt, buf, None, move |mut file, mut buf| {
             let res = seek_back(file, back).and_then(|()| file.write_all(&buf.data[..buf.len]));
             buf.clear();
             (Op::Write(res), buf)
-        })?;
+        });
         Poll::Ready(Ok(n))
     }
 
@@ -496,12 +493,12 @@ impl AsyncSeek for File {
                         },
                         _ => pos,
                     };
-                    super::runtime_here()?;
+                    let rt = super::current_runtime()?;
                     ready!(this.poll_idle_for_seek(cx))?;
                     let buf = this.take_buf();
-                    this.start(buf, Some(pos), move |mut file, buf| {
+                    this.start(&rt, buf, Some(pos), move |mut file, buf| {
                         (Op::Seek(file.seek(target)), buf)
-                    })?;
+                    });
                 }
             }
         }

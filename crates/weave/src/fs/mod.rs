@@ -68,14 +68,10 @@ where
     }
 }
 
-/// An error unless this thread is inside a weave runtime (where the
-/// blocking jobs run).
-pub(crate) fn runtime_here() -> io::Result<()> {
-    if crate::Handle::try_current().is_ok() {
-        Ok(())
-    } else {
-        Err(no_runtime())
-    }
+/// The runtime this thread is inside (whose pool runs the blocking
+/// jobs), or an error naming the fix.
+pub(crate) fn current_runtime() -> io::Result<crate::Handle> {
+    crate::Handle::try_current().map_err(|_| no_runtime())
 }
 
 fn no_runtime() -> io::Error {
@@ -90,10 +86,7 @@ fn no_runtime() -> io::Error {
 pub(crate) fn spawn_job<R: Send + 'static>(
     job: impl FnOnce() -> R + Send + 'static,
 ) -> io::Result<crate::JoinHandle<R>> {
-    match crate::Handle::try_current() {
-        Ok(handle) => Ok(handle.spawn_blocking(job)),
-        Err(_) => Err(no_runtime()),
-    }
+    Ok(current_runtime()?.spawn_blocking(job))
 }
 
 /// The error of an operation the runtime's shutdown cancelled.
