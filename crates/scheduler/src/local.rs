@@ -124,23 +124,22 @@ impl LocalSet {
     }
 
     fn push(&self, task: Notified) {
+        self.push_all(std::iter::once(task));
+    }
+
+    /// Queues tasks (those that yielded, on the owner thread) under one
+    /// lock.
+    pub(crate) fn push_all(&self, tasks: impl Iterator<Item = Notified>) {
         let mut queue = self.queue.lock();
         if queue.closed {
             drop(queue);
             // Every listed task completed before the set closed: this only
-            // frees a reference.
-            drop(task);
+            // frees references.
+            tasks.for_each(drop);
             return;
         }
-        queue.ready.push_back(task);
+        queue.ready.extend(tasks);
         self.ready.store(queue.ready.len(), Release);
-    }
-
-    /// Queues tasks that yielded, on the owner thread.
-    pub(crate) fn push_all(&self, tasks: impl Iterator<Item = Notified>) {
-        for task in tasks {
-            self.push(task);
-        }
     }
 
     /// The next ready task; called on the owner thread.
