@@ -91,6 +91,13 @@ impl Driver {
         scoped::current(&CURRENT)
     }
 
+    /// Calls `f` with the driver current on this thread, if any, without
+    /// cloning its `Arc` (for hot paths such as `weave::now()`).
+    #[inline]
+    pub fn with_current<R>(f: impl FnOnce(Option<&Driver>) -> R) -> R {
+        scoped::with(&CURRENT, |d| f(d.map(|d| &**d)))
+    }
+
     /// The driver current on this thread.
     ///
     /// # Panics

@@ -17,13 +17,14 @@
 //! wait return at once). `src/tests/loom_driver.rs` runs this file's code
 //! under the model checker, over a model of the poller.
 
+use crate::activity::Activity;
 use crate::call_soon::CallSoon;
 use crate::handoff::PollerHandoff;
 use crate::park::{Park, ThreadPark};
 use crate::time::{Entry, TimeDriver, TimerKey};
 use crate::token_waiters::TokenWaiters;
 use std::io;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use weave_sync::loom::{AtomicBool, Mutex, MutexGuard, Ordering::SeqCst};
 
@@ -45,7 +46,7 @@ pub(crate) type Io = crate::mock::Poller;
 /// and the `call_soon` queue, and how its workers sleep.
 ///
 /// ```
-/// use std::sync::Arc;
+/// use std::sync::{Arc, OnceLock};
 /// use weave_driver::{Driver, Park};
 ///
 /// let driver = Arc::new(Driver::new(2).unwrap());
@@ -72,7 +73,15 @@ pub struct Driver {
     handoff: PollerHandoff,
     /// Claimed by the runtime that drives it ([`claim`](Self::claim)).
     claimed: AtomicBool,
+    /// What holds a paused clock (`activity.rs`).
+    activity: Activity,
+    /// True if every run queue of the runtime is empty (its scheduler
+    /// sets it: [`set_idle_probe`](Self::set_idle_probe)).
+    idle_probe: OnceLock<IdleProbe>,
 }
+
+/// See [`Driver::set_idle_probe`].
+pub type IdleProbe = Box<dyn Fn() -> bool + Send + Sync>;
 
 impl Driver {
     /// A driver for `workers` workers (indices `0..workers`).
@@ -80,8 +89,17 @@ impl Driver {
     /// # Errors
     /// If the system refuses a new poller (e.g. out of file descriptors).
     pub fn new(workers: usize) -> io::Result<Driver> {
+        Driver::with_clock(workers, false)
+    }
+
+    /// A driver for `workers` workers whose clock starts paused if
+    /// `paused` (`Builder::start_paused`; see [`pause_clock`](Self::pause_clock)).
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn with_clock(workers: usize, paused: bool) -> io::Result<Driver> {
         Ok(Driver {
-            time: TimeDriver::new(workers),
+            time: TimeDriver::new(workers, paused),
             call_soon: CallSoon::new(),
             io: Arc::new(Io::new()?),
             parkers: (0..workers).map(|_| ThreadPark::new()).collect(),
@@ -90,7 +108,105 @@ impl Driver {
             handed: (0..workers).map(|_| AtomicBool::new(false)).collect(),
             handoff: PollerHandoff::new(),
             claimed: AtomicBool::new(false),
+            // Each worker is busy until its first park.
+            activity: Activity::new(workers),
+            idle_probe: OnceLock::new(),
         })
+    }
+
+    /// Sets how the driver learns that every run queue of its runtime is
+    /// empty, for auto-advance (the scheduler's `Builder::build` does;
+    /// once: a second probe is refused and returned). Without one, a
+    /// paused clock only moves by [`advance_clock`](Self::advance_clock).
+    ///
+    /// # Errors
+    /// The probe, if one was set before.
+    pub fn set_idle_probe(&self, probe: IdleProbe) -> Result<(), IdleProbe> {
+        self.idle_probe.set(probe)
+    }
+
+    /// A thread (or job) of the runtime starts being busy: until the
+    /// matching [`leave_busy`](Self::leave_busy), a paused clock does not
+    /// auto-advance. Workers are counted by their park; `block_on` and
+    /// the blocking pool call this.
+    #[inline]
+    pub fn enter_busy(&self) {
+        self.activity.enter();
+    }
+
+    /// The end of an [`enter_busy`](Self::enter_busy). The last one to go
+    /// idle under a paused clock wakes the worker sleeping for the timers,
+    /// so that it looks again whether the clock may jump.
+    #[inline]
+    pub fn leave_busy(&self) {
+        if self.activity.leave() && self.time.is_paused() {
+            self.wake_timer_sleeper();
+        }
+    }
+
+    /// Threads and jobs counted busy right now.
+    pub fn busy(&self) -> usize {
+        self.activity.busy()
+    }
+
+    /// Freezes the runtime's clock (`weave::time::pause`): `now()` and
+    /// every timer stop following real time; the clock moves only by
+    /// [`advance_clock`](Self::advance_clock) and by auto-advance. False
+    /// if it was paused already.
+    pub fn pause_clock(&self) -> bool {
+        let paused = self.time.pause();
+        if paused {
+            // It sleeps until a real deadline: it re-arms for virtual time.
+            self.wake_timer_sleeper();
+        }
+        paused
+    }
+
+    /// Lets a paused clock run on in real time from its reading
+    /// (`weave::time::resume`); false if it was running.
+    pub fn resume_clock(&self) -> bool {
+        let resumed = self.time.resume();
+        if resumed {
+            // It sleeps until woken: it re-arms for a real deadline.
+            self.wake_timer_sleeper();
+        }
+        resumed
+    }
+
+    /// Moves a paused clock forward by `by`, firing the timers due on the
+    /// way in deadline order (`weave::time::advance`); false (and nothing
+    /// moves) if the clock runs.
+    pub fn advance_clock(&self, by: Duration) -> bool {
+        self.time.advance_by(by)
+    }
+
+    fn wake_timer_sleeper(&self) {
+        if let Some(worker) = self.time.take_sleeper() {
+            self.unpark(worker);
+        }
+    }
+
+    /// Under a paused clock, with the token and nothing due: jumps the
+    /// clock to the next deadline if nothing else can make a task ready
+    /// (see `activity.rs` for the rule). True if the caller must not
+    /// sleep: the clock jumped, or the I/O poll on the way may have
+    /// queued tasks here.
+    fn auto_advance(&self) -> bool {
+        let Some(probe) = self.idle_probe.get() else {
+            return false;
+        };
+        let Some(quiet) = self.activity.quiet() else {
+            return false;
+        };
+        if !probe() {
+            return false;
+        }
+        // I/O ready now holds the clock: its tasks run first.
+        self.poll_io(Some(Duration::ZERO));
+        if probe() && self.activity.still(quiet) {
+            self.time.jump();
+        }
+        true
     }
 
     /// Claims the driver for the one runtime that will drive it (the
@@ -215,6 +331,14 @@ impl Driver {
             }
             return;
         }
+        // Parked, the worker holds no paused clock (`activity.rs`).
+        self.leave_busy();
+        self.park_idle(index, timeout);
+        self.activity.enter();
+    }
+
+    /// The sleeping part of [`park`](Self::park).
+    fn park_idle(&self, index: usize, timeout: Option<Duration>) {
         let parker = &self.parkers[index];
         // Parking again: a hand-off to us is taken up here.
         self.handed[index].store(false, SeqCst);
@@ -224,7 +348,10 @@ impl Driver {
         match self.token.try_lock() {
             Some(token) => {
                 self.token_waiters.remove(index);
-                let until_timer = self.time.arm(index);
+                let mut until_timer = self.time.arm(index);
+                if until_timer.is_none() && self.time.is_paused() && self.auto_advance() {
+                    until_timer = Some(Duration::ZERO);
+                }
                 if until_timer == Some(Duration::ZERO) {
                     self.poll_io(Some(Duration::ZERO));
                 } else if let Some(near) = until_timer.filter(|&d| d <= NEAR_TIMER) {

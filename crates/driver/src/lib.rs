@@ -36,7 +36,9 @@
 //! `cargo test -p weave-driver --lib --release -- loom` runs the park and
 //! hand-off code that ships under the model checker (`src/tests/`).
 
+mod activity;
 mod call_soon;
+mod clock;
 mod context;
 mod driver;
 mod handoff;
@@ -48,7 +50,7 @@ mod token_waiters;
 
 pub use call_soon::{CallSoon, Callback, Drainer};
 pub use context::{BlockingJob, EnterGuard};
-pub use driver::{Driver, WorkerPark};
+pub use driver::{Driver, IdleProbe, WorkerPark};
 pub use park::{Park, ThreadPark};
 pub use time::{Entry, Lookup, TimeDriver, TimerKey};
 

@@ -28,6 +28,7 @@
 //! rounded up to a tick and the current time down, so nothing fires early.
 
 use crate::call_soon::Callback;
+use crate::clock::Clock;
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 use std::task::Waker;
@@ -157,7 +158,8 @@ pub(crate) struct Inserted {
 /// assert!(driver.time().is_empty());
 /// ```
 pub struct TimeDriver {
-    start: Instant,
+    /// Real time, or virtual time once paused (`clock.rs`).
+    clock: Clock,
     /// A tick at or before the current time: the clock as last read by
     /// the driver. Lets a timer far in the future skip reading the clock.
     seen: AtomicU64,
@@ -188,10 +190,11 @@ fn ticks_ceil(d: Duration) -> u64 {
 }
 
 impl TimeDriver {
-    /// `shards` empty wheels (at least one) whose clock starts now.
-    pub(crate) fn new(shards: usize) -> TimeDriver {
+    /// `shards` empty wheels (at least one) whose clock starts now,
+    /// paused if `paused`.
+    pub(crate) fn new(shards: usize, paused: bool) -> TimeDriver {
         TimeDriver {
-            start: Instant::now(),
+            clock: Clock::new(paused),
             seen: AtomicU64::new(0),
             shards: (0..shards.max(1))
                 .map(|_| Shard {
@@ -214,30 +217,28 @@ impl TimeDriver {
     /// The tick of `deadline`, rounded up (a past deadline is tick 0).
     #[inline]
     pub fn deadline_tick(&self, deadline: Instant) -> u64 {
-        ticks_ceil(deadline.saturating_duration_since(self.start))
+        ticks_ceil(deadline.saturating_duration_since(self.clock.start()))
     }
 
-    /// The current tick, rounded down (reads the clock).
+    /// The current tick, rounded down (reads the clock). Never below an
+    /// earlier reading, also across a pause or a resume racing it.
     #[inline]
     pub(crate) fn now_tick(&self) -> u64 {
-        let now = self.elapsed_micros();
-        self.seen.fetch_max(now, Relaxed);
-        now
+        let now = self.clock.micros();
+        self.seen.fetch_max(now, Relaxed).max(now)
     }
 
-    /// Microseconds since the start. Loom models no time: there the clock
-    /// stands still at the start, so only what a model inserts as due
-    /// (tick 0) is due.
-    #[cfg(not(loom))]
+    /// The runtime's time (`weave::now()`): `Instant::now()` until the
+    /// clock is first paused, then the virtual clock.
     #[inline]
-    fn elapsed_micros(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX)
+    pub fn now(&self) -> Instant {
+        self.clock.now()
     }
 
-    #[cfg(loom)]
+    /// True while the clock is paused.
     #[inline]
-    fn elapsed_micros(&self) -> u64 {
-        0
+    pub fn is_paused(&self) -> bool {
+        self.clock.is_paused()
     }
 
     /// A tick at or before the current time, without reading the clock.
@@ -440,8 +441,98 @@ impl TimeDriver {
             return Some(Duration::ZERO);
         }
         self.sleeping_until.store(next.unwrap_or(u64::MAX), SeqCst);
+        if self.clock.is_paused() {
+            // Real time moves no timer: sleep until woken (an earlier
+            // insert, the last busy thread going idle, a resume).
+            return None;
+        }
         let now = self.seen_tick();
         next.map(|next| Duration::from_micros(next.saturating_sub(now)))
+    }
+
+    /// The earliest deadline in any wheel, or a tick at or before it (see
+    /// `Wheel::next_deadline`); `None` if every wheel is empty or the
+    /// runtime shut down.
+    fn next_deadline(&self) -> Option<u64> {
+        let mut next: Option<u64> = None;
+        for shard in self.shards.iter() {
+            let wheel = shard.wheel.lock();
+            if self.closed.load(Relaxed) {
+                return None;
+            }
+            if let Some(n) = wheel.next_deadline() {
+                next = Some(next.map_or(n, |m| m.min(n)));
+            }
+        }
+        next
+    }
+
+    /// Auto-advance (the caller made sure nothing else can make a task
+    /// ready): moves the paused clock to the next deadline and fires what
+    /// is due there. A deadline far ahead is reached in steps, each to the
+    /// start of its wheel slot (nothing fires early). False if there was
+    /// no timer, or the clock runs.
+    pub(crate) fn jump(&self) -> bool {
+        while let Some(next) = self.next_deadline() {
+            if !self.clock.set(next) {
+                return false;
+            }
+            let (due, _) = self.advance_all();
+            if !due.is_empty() {
+                fire(self, due);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// `weave::time::advance`: moves the paused clock forward by `by`,
+    /// firing the timers due on the way in deadline order — each distinct
+    /// deadline in turn, across the wheels; those of one tick in no set
+    /// order. A timer that a fired callback registers for a tick already
+    /// passed fires at the driver's next turn. False if the clock runs.
+    pub(crate) fn advance_by(&self, by: Duration) -> bool {
+        let target = self.now_tick().saturating_add(ticks_ceil(by));
+        let mut last = None;
+        while let Some(next) = self.next_deadline().filter(|&n| n <= target) {
+            if last == Some(next) {
+                break;
+            }
+            last = Some(next);
+            if !self.clock.set(next) {
+                return false;
+            }
+            let (due, _) = self.advance_all();
+            fire(self, due);
+        }
+        if !self.clock.set(target) {
+            return false;
+        }
+        let (due, _) = self.advance_all();
+        fire(self, due);
+        true
+    }
+
+    /// Freezes the clock (false if it was paused).
+    pub(crate) fn pause(&self) -> bool {
+        self.clock.pause()
+    }
+
+    /// Lets the clock run on from its reading (false if it ran).
+    pub(crate) fn resume(&self) -> bool {
+        self.clock.resume()
+    }
+
+    /// Takes the worker sleeping for the timers off its sleep, for the
+    /// caller to wake (its sleep must be re-armed: the clock was paused or
+    /// resumed, or the last busy thread went idle).
+    pub(crate) fn take_sleeper(&self) -> Option<usize> {
+        // As an insert takes it: `sleeping_until` is left to the sleeper,
+        // which stores it again when it re-arms.
+        match self.sleeper.swap(NO_SLEEPER, SeqCst) {
+            NO_SLEEPER => None,
+            worker => Some(worker),
+        }
     }
 
     /// `worker` no longer sleeps for the timers (unless an insert already
@@ -550,9 +641,9 @@ mod tests {
 
     #[test]
     fn a_past_deadline_is_tick_zero() {
-        let driver = TimeDriver::new(1);
+        let driver = TimeDriver::new(1, false);
         assert_eq!(
-            driver.deadline_tick(driver.start - Duration::from_secs(1)),
+            driver.deadline_tick(driver.clock.start() - Duration::from_secs(1)),
             0
         );
     }

@@ -41,6 +41,24 @@ pub fn current<T: Clone>(slot: &'static Slot<T>) -> Option<T> {
     slot.try_with(|c| c.borrow().clone()).ok().flatten()
 }
 
+/// Calls `f` with the slot's current value, borrowed (no clone: a
+/// reference count shared by every worker stays put); `None` also while
+/// the thread tears its thread-locals down.
+///
+/// `f` must not replace the slot's value (it runs inside the borrow).
+#[inline]
+pub fn with<T, R>(slot: &'static Slot<T>, f: impl FnOnce(Option<&T>) -> R) -> R {
+    let mut f = Some(f);
+    let borrowed = slot.try_with(|c| match c.try_borrow() {
+        Ok(value) => Some((f.take().expect("called once"))(value.as_ref())),
+        Err(_) => None,
+    });
+    match borrowed {
+        Ok(Some(r)) => r,
+        _ => (f.take().expect("called once"))(None),
+    }
+}
+
 impl<T> Drop for Restore<T> {
     fn drop(&mut self) {
         let prev = self.prev.take();
