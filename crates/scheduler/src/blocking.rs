@@ -136,6 +136,13 @@ impl BlockingPool {
         }
         // Blocking jobs have no owner list: drop that reference now.
         drop(owner);
+        // A job holds a paused clock from here until its result is in
+        // (`run_thread`): what it returns may make a task ready. (One
+        // cancelled unstarted by the shutdown is not counted out: the
+        // driver is shut down by then.)
+        if let Some(driver) = &handle.shared.driver {
+            driver.enter_busy();
+        }
         state.queue.push_back(notified);
         if let Err(err) = self.wake_for_queue(&mut state, handle) {
             if state.num_threads == 0 {
@@ -207,7 +214,12 @@ impl BlockingPool {
                     let _ = self.wake_for_queue(&mut state, handle);
                 }
                 drop(state);
+                // The job's result is delivered (its waiter woken and
+                // queued) before the job stops holding the clock.
                 job.run();
+                if let Some(driver) = &handle.shared.driver {
+                    driver.leave_busy();
+                }
                 state = inner.state.lock();
             }
             if state.shutdown {

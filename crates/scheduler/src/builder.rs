@@ -39,6 +39,7 @@ pub struct Builder {
     on_thread_start: Option<ThreadHook>,
     driver: Option<Arc<Driver>>,
     slow_poll: Option<Duration>,
+    shuffle: Option<u64>,
 }
 
 impl Default for Builder {
@@ -58,6 +59,7 @@ impl Builder {
             thread_name: "weave".to_owned(),
             stack_size: None,
             park: None,
+            shuffle: None,
             on_thread_start: None,
             driver: None,
             slow_poll: None,
@@ -157,6 +159,42 @@ impl Builder {
         self
     }
 
+    /// A shuffled schedule for tests (see `shuffle.rs`): one worker, run
+    /// by the thread in `block_on`, whose next task is drawn from all the
+    /// ready ones (the main future among them) with a generator seeded by
+    /// `seed`. The same seed replays the same interleaving of the work
+    /// that stays inside the runtime. Tasks run only while a `block_on`
+    /// runs; `worker_threads` other than 1 is refused.
+    ///
+    /// ```
+    /// # use weave_scheduler::{spawn, yield_now, Runtime};
+    /// use std::sync::{Arc, Mutex};
+    /// let order = |seed| {
+    ///     let rt = Runtime::builder().shuffle_seed(seed).build().unwrap();
+    ///     let log = Arc::new(Mutex::new(Vec::new()));
+    ///     rt.block_on(async {
+    ///         let tasks: Vec<_> = (0..4)
+    ///             .map(|i| {
+    ///                 let log = log.clone();
+    ///                 spawn(async move {
+    ///                     yield_now().await;
+    ///                     log.lock().unwrap().push(i);
+    ///                 })
+    ///             })
+    ///             .collect();
+    ///         for task in tasks {
+    ///             task.await.unwrap();
+    ///         }
+    ///     });
+    ///     Arc::try_unwrap(log).unwrap().into_inner().unwrap()
+    /// };
+    /// assert_eq!(order(7), order(7), "one seed, one interleaving");
+    /// ```
+    pub fn shuffle_seed(mut self, seed: u64) -> Self {
+        self.shuffle = Some(seed);
+        self
+    }
+
     /// Starts the worker threads.
     ///
     /// # Errors
@@ -165,6 +203,16 @@ impl Builder {
     /// milliseconds; the OS error if a thread cannot be started.
     pub fn build(self) -> io::Result<Runtime> {
         let workers = match self.worker_threads {
+            Some(n) if n != 1 && self.shuffle.is_some() => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "worker_threads({n}) with shuffle_seed(..): a shuffled runtime runs one \
+                         worker, the thread in block_on; drop worker_threads, or set it to 1"
+                    ),
+                ))
+            }
+            None if self.shuffle.is_some() => 1,
             Some(0) => {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidInput,
@@ -222,9 +270,30 @@ impl Builder {
             thread_name: self.thread_name.clone(),
             on_thread_start: self.on_thread_start.clone(),
         });
+        let mut locals = locals;
+        let shuffle = self.shuffle.map(|seed| {
+            let local = locals.pop().expect("one worker");
+            crate::shuffle::ShuffleSeat::new(seed, local)
+        });
+        if shuffle.is_some() {
+            if let Some(driver) = &self.driver {
+                // The driver counts each worker busy until it parks; this
+                // one only runs inside `block_on`, which counts itself.
+                driver.leave_busy();
+            }
+        }
         let handle = Handle {
-            shared: Arc::new(Shared::new(remotes, pool, self.driver, slow_poll)),
+            shared: Arc::new(Shared::new(remotes, pool, self.driver, slow_poll, shuffle)),
         };
+        if let Some(driver) = &handle.shared.driver {
+            // Auto-advance of a paused clock asks it whether a task is
+            // ready; the driver outlives the runtime's state, so it holds it
+            // weakly (a gone runtime has none).
+            let shared = Arc::downgrade(&handle.shared);
+            let probe = Box::new(move || shared.upgrade().is_none_or(|s| s.is_idle()));
+            // (A probe set on the driver before it was handed over stays.)
+            let _ = driver.set_idle_probe(probe);
+        }
         let mut rt = Runtime {
             handle: handle.clone(),
             threads: Vec::with_capacity(workers),

@@ -35,6 +35,7 @@
 //! loom's, and `cargo test -p weave-scheduler --lib` runs the model tests in
 //! `src/tests/`.
 
+mod block_on;
 mod blocking;
 mod builder;
 mod clock;
@@ -46,6 +47,7 @@ mod queue;
 mod runtime;
 mod schedule;
 mod shared;
+mod shuffle;
 mod slow_poll;
 mod task;
 mod task_builder;

@@ -17,21 +17,17 @@
 //!    not wait for that thread.
 
 use crate::context;
-use crate::local::BlockOnLocal;
 use crate::metrics::Metrics;
 use crate::shared::Shared;
-use crate::task::{self, JoinHandle, SpawnInfo, TaskId, TaskInfo};
+use crate::task::{self, JoinHandle, SpawnInfo, TaskInfo};
 use std::fmt;
 use std::future::Future;
 use std::io;
 use std::panic::Location;
-use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
-use weave_driver::{Driver, ThreadPark};
+use weave_driver::Driver;
 
 pub use crate::builder::Builder;
 
@@ -306,7 +302,7 @@ impl Handle {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _driving = context::enter_driving("block_on");
         let _enter = context::enter(self.clone());
-        block_on(&self.shared, future)
+        crate::block_on::block_on(&self.shared, future)
     }
 
     /// Tasks alive in this runtime (spawned and not yet finished).
@@ -381,67 +377,6 @@ where
         drop(notified);
     }
     join
-}
-
-/// The waker of the future in `block_on`: flags it woken, then wakes the
-/// thread.
-struct MainWake {
-    woken: AtomicBool,
-    park: Arc<ThreadPark>,
-}
-
-impl Wake for MainWake {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, SeqCst);
-        self.park.unpark();
-    }
-}
-
-/// Polls `future` on this thread, sleeping between polls; each poll runs
-/// as the block_on task with a fresh budget. Between polls it runs the
-/// local tasks spawned on this thread (`spawn_local`), which are
-/// cancelled here when it returns.
-///
-/// The thread sleeps on a parker of its own, not on `std::thread::park`: a
-/// future that itself parks the thread (a blocking channel receive inside
-/// a poll) could otherwise consume the wake-up meant for the loop.
-fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
-    let id = TaskId::next();
-    let park = Arc::new(ThreadPark::new());
-    let main = Arc::new(MainWake {
-        woken: AtomicBool::new(true),
-        park: park.clone(),
-    });
-    let local = BlockOnLocal::new(shared.clone(), park.clone());
-    // Declared before the future, so dropped after it: the main future
-    // goes first, then the local tasks it left.
-    let _local = local.enter();
-    let waker = Waker::from(main.clone());
-    let mut cx = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    // The caller's budget is not the future's (a `blocking_*` call of a
-    // task that spent its budget would otherwise be held back for good);
-    // each poll gets a fresh one.
-    let _unbudgeted = crate::coop::disable_budget();
-    loop {
-        if main.woken.swap(false, SeqCst) {
-            let polled = {
-                let _task = task::enter_task(id);
-                let _budget = crate::coop::reset_budget();
-                future.as_mut().poll(&mut cx)
-            };
-            if let Poll::Ready(out) = polled {
-                return out;
-            }
-        }
-        let more = local.run_ready();
-        if !more && !main.woken.load(SeqCst) {
-            park.park(None);
-        }
-    }
 }
 
 /// Spawns `future` onto the current runtime (asyncio's `create_task`).

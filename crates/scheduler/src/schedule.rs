@@ -64,6 +64,12 @@ impl Shared {
 impl WorkerContext {
     /// Queues a task woken on this worker.
     pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
+        if self.shuffled.get() {
+            // Ready, and the draw decides (`shuffle.rs`): no LIFO slot, no
+            // deferred yields, and no peer to wake.
+            self.local.push(task);
+            return;
+        }
         if is_yield {
             self.deferred.borrow_mut().push(task);
             return;

@@ -15,6 +15,7 @@ use crate::local::LocalSet;
 use crate::loom::{fence, AtomicBool, Mutex, Ordering::*};
 use crate::metrics::{Metrics, WorkerStats};
 use crate::queue::{Injector, Stealer};
+use crate::shuffle::ShuffleSeat;
 use crate::task::list::OwnedTasks;
 use crate::task::{Task, TaskInfo};
 use crossbeam_utils::CachePadded;
@@ -49,6 +50,8 @@ pub(crate) struct Shared {
     pub(crate) locals: Mutex<Vec<Weak<LocalSet>>>,
     /// Tasks ever spawned into local sets that have since closed.
     pub(crate) closed_local_spawns: std::sync::atomic::AtomicU64,
+    /// A shuffled runtime's seed and worker queue (`shuffle.rs`).
+    pub(crate) shuffle: Option<ShuffleSeat>,
 }
 
 impl Shared {
@@ -57,6 +60,7 @@ impl Shared {
         blocking: BlockingPool,
         driver: Option<Arc<Driver>>,
         slow_poll: Option<Duration>,
+        shuffle: Option<ShuffleSeat>,
     ) -> Shared {
         Shared {
             injector: Injector::new(),
@@ -69,6 +73,7 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             locals: Mutex::new(Vec::new()),
             closed_local_spawns: std::sync::atomic::AtomicU64::new(0),
+            shuffle,
         }
     }
 
@@ -102,6 +107,14 @@ impl Shared {
         !self.injector.is_empty() || self.remotes.iter().any(|r| !r.stealer.is_empty())
     }
 
+    /// True if no task is ready anywhere: the injector, every worker's
+    /// queue and every local set's are empty (the driver's auto-advance
+    /// asks, see `weave_driver::Driver::set_idle_probe`; a LIFO slot or a
+    /// yielded task is held by a busy worker, which the driver counts).
+    pub(crate) fn is_idle(&self) -> bool {
+        !self.has_stealable_work() && self.local_sets().iter().all(|set| set.ready_len() == 0)
+    }
+
     /// Starts shutdown: sets the flag and wakes every worker so it exits.
     pub(crate) fn begin_shutdown(&self) {
         self.shutdown.store(true, SeqCst);
@@ -124,6 +137,9 @@ impl Shared {
             task.shutdown();
         }
         self.drain_injector();
+        if let Some(seat) = &self.shuffle {
+            seat.drain();
+        }
     }
 
     pub(crate) fn drain_injector(&self) {

@@ -78,6 +78,9 @@ pub(crate) struct WorkerContext {
     rng: Cell<u64>,
     /// Counts for `Metrics`, published at maintenance and before parking.
     stats: LocalStats,
+    /// The worker of a shuffled runtime (`shuffle.rs`): every woken,
+    /// spawned or yielded task goes to the local queue, for the draw.
+    pub(crate) shuffled: Cell<bool>,
 }
 
 impl WorkerContext {
@@ -97,10 +100,38 @@ impl WorkerContext {
             peer_polls: RefCell::new(vec![u64::MAX; peers]),
             tick: Cell::new(0),
             stats: LocalStats::default(),
+            shuffled: Cell::new(false),
             rng: Cell::new(
                 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
             ),
         }
+    }
+
+    /// Makes this the worker of a shuffled runtime (see `shuffled`).
+    pub(crate) fn set_shuffled(&self) {
+        self.shuffled.set(true);
+    }
+
+    /// Moves every task ready here (queued, in the injector, yielded,
+    /// local) to `pool`, for a shuffled draw.
+    pub(crate) fn gather_ready(&self, pool: &mut Vec<Notified>) {
+        while let Some(task) = self.local.pop() {
+            pool.push(task);
+        }
+        while let Some(task) = self.shared.injector.pop() {
+            pool.push(task);
+        }
+        pool.append(&mut self.deferred.borrow_mut());
+        pool.append(&mut self.local_deferred.borrow_mut());
+        while let Some(task) = self.pop_local_task() {
+            pool.push(task);
+        }
+    }
+
+    /// The worker's queue, once its loop is over (a shuffled runtime keeps
+    /// it between `block_on` calls).
+    pub(crate) fn into_local(self) -> Local {
+        self.local
     }
 
     fn park_handle(&self) -> &dyn weave_driver::Park {
@@ -127,7 +158,7 @@ impl WorkerContext {
         self.drain();
     }
 
-    fn maintenance(&self) {
+    pub(crate) fn maintenance(&self) {
         self.publish_stats();
         self.drive(Some(Duration::ZERO));
         self.requeue_deferred();
@@ -303,7 +334,7 @@ impl WorkerContext {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    fn run_task(&self, task: Notified) {
+    pub(crate) fn run_task(&self, task: Notified) {
         if self.searching.replace(false) && self.shared.idle.stop_searching() == Searchers::WasLast
         {
             // The last searcher found work; there may be more: let another
@@ -338,6 +369,12 @@ impl WorkerContext {
     }
 
     fn park(&self) {
+        self.park_until(|| false);
+    }
+
+    /// Parks until there is work, or `ready()` (checked before each sleep
+    /// and after it: a shuffled `block_on`'s main future was woken).
+    pub(crate) fn park_until(&self, ready: impl Fn() -> bool) {
         // `next_task` runs the yielded tasks before it gives up, so this
         // does not happen today; kept so that a worker never sleeps on
         // tasks only it can run.
@@ -346,6 +383,14 @@ impl WorkerContext {
             return;
         }
         let shared = &*self.shared;
+        if shared.is_shutdown() {
+            // A shuffled `block_on` outliving its runtime's shutdown: only
+            // its main future is left to wake it.
+            if !ready() {
+                self.drive(None);
+            }
+            return;
+        }
         LocalStats::count(&self.stats.parks);
         self.publish_stats();
         let was_searching = self.searching.replace(false);
@@ -354,8 +399,10 @@ impl WorkerContext {
             if shared.is_shutdown() {
                 return;
             }
-            self.drive(None);
-            if !self.local.is_empty() || self.has_local_ready() {
+            if !ready() {
+                self.drive(None);
+            }
+            if ready() || !self.local.is_empty() || self.has_local_ready() {
                 // The driver woke tasks on this thread while it slept (or
                 // another thread woke one of its local tasks).
                 if shared.idle.unpark_self(self.index) == SelfUnpark::AlreadyWoken {
@@ -401,7 +448,7 @@ impl WorkerContext {
 }
 
 /// Closes the worker's local set when its loop ends, also by unwinding.
-struct CloseLocals<'a>(&'a WorkerContext);
+pub(crate) struct CloseLocals<'a>(pub(crate) &'a WorkerContext);
 
 impl Drop for CloseLocals<'_> {
     fn drop(&mut self) {

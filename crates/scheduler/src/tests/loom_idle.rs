@@ -50,7 +50,7 @@ fn shared_with(flags: &[Arc<AtomicBool>]) -> (std::sync::Arc<Shared>, Vec<Local>
         on_thread_start: None,
     });
     (
-        std::sync::Arc::new(Shared::new(remotes, pool, None, None)),
+        std::sync::Arc::new(Shared::new(remotes, pool, None, None, None)),
         locals,
     )
 }
