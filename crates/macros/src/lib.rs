@@ -3,7 +3,9 @@
 //!
 //! Each turns an `async fn` into a plain `fn` that builds a fresh weave
 //! runtime and blocks on the body (one runtime per test, as pytest-asyncio
-//! gives each test its own event loop). Both accept `worker_threads = N`.
+//! gives each test its own event loop). Both accept `worker_threads = N`;
+//! `#[weave::test]` also takes `start_paused = true` (virtual time) and
+//! `shuffle = N` (N seeded shuffled schedules).
 //! They work on tokens directly (no parser dependency): the item must be an
 //! `async fn` whose body is its last token group.
 //!
@@ -70,6 +72,44 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # fn main() {}
 /// ```
 ///
+/// `start_paused = true` starts the runtime's clock paused (virtual time,
+/// `weave::time`): an hour of timers takes no time.
+///
+/// ```
+/// use std::time::Duration;
+/// #[weave::test(start_paused = true)]
+/// async fn an_hour_at_once() {
+///     let start = weave::now();
+///     weave::sleep(Duration::from_secs(3600)).await;
+///     assert_eq!(weave::now() - start, Duration::from_secs(3600));
+/// }
+/// # fn main() {}
+/// ```
+///
+/// `shuffle = N` runs the body N times, each on a shuffled schedule
+/// (`Builder::shuffle_seed`) with seeds `0..N` and virtual time; with
+/// `WEAVE_SEED=s` in the environment, only under seed `s`. A failing run's
+/// panic names its seed and the command that replays it.
+///
+/// ```
+/// #[weave::test(shuffle = 20)]
+/// async fn both_tasks_finish() {
+///     let a = weave::spawn(async { weave::yield_now().await; 1 });
+///     let b = weave::spawn(async { 2 });
+///     assert_eq!(a.await.unwrap() + b.await.unwrap(), 3);
+/// }
+/// # fn main() {}
+/// ```
+///
+/// `shuffle = 0` and `shuffle` with `worker_threads` other than 1 are
+/// compile errors:
+///
+/// ```compile_fail
+/// #[weave::test(shuffle = 10, worker_threads = 2)]
+/// async fn two_workers() {}
+/// # fn main() {}
+/// ```
+///
 /// ```compile_fail
 /// #[weave::test]
 /// fn not_async() {}
@@ -83,7 +123,7 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 fn expand(args: TokenStream, item: TokenStream, name: &str, is_test: bool) -> TokenStream {
     // A bad argument is reported, and the function is still expanded (with
     // the default worker count) so that the error is the only one.
-    let (args, mut out) = parse_args(args, name);
+    let (args, mut out) = parse_args(args, name, is_test);
     let mut tokens: Vec<TokenTree> = item.into_iter().collect();
     // The `async` before `fn`.
     let fn_at = tokens
@@ -111,6 +151,9 @@ fn expand(args: TokenStream, item: TokenStream, name: &str, is_test: bool) -> To
         out.extend(tokens);
         return out;
     };
+    let fn_name = tokens
+        .get(fn_at + 1)
+        .map_or_else(|| "test".to_owned(), |t| t.to_string());
     tokens.remove(async_at);
     let body = match tokens.pop() {
         Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace => g,
@@ -134,18 +177,48 @@ fn expand(args: TokenStream, item: TokenStream, name: &str, is_test: bool) -> To
     // (The crate path too: were it placed at the `crate = ".."` argument,
     // the whole call's span would start in the attribute, and a type
     // error would be reported there again.)
-    let mut inner = respan(args.krate.parse().expect("a checked path"), at);
+    let krate: TokenStream = args.krate.parse().expect("a checked path");
+    // `KRATE::Builder::new()[..].build().expect(..).block_on(async move BODY)`
+    let mut run = respan(krate.clone(), at);
     let mut call = String::from("::Builder::new()");
     if let Some(n) = args.workers {
         call.push_str(&format!(".worker_threads({n})"));
     }
+    if args.shuffle.is_some() {
+        call.push_str(".shuffle_seed(__weave_shuffle_seed)");
+    }
+    if args.start_paused {
+        call.push_str(".start_paused(true)");
+    }
     call.push_str(".build().expect(\"failed to build the weave runtime\").block_on");
-    inner.extend(respan(call.parse().expect("valid tokens"), at));
+    run.extend(respan(call.parse().expect("valid tokens"), at));
     let mut arg = respan("async move".parse().expect("valid tokens"), at);
     arg.extend([TokenTree::Group(body.clone())]);
     let mut arg = Group::new(Delimiter::Parenthesis, arg);
     arg.set_span(at);
-    inner.extend([TokenTree::Group(arg)]);
+    run.extend([TokenTree::Group(arg)]);
+    let inner = match args.shuffle {
+        None => run,
+        Some(runs) => {
+            // `KRATE::__shuffle(N, "path::name", |__weave_shuffle_seed| RUN)`
+            let mut args = respan(
+                format!(
+                    "{runs}u64, ::core::concat!(::core::module_path!(), \"::{fn_name}\"), \
+                     |__weave_shuffle_seed: u64|"
+                )
+                .parse()
+                .expect("valid tokens"),
+                at,
+            );
+            args.extend(run);
+            let mut args = Group::new(Delimiter::Parenthesis, args);
+            args.set_span(at);
+            let mut inner = respan(krate, at);
+            inner.extend(respan("::__shuffle".parse().expect("valid tokens"), at));
+            inner.extend([TokenTree::Group(args)]);
+            inner
+        }
+    };
     let mut new_body = Group::new(Delimiter::Brace, inner);
     new_body.set_span(body.span());
 
@@ -164,6 +237,10 @@ fn expand(args: TokenStream, item: TokenStream, name: &str, is_test: bool) -> To
 /// What the attribute's arguments ask for.
 struct Args {
     workers: Option<usize>,
+    /// `start_paused = true`: the runtime's clock starts paused.
+    start_paused: bool,
+    /// `shuffle = N`: run the body under N seeds of a shuffled schedule.
+    shuffle: Option<u64>,
     /// The path of the weave crate, as tokens' text (`::weave` unless
     /// `crate = "path"`).
     krate: String,
@@ -173,6 +250,8 @@ impl Default for Args {
     fn default() -> Args {
         Args {
             workers: None,
+            start_paused: false,
+            shuffle: None,
             krate: "::weave".to_owned(),
         }
     }
@@ -182,11 +261,18 @@ impl Default for Args {
 /// allowed): `worker_threads = N`, `crate = "path"`. Returns what parsed,
 /// and a `compile_error!` per mistake (the rest still applies, so that a
 /// mistake in one argument is the only error).
-fn parse_args(args: TokenStream, name: &str) -> (Args, TokenStream) {
-    let usage = format!(
-        "#[weave::{name}] takes `worker_threads = N` and `crate = \"path\"`, comma-separated, \
-         e.g. #[weave::{name}(worker_threads = 2)]"
-    );
+fn parse_args(args: TokenStream, name: &str, is_test: bool) -> (Args, TokenStream) {
+    let usage = if is_test {
+        format!(
+            "#[weave::{name}] takes `worker_threads = N`, `start_paused = true`, `shuffle = N` \
+             and `crate = \"path\"`, comma-separated, e.g. #[weave::{name}(worker_threads = 2)]"
+        )
+    } else {
+        format!(
+            "#[weave::{name}] takes `worker_threads = N` and `crate = \"path\"`, comma-separated, \
+             e.g. #[weave::{name}(worker_threads = 2)]"
+        )
+    };
     let tokens: Vec<TokenTree> = args.into_iter().collect();
     let mut parsed = Args::default();
     let mut errors = TokenStream::new();
@@ -212,7 +298,7 @@ fn parse_args(args: TokenStream, name: &str) -> (Args, TokenStream) {
                 errors.extend(error(comma, &format!("an empty argument: {usage}")));
                 continue;
             }
-            [TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Literal(value)]
+            [TokenTree::Ident(key), TokenTree::Punct(eq), value @ (TokenTree::Literal(_) | TokenTree::Ident(_))]
                 if eq.as_char() == '=' =>
             {
                 (key, value)
@@ -240,6 +326,26 @@ fn parse_args(args: TokenStream, name: &str) -> (Args, TokenStream) {
                     "worker_threads takes a positive integer, e.g. `worker_threads = 2`",
                 )),
             },
+            "start_paused" if is_test => match value.to_string().as_str() {
+                "true" => parsed.start_paused = true,
+                "false" => parsed.start_paused = false,
+                _ => errors.extend(error(
+                    value.span(),
+                    "start_paused takes `true` or `false`, e.g. `start_paused = true`",
+                )),
+            },
+            "shuffle" if is_test => match parse_count(&value.to_string()) {
+                Some(0) => errors.extend(error(
+                    value.span(),
+                    "shuffle = 0 runs the test under no seed at all: give the number of seeds \
+                     to try, e.g. `shuffle = 100`",
+                )),
+                Some(n) => parsed.shuffle = Some(n as u64),
+                None => errors.extend(error(
+                    value.span(),
+                    "shuffle takes the number of seeds to run the test under, e.g. `shuffle = 100`",
+                )),
+            },
             "crate" => {
                 let text = value.to_string();
                 let path = text
@@ -257,6 +363,16 @@ fn parse_args(args: TokenStream, name: &str) -> (Args, TokenStream) {
             }
             _ => errors.extend(error(key.span(), &usage)),
         }
+    }
+    if let (Some(_), Some(n)) = (parsed.shuffle, parsed.workers.filter(|&n| n != 1)) {
+        errors.extend(error(
+            Span::call_site(),
+            &format!(
+                "worker_threads = {n} with shuffle: a shuffled test runs on one worker, the \
+                 test's thread; drop worker_threads"
+            ),
+        ));
+        parsed.workers = None;
     }
     (parsed, errors)
 }

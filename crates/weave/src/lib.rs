@@ -107,7 +107,10 @@ pub mod net;
 mod path_error;
 pub mod process;
 mod runtime;
+mod shuffle_test;
 pub mod signal;
+#[doc(hidden)]
+pub use shuffle_test::{__shuffle, Outcome as __ShuffleOutcome};
 pub mod task;
 mod thread_safety;
 pub mod time;

@@ -31,6 +31,8 @@ pub use weave_scheduler::EnterGuard;
 pub struct Builder {
     inner: weave_scheduler::Builder,
     workers: Option<usize>,
+    start_paused: bool,
+    shuffled: bool,
 }
 
 impl Builder {
@@ -44,6 +46,7 @@ impl Builder {
         Builder {
             inner: self.inner.worker_threads(n),
             workers: Some(n),
+            ..self
         }
     }
 
@@ -99,17 +102,82 @@ impl Builder {
         }
     }
 
+    /// Starts the runtime with its clock paused at its creation: virtual
+    /// time from the first instruction, as if the first thing `block_on`
+    /// did was [`time::pause`](crate::time::pause). See
+    /// [`time`](crate::time) for auto-advance and its limits.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = weave::Builder::new().worker_threads(2).start_paused(true).build().unwrap();
+    /// let waited = rt.block_on(async {
+    ///     let start = weave::now();
+    ///     // Times out after a virtual minute, at once.
+    ///     let slow = weave::wait_for(std::future::pending::<()>(), Duration::from_secs(60)).await;
+    ///     assert!(slow.is_err());
+    ///     weave::now() - start
+    /// });
+    /// assert_eq!(waited, Duration::from_secs(60));
+    /// ```
+    pub fn start_paused(self, paused: bool) -> Self {
+        Builder {
+            start_paused: paused,
+            ..self
+        }
+    }
+
+    /// A shuffled schedule, for tests: one worker, which is the thread in
+    /// `block_on`, and the next task to poll is drawn from all the ready
+    /// ones (the main future among them) with a generator seeded by
+    /// `seed`; the clock starts paused, so timers follow the steps. The
+    /// same seed replays the same interleaving of the work inside the
+    /// runtime (blocking jobs and outside peers keep real timing). Tasks
+    /// run only while a `block_on` runs. `#[weave::test(shuffle = N)]`
+    /// runs a test under N seeds; see the guide's "Testing and debugging".
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// let order = |seed| {
+    ///     let rt = weave::Builder::new().shuffle_seed(seed).build().unwrap();
+    ///     let log = Arc::new(Mutex::new(Vec::new()));
+    ///     rt.block_on(async {
+    ///         let tasks: Vec<_> = (0..5)
+    ///             .map(|i| {
+    ///                 let log = log.clone();
+    ///                 weave::spawn(async move { log.lock().unwrap().push(i) })
+    ///             })
+    ///             .collect();
+    ///         weave::gather(tasks).await;
+    ///     });
+    ///     Arc::try_unwrap(log).unwrap().into_inner().unwrap()
+    /// };
+    /// assert_eq!(order(3), order(3));
+    /// ```
+    ///
+    /// `worker_threads` other than 1 makes `build` fail with
+    /// `InvalidInput`.
+    pub fn shuffle_seed(self, seed: u64) -> Self {
+        Builder {
+            inner: self.inner.shuffle_seed(seed),
+            start_paused: true,
+            shuffled: true,
+            ..self
+        }
+    }
+
     /// Starts the runtime.
     ///
     /// # Errors
     /// `InvalidInput` for zero workers or zero blocking threads; the OS error
     /// if a thread cannot be started.
     pub fn build(self) -> io::Result<Runtime> {
-        let workers = self
-            .workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let workers = match (self.workers, self.shuffled) {
+            (Some(n), _) => n,
+            (None, true) => 1,
+            (None, false) => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
         // (With zero workers the scheduler refuses the build, naming it.)
-        let driver = Arc::new(Driver::new(workers.max(1))?);
+        let driver = Arc::new(Driver::with_clock(workers.max(1), self.start_paused)?);
         // The workers park on the driver; the scheduler shuts it down after
         // the tasks are cancelled, before blocking jobs are awaited, so a
         // job blocked on a timer or socket then ends.
@@ -304,6 +372,16 @@ impl Handle {
     /// A snapshot of the runtime's counters; see [`Metrics`].
     pub fn metrics(&self) -> Metrics {
         self.inner.metrics()
+    }
+
+    /// Worker threads parked (idle) right now.
+    ///
+    /// ```
+    /// let rt = weave::Builder::new().worker_threads(2).build().unwrap();
+    /// assert!(rt.handle().parked_workers() <= 2);
+    /// ```
+    pub fn parked_workers(&self) -> usize {
+        self.inner.parked_workers()
     }
 
     /// Every live task, asyncio's `all_tasks()`: id, name, state, polls,

@@ -26,11 +26,8 @@ use weave_driver::{Driver, Entry, TimerKey};
 #[track_caller]
 pub fn call_later(delay: Duration, callback: impl FnOnce() + Send + 'static) -> TimerHandle {
     let driver = Driver::expect_current("call_later");
-    schedule(
-        driver,
-        Instant::now().checked_add(delay),
-        Box::new(callback),
-    )
+    let deadline = driver.time().now().checked_add(delay);
+    schedule(driver, deadline, Box::new(callback))
 }
 
 /// Runs `callback` at `deadline` (at once if it passed); see [`call_later`].
@@ -59,9 +56,9 @@ fn schedule(
     }
 }
 
-fn far_future(_driver: &Driver) -> Instant {
+fn far_future(driver: &Driver) -> Instant {
     // About 30 years: beyond any runtime's life, well inside `Instant`.
-    Instant::now() + Duration::from_secs(30 * 365 * 24 * 3600)
+    driver.time().now() + Duration::from_secs(30 * 365 * 24 * 3600)
 }
 
 /// A scheduled callback. Dropping it does **not** cancel the callback

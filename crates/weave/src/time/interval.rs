@@ -37,7 +37,7 @@ pub fn interval(period: Duration) -> Interval {
         "interval(Duration::ZERO): the period must be positive; use yield_now() in a loop \
          to run as often as possible"
     );
-    let now = Instant::now();
+    let now = super::now();
     Interval {
         period,
         next: Some(now),
@@ -94,7 +94,7 @@ impl Interval {
                 .map(|()| unreachable!("a sleep without end completed"));
         };
         std::task::ready!(Pin::new(&mut self.sleep).poll(cx));
-        let next = next_on_grid(scheduled, self.period, Instant::now());
+        let next = next_on_grid(scheduled, self.period, self.sleep.now());
         self.next = next;
         match next {
             Some(next) => self.sleep.reset(next),
@@ -110,7 +110,7 @@ impl Interval {
 
     /// Restarts the grid: the next tick is one period from now.
     pub fn reset(&mut self) {
-        let next = Instant::now().checked_add(self.period);
+        let next = self.sleep.now().checked_add(self.period);
         self.next = next;
         match next {
             Some(next) => self.sleep.reset(next),

@@ -28,7 +28,9 @@ use weave_scheduler::coop;
 /// Outside a runtime.
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    let mut sleep = Sleep::new(Instant::now().checked_add(duration));
+    let driver = Driver::expect_current("sleep");
+    let deadline = driver.time().now().checked_add(duration);
+    let mut sleep = Sleep::with_driver(driver, deadline);
     sleep.due = duration.is_zero();
     sleep
 }
@@ -49,7 +51,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     let mut sleep = Sleep::new(Some(deadline));
-    sleep.due = deadline <= Instant::now();
+    sleep.due = deadline <= sleep.now();
     sleep
 }
 
@@ -78,9 +80,13 @@ pub struct Sleep {
 impl Sleep {
     #[track_caller]
     pub(crate) fn new(deadline: Option<Instant>) -> Sleep {
+        Sleep::with_driver(Driver::expect_current("sleep"), deadline)
+    }
+
+    fn with_driver(driver: Arc<Driver>, deadline: Option<Instant>) -> Sleep {
         Sleep {
             deadline,
-            driver: Driver::expect_current("sleep"),
+            driver,
             key: None,
             tick: 0,
             forever: None,
@@ -97,6 +103,12 @@ impl Sleep {
         sleep
     }
 
+    /// The runtime's time (`weave::now()`: virtual while paused).
+    #[inline]
+    pub(crate) fn now(&self) -> Instant {
+        self.driver.time().now()
+    }
+
     /// The deadline; `None` if it is never reached.
     pub fn deadline(&self) -> Option<Instant> {
         self.deadline
@@ -104,7 +116,7 @@ impl Sleep {
 
     /// True once the deadline has passed and the sleep completed.
     pub fn is_elapsed(&self) -> bool {
-        self.done || self.deadline.is_some_and(|d| Instant::now() >= d)
+        self.done || self.deadline.is_some_and(|d| self.now() >= d)
     }
 
     /// Makes it a sleep that never ends (for an `Interval` past
@@ -121,7 +133,7 @@ impl Sleep {
         self.unregister();
         self.deadline = Some(deadline);
         self.done = false;
-        self.due = deadline <= Instant::now();
+        self.due = deadline <= self.now();
     }
 
     fn unregister(&mut self) {
@@ -150,7 +162,7 @@ impl Sleep {
         if tick <= seen {
             return true;
         }
-        tick - seen < NEAR_TICKS && Instant::now() >= deadline
+        tick - seen < NEAR_TICKS && self.now() >= deadline
     }
 
     fn complete(&mut self) -> Poll<()> {
@@ -230,7 +242,7 @@ impl Future for Sleep {
                         self.unregister();
                         // Due meanwhile (nobody drives the wheel any
                         // more): completing is not early.
-                        if Instant::now() >= deadline {
+                        if self.now() >= deadline {
                             coop.made_progress();
                             return self.complete();
                         }

@@ -107,7 +107,7 @@ impl<F: Future> Future for Timeout<F> {
         let deadline = match *this.limit {
             Limit::At(deadline) => deadline,
             Limit::Never => return Poll::Pending,
-            Limit::After(timeout) => match Instant::now().checked_add(timeout) {
+            Limit::After(timeout) => match super::now().checked_add(timeout) {
                 Some(deadline) => {
                     *this.limit = Limit::At(deadline);
                     deadline
