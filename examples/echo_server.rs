@@ -1,9 +1,12 @@
 //! An echo server on asyncio's `start_server`: every line a client sends
 //! comes back. Runs until Ctrl-C, then waits for open connections to end.
+//! Ctrl-\ (SIGQUIT) prints the task dump on stderr and the server goes on
+//! (`Builder::dump_on_signal`).
 //!
 //! ```text
 //! cargo run --release --example echo_server -- 127.0.0.1:7000
 //! nc 127.0.0.1 7000
+//! kill -QUIT <pid>     # the live tasks, on the server's stderr
 //! ```
 //!
 //! With `--demo` it also connects a few clients to itself, prints what they
@@ -25,7 +28,11 @@ struct Args {
 
 fn main() {
     let Args { addr, demo } = Args::parse();
-    weave::run(async move {
+    let rt = weave::Builder::new()
+        .dump_on_signal(true)
+        .build()
+        .expect("building the runtime");
+    rt.block_on(async move {
         let server = start_server(addr, |mut reader, mut writer| async move {
             let peer = reader.peer_addr().ok();
             let mut line = String::new();

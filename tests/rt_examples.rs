@@ -208,6 +208,112 @@ fn interrupt(mut server: Running, mut out: impl std::io::Read) {
 }
 
 #[test]
+fn echo_server_dumps_its_tasks_on_sigquit_and_keeps_serving() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::time::{Duration, Instant};
+    let mut child = Running(
+        Command::new(built("echo_server"))
+            .arg("127.0.0.1:0")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut out = BufReader::new(child.0.stdout.take().unwrap());
+    let mut banner = String::new();
+    out.read_line(&mut banner).unwrap();
+    let addr = banner
+        .trim()
+        .strip_prefix("echoing on ")
+        .unwrap()
+        .to_owned();
+    // stderr, line by line, on a thread: the test waits on it with a bound.
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stderr = BufReader::new(child.0.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // A client connected: its handler task is alive in the dump.
+    let mut client = std::net::TcpStream::connect(&addr).unwrap();
+    let mut echoes = BufReader::new(client.try_clone().unwrap());
+    let mut echo = |client: &mut std::net::TcpStream, text: &str| {
+        client.write_all(text.as_bytes()).unwrap();
+        let mut line = String::new();
+        echoes.read_line(&mut line).unwrap();
+        line
+    };
+    assert_eq!(echo(&mut client, "before\n"), "before\n");
+    let pid = rustix::process::Pid::from_raw(child.0.id() as i32).unwrap();
+    let mut dumps = Vec::new();
+    for _ in 0..2 {
+        rustix::process::kill_process(pid, rustix::process::Signal::QUIT).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut dump = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no complete dump within 20 s: {dump:?}"));
+            if line == "weave: end of task dump" {
+                break;
+            }
+            if line.starts_with("weave: task dump") || !dump.is_empty() {
+                dump.push(line);
+            }
+        }
+        dumps.push(dump);
+    }
+    for dump in &dumps {
+        assert!(
+            dump[0].contains("tasks alive") && dump[0].contains("workers"),
+            "{dump:?}"
+        );
+        let tasks: Vec<_> = dump[1..]
+            .iter()
+            .filter(|l| l.starts_with("  task "))
+            .collect();
+        assert!(
+            tasks.len() >= 2,
+            "the accept loop and the connection: {dump:?}"
+        );
+        for task in &tasks {
+            assert!(
+                task.contains(" polls, spawned at ") && task.ends_with(" ago"),
+                "{task}"
+            );
+        }
+    }
+    // Still serving, on the same connection and a new one.
+    assert_eq!(echo(&mut client, "after\n"), "after\n");
+    // Both ends of the client (the server waits for its connections).
+    drop(client);
+    drop(echoes);
+    let mut other = std::net::TcpStream::connect(&addr).unwrap();
+    other.write_all(b"again\n").unwrap();
+    let mut line = String::new();
+    BufReader::new(&other).read_line(&mut line).unwrap();
+    assert_eq!(line, "again\n");
+    drop(other);
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "still running 20 s after Ctrl-C");
+        std::thread::yield_now();
+    };
+    assert!(status.success(), "{status}");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert!(rest.ends_with("server closed\n"), "{rest}");
+}
+
+#[test]
 fn http_hello_answers_http1_keep_alive_pipelined_and_http2() {
     use std::io::{Read, Write};
     let (child, out, addr) = start_server("http_hello", "listening on http://");

@@ -10,11 +10,16 @@
 //! As with every runtime that listens for signals: once a handler for a
 //! signal has been installed, the signal no longer has its default effect
 //! (terminating the process), even after the future is dropped.
+//!
+//! [`SignalPipe`] is the same self-pipe for a plain thread that waits
+//! outside any runtime (the task dump on SIGQUIT, which must print also
+//! when every worker is stuck).
 
 use crate::async_fd::Async;
 use crate::sys;
 use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
+use std::sync::Arc;
 
 /// Waits for the next Ctrl-C (SIGINT) received after the call.
 ///
@@ -55,4 +60,91 @@ async fn wait_for(signal: i32) -> io::Result<()> {
     let mut buf = [0u8; 16];
     read.read_with(|mut s| s.read(&mut buf)).await?;
     Ok(())
+}
+
+/// SIGQUIT (Ctrl-\\): by default it kills the process with a core dump;
+/// weave's `dump_on_signal` prints the task dump instead.
+pub const SIGQUIT: i32 = sys::SIGQUIT;
+
+/// Deliveries of one signal, for a thread that waits for them blocking
+/// (see the module docs); they stop when it drops.
+///
+/// ```
+/// use weave_reactor::signal::{SignalPipe, SIGQUIT};
+/// let pipe = SignalPipe::new(SIGQUIT).unwrap();
+/// let poke = pipe.poker();
+/// let waiter = std::thread::spawn(move || pipe.wait().unwrap());
+/// poke.poke(); // ends a wait without a signal (to stop the thread)
+/// waiter.join().unwrap();
+/// ```
+pub struct SignalPipe {
+    read: UnixStream,
+    write: Arc<UnixStream>,
+    _handler: sys::SignalHandler,
+}
+
+impl std::fmt::Debug for SignalPipe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignalPipe").finish_non_exhaustive()
+    }
+}
+
+/// Ends a [`SignalPipe::wait`] from another thread, as a delivery does.
+#[derive(Debug, Clone)]
+pub struct SignalPoker(Arc<UnixStream>);
+
+impl SignalPoker {
+    /// Makes the pipe's next (or current) wait return.
+    pub fn poke(&self) {
+        let _ = (&*self.0).write(&[0]);
+    }
+}
+
+impl SignalPipe {
+    /// Starts listening for `signal` (its default action stops, as for
+    /// every handler; see the module docs).
+    ///
+    /// # Errors
+    /// If the pipe cannot be made, or the signal cannot be handled
+    /// (SIGKILL, SIGSTOP, or a fault signal).
+    pub fn new(signal: i32) -> io::Result<SignalPipe> {
+        let (read, write) = UnixStream::pair()?;
+        write.set_nonblocking(true)?;
+        let write = Arc::new(write);
+        let in_handler = write.clone();
+        let action = move || {
+            // A full pipe means a wake-up is already pending: nothing lost.
+            let _ = (&*in_handler).write(&[1]);
+        };
+        // SAFETY: the action is async-signal-safe: one non-blocking
+        // `write(2)` on a socket it keeps alive; no allocation, no lock, no
+        // panic.
+        let handler = unsafe { sys::on_signal(signal, action) }?;
+        Ok(SignalPipe {
+            read,
+            write,
+            _handler: handler,
+        })
+    }
+
+    /// A handle that ends a wait from another thread.
+    pub fn poker(&self) -> SignalPoker {
+        SignalPoker(self.write.clone())
+    }
+
+    /// Blocks until one or more deliveries (or pokes) came since the last
+    /// wait; they are taken together.
+    ///
+    /// # Errors
+    /// If reading the pipe fails.
+    pub fn wait(&self) -> io::Result<()> {
+        let mut buf = [0u8; 64];
+        loop {
+            match (&self.read).read(&mut buf) {
+                Ok(_) => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
 }

@@ -301,6 +301,8 @@ pub(crate) fn direct_wait(
 pub(crate) const SIGINT: i32 = libc::SIGINT;
 /// SIGTERM (the polite kill).
 pub(crate) const SIGTERM: i32 = libc::SIGTERM;
+/// SIGQUIT (Ctrl-\\).
+pub(crate) const SIGQUIT: i32 = libc::SIGQUIT;
 /// SIGCHLD (a child process stopped or exited).
 pub(crate) const SIGCHLD: i32 = libc::SIGCHLD;
 

@@ -99,6 +99,7 @@
 
 mod call_soon;
 pub(crate) mod combinators;
+mod dump_signal;
 #[doc(hidden)]
 pub use combinators::join as __join;
 mod entry;

@@ -33,6 +33,7 @@ pub struct Builder {
     workers: Option<usize>,
     start_paused: bool,
     shuffled: bool,
+    dump_on_signal: bool,
 }
 
 impl Builder {
@@ -165,6 +166,31 @@ impl Builder {
         }
     }
 
+    /// Prints the task dump ([`Handle::dump`]: id, name, state, polls,
+    /// spawn location and age of every live task) on stderr each time the
+    /// process gets SIGQUIT (Ctrl-\\ in a terminal, `kill -QUIT pid`), and
+    /// keeps running, as a Go program dumps its goroutines. A thread of its
+    /// own waits for the signal, so the dump prints also when every worker
+    /// is stuck. SIGQUIT no longer ends the process once this is on (while
+    /// the runtime lives, and after: see `weave::signal`).
+    ///
+    /// ```no_run
+    /// let rt = weave::Builder::new().dump_on_signal(true).build().unwrap();
+    /// rt.block_on(async {
+    ///     // `kill -QUIT <pid>` prints, on stderr:
+    ///     // weave: task dump: 1 tasks alive, 2 workers (2 parked), ...
+    ///     //   task 2 "ticker" Idle, 12 polls, spawned at src/main.rs:5:10, 12.0s ago
+    ///     // weave: end of task dump
+    ///     weave::signal::ctrl_c().await.unwrap();
+    /// });
+    /// ```
+    pub fn dump_on_signal(self, on: bool) -> Self {
+        Builder {
+            dump_on_signal: on,
+            ..self
+        }
+    }
+
     /// Starts the runtime.
     ///
     /// # Errors
@@ -186,9 +212,16 @@ impl Builder {
             .worker_threads(workers)
             .driver(driver.clone())
             .build()?;
+        let dump = match self.dump_on_signal {
+            true => Some(crate::dump_signal::DumpOnSignal::start(
+                inner.handle().clone(),
+            )?),
+            false => None,
+        };
         Ok(Runtime {
             inner: Some(inner),
             driver,
+            dump,
         })
     }
 }
@@ -207,6 +240,8 @@ pub struct Runtime {
     /// `None` only during shutdown.
     inner: Option<weave_scheduler::Runtime>,
     driver: Arc<Driver>,
+    /// The SIGQUIT dump thread (`Builder::dump_on_signal`).
+    dump: Option<crate::dump_signal::DumpOnSignal>,
 }
 
 impl Runtime {
@@ -290,6 +325,7 @@ impl Runtime {
     /// rt.shutdown_timeout(Duration::from_millis(10)); // returns well before 300 ms
     /// ```
     pub fn shutdown_timeout(mut self, timeout: Duration) {
+        drop(self.dump.take());
         if let Some(inner) = self.inner.take() {
             inner.shutdown_timeout(timeout);
         }
@@ -299,7 +335,9 @@ impl Runtime {
 impl Drop for Runtime {
     fn drop(&mut self) {
         // Tasks first (their sleeps leave the wheel as they drop), then the
-        // driver: the callbacks and wakers still in the wheel.
+        // driver: the callbacks and wakers still in the wheel. The dump
+        // thread before them: it holds a handle.
+        drop(self.dump.take());
         drop(self.inner.take());
     }
 }
