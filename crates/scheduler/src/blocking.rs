@@ -78,6 +78,8 @@ impl Schedule for BlockingSchedule {
     fn release(&self, _task: &Task) -> Option<Task> {
         None
     }
+
+    const KIND: &'static str = "blocking";
 }
 
 /// The future of a blocking job: runs the closure on its first poll.

@@ -239,6 +239,8 @@ impl Schedule for Arc<LocalSet> {
     fn may_drop_here(&self) -> bool {
         self.is_owner()
     }
+
+    const KIND: &'static str = "local";
 }
 
 /// The local tasks of one `block_on` call, on its stack.

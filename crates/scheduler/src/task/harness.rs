@@ -106,6 +106,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// # Safety
     /// - The caller holds `RUNNING`.
     unsafe fn poll_future(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, Repr>> {
+        // The console counts a poll from entering the span to leaving it.
+        #[cfg(feature = "tracing")]
+        let _entered = self.header().span.enter();
         let polled = panic::catch_unwind(AssertUnwindSafe(|| {
             self.cell().stage.with_mut(|ptr| {
                 // A task being polled has not completed (`ToRunning::Success`

@@ -58,6 +58,8 @@ mod location;
 mod name;
 pub(crate) mod raw;
 pub(crate) mod state;
+#[cfg(feature = "tracing")]
+mod trace;
 mod waker;
 
 pub use current::current_task;
@@ -89,6 +91,11 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     fn may_drop_here(&self) -> bool {
         true
     }
+
+    /// What its tasks are, for their trace spans (feature `tracing`):
+    /// "task", "local" or "blocking".
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    const KIND: &'static str = "task";
 }
 
 /// The owner's counted reference to a task.

@@ -22,7 +22,8 @@
 //! as large as the largest of the future, the output and a panic payload
 //! (16). A task with a 16-byte future is a 72-byte allocation, which
 //! glibc's allocator serves from an 80-byte chunk; its owned-list slot is
-//! 8 bytes more.
+//! 8 bytes more. With the `tracing` feature the header also holds the
+//! task's span (`trace.rs`), 32 bytes more.
 
 use super::join_waker::JoinWaker;
 use super::location::LocationId;
@@ -52,6 +53,10 @@ pub(crate) struct Header {
     pub(crate) slot: UnsafeCell<u32>,
     /// Where the task was spawned (`#[track_caller]` of the spawn call).
     pub(crate) spawned_at: LocationId,
+    /// The task's `runtime.spawn` span (feature `tracing`, `trace.rs`):
+    /// written at allocation, read-only after.
+    #[cfg(feature = "tracing")]
+    pub(crate) span: tracing::Span,
 }
 
 /// The typed operations of a task, reached through the header.
@@ -169,6 +174,8 @@ impl<F: Future, S: Schedule> Cell<F, S> {
                 spawned: Tick::now(),
                 slot: UnsafeCell::new(super::list::UNLINKED),
                 spawned_at: LocationId::of(spawn.location),
+                #[cfg(feature = "tracing")]
+                span: super::trace::spawn_span(S::KIND, &spawn),
             },
             scheduler,
             stage: UnsafeCell::new(Stage {

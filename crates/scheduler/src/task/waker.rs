@@ -32,6 +32,8 @@ unsafe fn raw(data: *const ()) -> RawTask {
 unsafe fn clone(data: *const ()) -> RawWaker {
     // SAFETY: the waker being cloned keeps the task alive.
     let task = unsafe { raw(data) };
+    #[cfg(feature = "tracing")]
+    super::trace::waker_op(task.header(), "waker.clone");
     task.state().ref_inc();
     raw_waker(task.as_ptr())
 }
@@ -41,7 +43,10 @@ unsafe fn clone(data: *const ()) -> RawWaker {
 ///   reference to it, consumed here (`wake` takes the waker by value).
 unsafe fn wake(data: *const ()) {
     // SAFETY: this waker owns a reference, consumed here.
-    wake_by_val(unsafe { raw(data) })
+    let task = unsafe { raw(data) };
+    #[cfg(feature = "tracing")]
+    super::trace::waker_op(task.header(), "waker.wake");
+    wake_by_val(task)
 }
 
 /// # Safety
@@ -49,7 +54,10 @@ unsafe fn wake(data: *const ()) {
 ///   borrowed waker.
 unsafe fn wake_by_ref(data: *const ()) {
     // SAFETY: the borrowed waker keeps the task alive.
-    wake_by_ref_raw(unsafe { raw(data) })
+    let task = unsafe { raw(data) };
+    #[cfg(feature = "tracing")]
+    super::trace::waker_op(task.header(), "waker.wake_by_ref");
+    wake_by_ref_raw(task)
 }
 
 /// # Safety
@@ -57,7 +65,11 @@ unsafe fn wake_by_ref(data: *const ()) {
 ///   reference to it, dropped here.
 unsafe fn drop_waker(data: *const ()) {
     // SAFETY: this waker owns a reference, dropped here.
-    unsafe { raw(data) }.drop_reference()
+    let task = unsafe { raw(data) };
+    // Before the reference goes: it may be the last.
+    #[cfg(feature = "tracing")]
+    super::trace::waker_op(task.header(), "waker.drop");
+    task.drop_reference()
 }
 
 /// Wakes a task by value (consuming one reference).
