@@ -23,7 +23,7 @@
 //! (16). A task with a 16-byte future is a 72-byte allocation, which
 //! glibc's allocator serves from an 80-byte chunk; its owned-list slot is
 //! 8 bytes more. With the `tracing` feature the header also holds the
-//! task's span (`trace.rs`), 32 bytes more.
+//! task's span (`trace.rs`), a `tracing::Span` more.
 
 use super::join_waker::JoinWaker;
 use super::location::LocationId;
