@@ -280,3 +280,32 @@ fn a_bad_weave_seed_is_named() {
         "{text}"
     );
 }
+
+#[test]
+fn a_panicking_shuffled_block_on_leaves_the_runtime_usable() {
+    let rt = weave::Builder::new().shuffle_seed(5).build().unwrap();
+    let handle = rt.handle();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async {
+            for _ in 0..10 {
+                let queued = queued.clone();
+                drop(weave::spawn(async move {
+                    queued.fetch_add(1, SeqCst);
+                }));
+            }
+            panic!("the body failed");
+        })
+    }));
+    assert!(panicked.is_err());
+    // The tasks left queued, and new ones, run in the next block_on;
+    // timers still jump.
+    let late = handle.spawn(async { 1 });
+    rt.block_on(async {
+        weave::sleep(Duration::from_secs(10)).await;
+        assert_eq!(late.await.unwrap(), 1);
+        while queued.load(SeqCst) < 10 {
+            weave::yield_now().await;
+        }
+    });
+}

@@ -267,3 +267,105 @@ async fn local_tasks_and_many_sleepers_wake_in_deadline_order() {
     weave::gather(tasks).await;
     assert_eq!(*order.lock().unwrap(), [1, 2, 3, 5, 7, 9]);
 }
+
+/// User and system CPU time, in clock ticks, of this process's threads
+/// whose name starts with `prefix` (other tests run beside this one).
+fn cpu_ticks(prefix: &str) -> u64 {
+    let mut ticks = 0;
+    for task in std::fs::read_dir("/proc/self/task").unwrap() {
+        let Ok(stat) = std::fs::read_to_string(task.unwrap().path().join("stat")) else {
+            continue;
+        };
+        let (head, rest) = stat.rsplit_once(')').unwrap();
+        if !head.split_once('(').unwrap().1.starts_with(prefix) {
+            continue;
+        }
+        // The fields after the name: utime and stime are the 12th and 13th.
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        ticks += fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    }
+    ticks
+}
+
+#[test]
+fn an_idle_paused_runtime_without_timers_sleeps_instead_of_spinning() {
+    let rt = weave::Builder::new()
+        .worker_threads(2)
+        .thread_name("idlecheck")
+        .start_paused(true)
+        .build()
+        .unwrap();
+    rt.block_on(async {});
+    // Idle: nothing to run and no timer to jump to. A real half second
+    // passes outside the runtime; the workers must sleep through it.
+    let before = cpu_ticks("idlecheck");
+    let (_tx, rx) = std::sync::mpsc::channel::<()>();
+    let _ = rx.recv_timeout(Duration::from_millis(500));
+    let used = cpu_ticks("idlecheck") - before;
+    // A spinning worker would use ~50 ticks (100 per second).
+    assert!(
+        used < 10,
+        "an idle runtime used {used} ticks of CPU in 0.5 s"
+    );
+}
+
+#[test]
+fn a_blocking_job_in_handle_block_on_lets_the_clock_advance() {
+    let rt = weave::Builder::new()
+        .worker_threads(2)
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let handle = rt.handle();
+    let waited = rt.block_on(async move {
+        let start = weave::now();
+        let inner = handle.clone();
+        weave::spawn_blocking(move || {
+            inner.block_on(async {
+                weave::sleep(Duration::from_secs(30)).await;
+                weave::now()
+            })
+        })
+        .await
+        .unwrap()
+            - start
+    });
+    assert_eq!(waited, Duration::from_secs(30));
+}
+
+#[test]
+fn a_never_callback_survives_every_jump_and_cancels() {
+    let rt = weave::Builder::new()
+        .worker_threads(2)
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let handle = rt.handle();
+    rt.block_on(async move {
+        let ran = Arc::new(AtomicBool::new(false));
+        let never = weave::call_later(Duration::MAX, {
+            let ran = ran.clone();
+            move || ran.store(true, SeqCst)
+        });
+        assert_eq!(never.when(), None);
+        weave::sleep(Duration::from_secs(3600)).await;
+        // Idle with only the never-callback left, until a plain thread
+        // answers once every worker has parked.
+        let (tx, rx) = weave::sync::oneshot();
+        let peer = std::thread::spawn(move || {
+            while handle.parked_workers() < 2 {
+                std::thread::yield_now();
+            }
+            for _ in 0..10_000 {
+                std::thread::yield_now();
+            }
+            let _ = tx.send(());
+        });
+        rx.await.unwrap();
+        peer.join().unwrap();
+        time::advance(Duration::from_secs(100 * 365 * 86_400)).await;
+        assert!(!ran.load(SeqCst), "a never-callback ran");
+        assert!(never.cancel());
+        assert!(!never.cancel());
+    });
+}

@@ -11,12 +11,15 @@
 //! Ground rules:
 //! - the writers (`pause`, `resume`, `set`) take `writer`, so they never
 //!   interleave; readers take no lock;
-//! - `adjusted` goes from false to true once, before anything else
-//!   changes: a reader that sees it false reads real time, which is the
-//!   clock's value until then;
-//! - while `paused` is true, `frozen` is the clock; `skew` is written
-//!   before `paused` is cleared (Release), so a reader that sees it clear
-//!   (Acquire) reads the skew that goes with it.
+//! - `seq` is a sequence lock over `paused`, `frozen` and `skew`: odd
+//!   while a writer changes them. A reader of the adjusted clock retries
+//!   until it read them, and the real time, within one even `seq`;
+//! - `adjusted` goes from false to true once, as the first write of the
+//!   first pause, before that pause reads the real time it freezes at
+//!   (rounded up to the microsecond). A reader that sees it false before
+//!   and after reading real time read it before the pause did: what it
+//!   returns is not later than the frozen reading, so the clock never
+//!   goes back across a pause.
 //!
 //! These are std atomics, also under loom: the models run with a clock
 //! that stands still and never pause it.
@@ -30,6 +33,8 @@ pub(crate) struct Clock {
     start: Instant,
     /// The clock was ever paused: it is no longer plain real time.
     adjusted: AtomicBool,
+    /// The sequence lock (see the module docs).
+    seq: AtomicU64,
     paused: AtomicBool,
     /// The reading while paused (µs since `start`).
     frozen: AtomicU64,
@@ -44,6 +49,7 @@ impl Clock {
         Clock {
             start: Instant::now(),
             adjusted: AtomicBool::new(paused),
+            seq: AtomicU64::new(0),
             paused: AtomicBool::new(paused),
             frozen: AtomicU64::new(0),
             skew: AtomicI64::new(0),
@@ -75,18 +81,32 @@ impl Clock {
     #[inline]
     pub(crate) fn micros(&self) -> u64 {
         if !self.adjusted.load(Acquire) {
-            return self.real_micros();
+            let real = self.real_micros();
+            if !self.adjusted.load(SeqCst) {
+                return real;
+            }
         }
         self.adjusted_micros()
     }
 
     #[cold]
     fn adjusted_micros(&self) -> u64 {
-        if self.paused.load(Acquire) {
-            return self.frozen.load(Acquire);
+        loop {
+            let seq = self.seq.load(SeqCst);
+            if seq & 1 == 1 {
+                std::hint::spin_loop();
+                continue;
+            }
+            let reading = if self.paused.load(SeqCst) {
+                self.frozen.load(SeqCst)
+            } else {
+                let skew = self.skew.load(SeqCst);
+                self.real_micros().saturating_add_signed(skew)
+            };
+            if self.seq.load(SeqCst) == seq {
+                return reading;
+            }
         }
-        let skew = self.skew.load(Acquire);
-        self.real_micros().saturating_add_signed(skew)
     }
 
     /// The clock's reading as an [`Instant`]: `Instant::now()` until the
@@ -94,9 +114,35 @@ impl Clock {
     #[inline]
     pub(crate) fn now(&self) -> Instant {
         if !self.adjusted.load(Acquire) {
-            return Instant::now();
+            let now = Instant::now();
+            if !self.adjusted.load(SeqCst) {
+                return now;
+            }
         }
         self.start + Duration::from_micros(self.adjusted_micros())
+    }
+
+    /// Runs a writer's change inside the sequence lock.
+    fn write<R>(&self, change: impl FnOnce() -> R) -> R {
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        self.seq.fetch_add(1, SeqCst);
+        let result = change();
+        self.seq.fetch_add(1, SeqCst);
+        result
+    }
+
+    /// Real microseconds since the start, rounded up: not earlier than
+    /// any `Instant::now()` read before.
+    #[cfg(not(loom))]
+    fn real_micros_ceil(&self) -> u64 {
+        let elapsed = self.start.elapsed();
+        let micros = elapsed.as_micros() + u128::from(elapsed.subsec_nanos() % 1_000 != 0);
+        u64::try_from(micros).unwrap_or(u64::MAX)
+    }
+
+    #[cfg(loom)]
+    fn real_micros_ceil(&self) -> u64 {
+        0
     }
 
     /// True while paused.
@@ -107,40 +153,50 @@ impl Clock {
 
     /// Freezes the clock at its current reading; false if it was paused.
     pub(crate) fn pause(&self) -> bool {
-        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        if self.paused.load(Acquire) {
-            return false;
-        }
-        self.frozen.store(self.micros(), Release);
-        self.adjusted.store(true, Release);
-        self.paused.store(true, Release);
-        true
+        self.write(|| {
+            if self.paused.load(SeqCst) {
+                return false;
+            }
+            let first = !self.adjusted.swap(true, SeqCst);
+            // Read after `adjusted` is set (see the module docs).
+            let now = if first {
+                self.real_micros_ceil()
+            } else {
+                self.real_micros()
+                    .saturating_add_signed(self.skew.load(SeqCst))
+            };
+            self.frozen.fetch_max(now, SeqCst);
+            self.paused.store(true, SeqCst);
+            true
+        })
     }
 
     /// Lets the clock run again from its frozen reading; false if it was
     /// running.
     pub(crate) fn resume(&self) -> bool {
-        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        if !self.paused.load(Acquire) {
-            return false;
-        }
-        let frozen = self.frozen.load(Acquire);
-        let real = self.real_micros();
-        let skew = i64::try_from(i128::from(frozen) - i128::from(real)).unwrap_or(i64::MAX);
-        self.skew.store(skew, Release);
-        self.paused.store(false, Release);
-        true
+        self.write(|| {
+            if !self.paused.load(SeqCst) {
+                return false;
+            }
+            let frozen = self.frozen.load(SeqCst);
+            let real = self.real_micros();
+            let skew = i64::try_from(i128::from(frozen) - i128::from(real)).unwrap_or(i64::MAX);
+            self.skew.store(skew, SeqCst);
+            self.paused.store(false, SeqCst);
+            true
+        })
     }
 
     /// Moves a paused clock forward to `micros` (an earlier reading
     /// changes nothing); false if the clock runs.
     pub(crate) fn set(&self, micros: u64) -> bool {
-        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        if !self.paused.load(Acquire) {
-            return false;
-        }
-        self.frozen.fetch_max(micros, AcqRel);
-        true
+        self.write(|| {
+            if !self.paused.load(SeqCst) {
+                return false;
+            }
+            self.frozen.fetch_max(micros, SeqCst);
+            true
+        })
     }
 }
 
@@ -175,6 +231,39 @@ mod tests {
         assert_eq!(clock.micros(), 5_000_000, "and changes nothing");
         assert_eq!(clock.now(), clock.start() + Duration::from_secs(5));
         assert!(!clock.pause(), "already paused");
+    }
+
+    #[test]
+    fn pausing_never_sets_the_clock_back_from_a_reading_before() {
+        for _ in 0..1_000 {
+            let clock = Clock::new(false);
+            let before = clock.now();
+            assert!(clock.pause());
+            assert!(clock.now() >= before);
+        }
+        // Readers on other threads across pauses, resumes and sets.
+        let clock = std::sync::Arc::new(Clock::new(false));
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let clock = clock.clone();
+                std::thread::spawn(move || {
+                    let mut last = clock.now();
+                    for _ in 0..200_000 {
+                        let now = clock.now();
+                        assert!(now >= last, "the clock went back");
+                        last = now;
+                    }
+                })
+            })
+            .collect();
+        for i in 0..2_000u64 {
+            clock.pause();
+            clock.set(clock.micros() + i % 7);
+            clock.resume();
+        }
+        for reader in readers {
+            reader.join().unwrap();
+        }
     }
 
     #[test]

@@ -189,8 +189,10 @@ impl Driver {
     /// Under a paused clock, with the token and nothing due: jumps the
     /// clock to the next deadline if nothing else can make a task ready
     /// (see `activity.rs` for the rule). True if the caller must not
-    /// sleep: the clock jumped, or the I/O poll on the way may have
-    /// queued tasks here.
+    /// sleep: the clock jumped, the I/O poll on the way queued tasks, or
+    /// something became busy meanwhile (look again). False with no timer
+    /// to jump to: then the caller sleeps until woken (an insert, the last
+    /// busy thread going idle, I/O), instead of looking again at once.
     fn auto_advance(&self) -> bool {
         let Some(probe) = self.idle_probe.get() else {
             return false;
@@ -203,10 +205,10 @@ impl Driver {
         }
         // I/O ready now holds the clock: its tasks run first.
         self.poll_io(Some(Duration::ZERO));
-        if probe() && self.activity.still(quiet) {
-            self.time.jump();
+        if !probe() || !self.activity.still(quiet) {
+            return true;
         }
-        true
+        self.time.jump()
     }
 
     /// Claims the driver for the one runtime that will drive it (the
@@ -331,10 +333,11 @@ impl Driver {
             }
             return;
         }
-        // Parked, the worker holds no paused clock (`activity.rs`).
+        // Parked, the worker holds no paused clock (`activity.rs`); busy
+        // again on the way out, also by unwinding.
         self.leave_busy();
+        let _busy = BusyAgain(&self.activity);
         self.park_idle(index, timeout);
-        self.activity.enter();
     }
 
     /// The sleeping part of [`park`](Self::park).
@@ -461,6 +464,15 @@ impl std::fmt::Debug for Driver {
             .field("workers", &self.workers())
             .field("timers", &self.time.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// Counts a parked worker busy again when dropped.
+struct BusyAgain<'a>(&'a Activity);
+
+impl Drop for BusyAgain<'_> {
+    fn drop(&mut self) {
+        self.0.enter();
     }
 }
 

@@ -167,6 +167,16 @@ pub struct TimeDriver {
     /// Sleeps that never end (`Duration::MAX`): not in a wheel, but
     /// listed so that the runtime's shutdown can wake them.
     forever: Mutex<WaitList<Waker>>,
+    /// Callbacks that never run (`call_later(Duration::MAX)`): not in a
+    /// wheel either (no jump of a paused clock may reach them), but kept
+    /// until cancelled or the runtime goes away, as a pending callback is.
+    never: Mutex<WaitList<Callback>>,
+    /// A paused clock is being moved by [`jump`](Self::jump) or
+    /// [`advance_by`](Self::advance_by) (under `stepping_lock`): the others
+    /// that fire timers leave it the wheels, so that each deadline's
+    /// entries fire, in turn, on the stepping thread.
+    stepping: AtomicBool,
+    stepping_lock: Mutex<()>,
     /// The worker that sleeps for the timers, or `NO_SLEEPER`.
     sleeper: AtomicUsize,
     /// The tick it sleeps until (the maximum while it reads the wheels,
@@ -204,6 +214,9 @@ impl TimeDriver {
                 })
                 .collect(),
             forever: Mutex::new(WaitList::new()),
+            never: Mutex::new(WaitList::new()),
+            stepping: AtomicBool::new(false),
+            stepping_lock: Mutex::new(()),
             sleeper: AtomicUsize::new(NO_SLEEPER),
             sleeping_until: AtomicU64::new(u64::MAX),
             closed: AtomicBool::new(false),
@@ -347,6 +360,27 @@ impl TimeDriver {
         true
     }
 
+    /// Keeps a callback that never runs until it is cancelled
+    /// ([`cancel_never`](Self::cancel_never)) or the runtime goes away;
+    /// `None` (and the callback dropped) if it has.
+    pub fn insert_never(&self, callback: Callback) -> Option<WaitKey> {
+        let mut never = self.never.lock();
+        if self.closed.load(Relaxed) {
+            drop(never);
+            contain::drop_quietly(callback);
+            return None;
+        }
+        Some(never.push_back(callback))
+    }
+
+    /// Drops a never-run callback; true if it was still kept.
+    pub fn cancel_never(&self, key: WaitKey) -> bool {
+        let callback = self.never.lock().remove(key);
+        let kept = callback.is_some();
+        contain::drop_quietly(callback);
+        kept
+    }
+
     /// A never-ending sleep goes away.
     #[inline]
     pub fn forget_forever(&self, key: WaitKey) {
@@ -378,7 +412,8 @@ impl TimeDriver {
             return;
         }
         let now = self.now_tick();
-        if earliest > now {
+        // A stepper's clock seen means its flag is seen (set before).
+        if earliest > now || self.stepping.load(SeqCst) {
             return;
         }
         let mut due = Vec::new();
@@ -403,8 +438,9 @@ impl TimeDriver {
 
     /// Advances every shard to now and returns what is due and the
     /// earliest deadline left (`None`: every wheel is empty, or the
-    /// runtime shut down).
-    fn advance_all(&self) -> (Vec<Entry>, Option<u64>) {
+    /// runtime shut down). Unless `stepper`, fires nothing while a paused
+    /// clock is being stepped (see `stepping`).
+    fn advance_all(&self, stepper: bool) -> (Vec<Entry>, Option<u64>) {
         let mut due = Vec::new();
         let mut next: Option<u64> = None;
         let mut now = None;
@@ -418,6 +454,11 @@ impl TimeDriver {
                 continue;
             }
             let now = *now.get_or_insert_with(|| self.now_tick());
+            if !stepper && self.stepping.load(SeqCst) {
+                // What is due is the stepper's to fire; `next` is only a
+                // hint for a sleep (a paused clock sleeps until woken).
+                return (due, None);
+            }
             Self::advance(shard, &mut wheel, now, &mut due);
             if let Some(n) = wheel.next_deadline() {
                 next = Some(next.map_or(n, |m| m.min(n)));
@@ -434,7 +475,7 @@ impl TimeDriver {
         // Publish first, then read the wheels (see the module docs).
         self.sleeper.store(worker, SeqCst);
         self.sleeping_until.store(u64::MAX, SeqCst);
-        let (due, next) = self.advance_all();
+        let (due, next) = self.advance_all(false);
         if !due.is_empty() {
             self.unpublish(worker);
             fire(self, due);
@@ -473,11 +514,12 @@ impl TimeDriver {
     /// start of its wheel slot (nothing fires early). False if there was
     /// no timer, or the clock runs.
     pub(crate) fn jump(&self) -> bool {
+        let _stepping = self.start_stepping();
         while let Some(next) = self.next_deadline() {
             if !self.clock.set(next) {
                 return false;
             }
-            let (due, _) = self.advance_all();
+            let (due, _) = self.advance_all(true);
             if !due.is_empty() {
                 fire(self, due);
                 return true;
@@ -486,12 +528,24 @@ impl TimeDriver {
         false
     }
 
+    /// Makes this thread the one that steps the paused clock until the
+    /// guard drops (see `stepping`).
+    fn start_stepping(&self) -> Stepping<'_> {
+        let lock = self.stepping_lock.lock();
+        self.stepping.store(true, SeqCst);
+        Stepping {
+            flag: &self.stepping,
+            _lock: lock,
+        }
+    }
+
     /// `weave::time::advance`: moves the paused clock forward by `by`,
     /// firing the timers due on the way in deadline order — each distinct
     /// deadline in turn, across the wheels; those of one tick in no set
     /// order. A timer that a fired callback registers for a tick already
     /// passed fires at the driver's next turn. False if the clock runs.
     pub(crate) fn advance_by(&self, by: Duration) -> bool {
+        let _stepping = self.start_stepping();
         let target = self.now_tick().saturating_add(ticks_ceil(by));
         let mut last = None;
         while let Some(next) = self.next_deadline().filter(|&n| n <= target) {
@@ -502,13 +556,13 @@ impl TimeDriver {
             if !self.clock.set(next) {
                 return false;
             }
-            let (due, _) = self.advance_all();
+            let (due, _) = self.advance_all(true);
             fire(self, due);
         }
         if !self.clock.set(target) {
             return false;
         }
-        let (due, _) = self.advance_all();
+        let (due, _) = self.advance_all(true);
         fire(self, due);
         true
     }
@@ -551,7 +605,7 @@ impl TimeDriver {
     /// what is due.
     pub(crate) fn disarm(&self, worker: usize) {
         self.unpublish(worker);
-        let (due, _) = self.advance_all();
+        let (due, _) = self.advance_all(false);
         fire(self, due);
     }
 
@@ -601,7 +655,24 @@ impl TimeDriver {
         while let Some(waker) = forever.pop_front() {
             wakers.push(waker);
         }
+        drop(forever);
+        let mut never = self.never.lock();
+        while let Some(callback) = never.pop_front() {
+            callbacks.push(callback);
+        }
         (wakers, callbacks)
+    }
+}
+
+/// Ends a stepping of the paused clock (see `TimeDriver::stepping`).
+struct Stepping<'a> {
+    flag: &'a AtomicBool,
+    _lock: MutexGuard<'a, ()>,
+}
+
+impl Drop for Stepping<'_> {
+    fn drop(&mut self) {
+        self.flag.store(false, SeqCst);
     }
 }
 

@@ -204,7 +204,7 @@ fn expand(args: TokenStream, item: TokenStream, name: &str, is_test: bool) -> To
             let mut args = respan(
                 format!(
                     "{runs}u64, ::core::concat!(::core::module_path!(), \"::{fn_name}\"), \
-                     |__weave_shuffle_seed: u64|"
+                     |__weave_shuffle_seed: ::core::primitive::u64|"
                 )
                 .parse()
                 .expect("valid tokens"),

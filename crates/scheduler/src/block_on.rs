@@ -75,9 +75,17 @@ impl Wake for MainWake {
         self.wake_by_ref();
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        if self.state.fetch_or(WOKEN, SeqCst) & (WOKEN | DONE) == 0 {
+        // Counted before the flag is set: the thread that takes the flag
+        // counts out a wake that was counted in.
+        if self.state.load(SeqCst) & (WOKEN | DONE) == 0 {
             if let Some(driver) = &self.driver {
                 driver.enter_busy();
+                if self.state.fetch_or(WOKEN, SeqCst) & (WOKEN | DONE) != 0 {
+                    // Woken (or done) meanwhile by another: not ours.
+                    driver.leave_busy();
+                }
+            } else {
+                self.state.fetch_or(WOKEN, SeqCst);
             }
         }
         match &self.wakes {
@@ -100,12 +108,27 @@ impl<'a> MainActivity<'a> {
         MainActivity(main)
     }
 
-    /// Sleeps on the thread's parker, not counted busy meanwhile.
+    /// Sleeps on the thread's parker, not counted busy meanwhile. On a
+    /// blocking-pool thread of the same runtime, the job that called
+    /// `Handle::block_on` is not counted either while it sleeps here: it
+    /// waits for the runtime, and holding the clock would keep a timer it
+    /// waits for from ever firing.
     fn park(&self, park: &ThreadPark) {
+        let job = self
+            .0
+            .driver
+            .as_ref()
+            .is_some_and(|driver| crate::blocking::runs_job_of(driver));
         self.0.leave_busy();
+        if job {
+            self.0.leave_busy();
+        }
         park.park(None);
         if let Some(driver) = &self.0.driver {
             driver.enter_busy();
+            if job {
+                driver.enter_busy();
+            }
         }
     }
 }

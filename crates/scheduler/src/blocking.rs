@@ -30,6 +30,16 @@ std::thread_local! {
     /// The pool this thread belongs to (its `Inner`'s address), 0 on other
     /// threads. Only compared, never dereferenced.
     static POOL_THREAD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// The driver whose busy count the job running on this thread holds
+    /// (its address), 0 if none. Only compared, never dereferenced.
+    static JOB_DRIVER: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// True on a pool thread running a job counted busy in `driver`.
+pub(crate) fn runs_job_of(driver: &Arc<weave_driver::Driver>) -> bool {
+    JOB_DRIVER
+        .try_with(|d| d.get() == Arc::as_ptr(driver) as usize)
+        .unwrap_or(false)
 }
 
 /// Configuration of the pool.
@@ -148,6 +158,9 @@ impl BlockingPool {
         state.queue.push_back(notified);
         if let Err(err) = self.wake_for_queue(&mut state, handle) {
             if state.num_threads == 0 {
+                if let Some(driver) = &handle.shared.driver {
+                    driver.leave_busy();
+                }
                 panic!(
                     "spawn_blocking: could not start a blocking thread and none is running: {err}"
                 );
@@ -218,8 +231,12 @@ impl BlockingPool {
                 drop(state);
                 // The job's result is delivered (its waiter woken and
                 // queued) before the job stops holding the clock.
+                let driver = handle.shared.driver.as_ref();
+                let _ =
+                    JOB_DRIVER.try_with(|d| d.set(driver.map_or(0, |d| Arc::as_ptr(d) as usize)));
                 job.run();
-                if let Some(driver) = &handle.shared.driver {
+                let _ = JOB_DRIVER.try_with(|d| d.set(0));
+                if let Some(driver) = driver {
                     driver.leave_busy();
                 }
                 state = inner.state.lock();

@@ -315,7 +315,16 @@ impl Builder {
                 let _enter = context::enter(handle.clone());
                 let _driving = context::enter_driving("block_on");
                 if let Some(hook) = hook {
-                    hook();
+                    if let Err(panic) =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook()))
+                    {
+                        // The driver counted this worker busy until its
+                        // first park, which will not come.
+                        if let Some(driver) = &handle.shared.driver {
+                            driver.leave_busy();
+                        }
+                        std::panic::resume_unwind(panic);
+                    }
                 }
                 WorkerContext::new(handle.shared, index, local).run();
             })?;

@@ -23,7 +23,9 @@
 //! Tasks run only while a `block_on` runs the worker (as on a
 //! current-thread runtime): a task spawned from another thread waits for
 //! the next `block_on`. A second `block_on` at the same time (from a
-//! blocking job) runs as usual, its spawns served by the first.
+//! blocking job) runs as usual, its spawns and timers served by the first
+//! — as long as the first runs: one left waiting after the first returned
+//! is served again only by the next `block_on` that runs the worker.
 
 use crate::block_on::{MainActivity, MainWake};
 use crate::context;
@@ -131,12 +133,32 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> Result<F::
     let Some(local) = seat.local.lock().take() else {
         return Err(future);
     };
-    let worker = WorkerContext::new(shared.clone(), 0, local);
-    let shuffle = Shuffle::new(seat.seed);
-    let out = run(&worker, &shuffle, future);
-    shuffle.give_back(&worker.local);
-    *seat.local.lock() = Some(worker.into_local());
-    Ok(out)
+    let seated = Seated {
+        seat,
+        shuffle: Shuffle::new(seat.seed),
+        worker: Some(WorkerContext::new(shared.clone(), 0, local)),
+    };
+    let worker = seated.worker.as_ref().expect("seated");
+    Ok(run(worker, &seated.shuffle, future))
+}
+
+/// The worker a `block_on` runs; gives its queue back to the seat when
+/// the `block_on` ends, also by unwinding (a panicking future), with the
+/// tasks drawn from but not run back in it, so that the next `block_on`
+/// runs them.
+struct Seated<'a> {
+    seat: &'a ShuffleSeat,
+    shuffle: Shuffle,
+    worker: Option<WorkerContext>,
+}
+
+impl Drop for Seated<'_> {
+    fn drop(&mut self) {
+        if let Some(worker) = self.worker.take() {
+            self.shuffle.give_back(&worker.local);
+            *self.seat.local.lock() = Some(worker.into_local());
+        }
+    }
 }
 
 /// The shuffled worker's loop, until the main future completes.

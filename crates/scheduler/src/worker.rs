@@ -129,8 +129,14 @@ impl WorkerContext {
     }
 
     /// The worker's queue, once its loop is over (a shuffled runtime keeps
-    /// it between `block_on` calls).
+    /// it between `block_on` calls). A worker that leaves as a searcher
+    /// (woken to search, then done before it ran a task) stops counting
+    /// as one, or remote pushes would count on it to look.
     pub(crate) fn into_local(self) -> Local {
+        if self.searching.replace(false) && self.shared.idle.stop_searching() == Searchers::WasLast
+        {
+            self.shared.notify_parked();
+        }
         self.local
     }
 
@@ -383,7 +389,7 @@ impl WorkerContext {
             return;
         }
         let shared = &*self.shared;
-        if shared.is_shutdown() {
+        if self.shuffled.get() && shared.is_shutdown() {
             // A shuffled `block_on` outliving its runtime's shutdown: only
             // its main future is left to wake it.
             if !ready() {

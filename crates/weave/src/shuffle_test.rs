@@ -59,8 +59,16 @@ pub fn __shuffle<R: Outcome>(runs: u64, test: &str, mut run: impl FnMut(u64) -> 
                 let message = payload
                     .downcast_ref::<&str>()
                     .map(|s| (*s).to_owned())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "(a panic without a message)".to_owned());
+                    .or_else(|| payload.downcast_ref::<String>().cloned());
+                let Some(message) = message else {
+                    // Not text: the seed on stderr, and the payload as it
+                    // was (for `should_panic` and `catch_unwind` callers).
+                    eprintln!(
+                        "weave: {test} failed under shuffle seed {seed}; replay it with \
+                         WEAVE_SEED={seed} cargo test -- --exact {filter}"
+                    );
+                    panic::resume_unwind(payload);
+                };
                 panic!(
                     "{test} failed under shuffle seed {seed}: {message}\n\
                      replay it with: WEAVE_SEED={seed} cargo test -- --exact {filter}"

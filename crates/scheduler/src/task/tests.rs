@@ -343,7 +343,10 @@ fn the_header_is_48_bytes_and_the_stage_as_large_as_its_larger_half() {
     #[cfg(not(feature = "tracing"))]
     assert_eq!(std::mem::size_of::<Header>(), 48);
     #[cfg(feature = "tracing")]
-    assert_eq!(std::mem::size_of::<Header>(), 48 + std::mem::size_of::<tracing::Span>());
+    assert_eq!(
+        std::mem::size_of::<Header>(),
+        48 + std::mem::size_of::<tracing::Span>()
+    );
     // A 16-byte future with a unit output (16 bytes with its failure
     // case): the stage is 16 bytes, with no tag.
     struct Fut16(#[allow(dead_code)] Arc<()>, #[allow(dead_code)] bool);

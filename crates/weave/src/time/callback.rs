@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use weave_driver::{Driver, Entry, TimerKey};
+use weave_sync::wait_list::WaitKey;
 
 /// Runs `callback` once `delay` has passed, on a worker thread, inside the
 /// runtime (it may `spawn`). A panic in it is reported on stderr and the
@@ -45,10 +46,14 @@ fn schedule(
     deadline: Option<Instant>,
     callback: Box<dyn FnOnce() + Send>,
 ) -> TimerHandle {
-    // "Never" is the wheel's last tick: the callback waits there, unrun,
-    // until it is cancelled or the runtime goes away.
-    let tick_deadline = deadline.unwrap_or_else(|| far_future(&driver));
-    let key = driver.insert_timer(tick_deadline, Entry::Call(callback));
+    // "Never" is kept beside the wheel, unrun, until it is cancelled or the
+    // runtime goes away: no jump of a paused clock reaches it.
+    let key = match deadline {
+        Some(deadline) => driver
+            .insert_timer(deadline, Entry::Call(callback))
+            .map(Key::Wheel),
+        None => driver.time().insert_never(callback).map(Key::Never),
+    };
     TimerHandle {
         driver,
         key,
@@ -56,16 +61,18 @@ fn schedule(
     }
 }
 
-fn far_future(driver: &Driver) -> Instant {
-    // About 30 years: beyond any runtime's life, well inside `Instant`.
-    driver.time().now() + Duration::from_secs(30 * 365 * 24 * 3600)
+/// Where a callback waits.
+#[derive(Clone, Copy)]
+enum Key {
+    Wheel(TimerKey),
+    Never(WaitKey),
 }
 
 /// A scheduled callback. Dropping it does **not** cancel the callback
 /// (as in asyncio); call [`cancel`](TimerHandle::cancel).
 pub struct TimerHandle {
     driver: Arc<Driver>,
-    key: Option<TimerKey>,
+    key: Option<Key>,
     deadline: Option<Instant>,
 }
 
@@ -81,8 +88,11 @@ impl TimerHandle {
     /// });
     /// ```
     pub fn cancel(&self) -> bool {
-        self.key
-            .is_some_and(|key| self.driver.time().cancel(key).is_some())
+        match self.key {
+            Some(Key::Wheel(key)) => self.driver.time().cancel(key).is_some(),
+            Some(Key::Never(key)) => self.driver.time().cancel_never(key),
+            None => false,
+        }
     }
 
     /// When the callback is due; `None` for never.
