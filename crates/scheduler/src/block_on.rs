@@ -118,7 +118,7 @@ impl<'a> MainActivity<'a> {
             .0
             .driver
             .as_ref()
-            .is_some_and(|driver| crate::blocking::runs_job_of(driver));
+            .is_some_and(crate::blocking::runs_job_of);
         self.0.leave_busy();
         if job {
             self.0.leave_busy();
