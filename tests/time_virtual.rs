@@ -9,6 +9,27 @@ use weave::time;
 
 const SEC: Duration = Duration::from_secs(1);
 
+/// A runtime of `workers` workers whose clock starts paused.
+fn paused_runtime(workers: usize) -> weave::Runtime {
+    weave::Builder::new()
+        .worker_threads(workers)
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
+
+/// On a plain thread: returns once all `workers` are parked, and a while
+/// after (long enough for the one holding the driver to look at the
+/// clock; a shorter while only makes a test miss a jump, never fail).
+fn until_workers_idle(handle: &weave::Handle, workers: usize) {
+    while handle.parked_workers() < workers {
+        std::thread::yield_now();
+    }
+    for _ in 0..20_000 {
+        std::thread::yield_now();
+    }
+}
+
 #[weave::test(start_paused = true, worker_threads = 2)]
 async fn an_hour_of_sleeps_takes_no_real_hour() {
     let real = Instant::now();
@@ -54,11 +75,7 @@ async fn wait_for_times_out_exactly_at_its_virtual_deadline() {
 /// A task that is always ready (it yields in a loop) holds the clock on
 /// any number of workers: a sleeper elsewhere wakes only after it is done.
 fn never_jumps_while_a_task_is_ready(workers: usize) {
-    let rt = weave::Builder::new()
-        .worker_threads(workers)
-        .start_paused(true)
-        .build()
-        .unwrap();
+    let rt = paused_runtime(workers);
     rt.block_on(async {
         let start = weave::now();
         let spinning_done = Arc::new(AtomicBool::new(false));
@@ -103,11 +120,7 @@ fn auto_advance_never_jumps_while_a_task_is_ready_on_four_workers() {
 
 #[test]
 fn a_running_blocking_job_holds_the_clock() {
-    let rt = weave::Builder::new()
-        .worker_threads(2)
-        .start_paused(true)
-        .build()
-        .unwrap();
+    let rt = paused_runtime(2);
     let handle = rt.handle();
     rt.block_on(async move {
         let start = weave::now();
@@ -116,12 +129,7 @@ fn a_running_blocking_job_holds_the_clock() {
             move || {
                 // Every worker idle, the main future waiting on us: were the
                 // job not holding the clock, the timeout would fire now.
-                while handle.parked_workers() < 2 {
-                    std::thread::yield_now();
-                }
-                for _ in 0..20_000 {
-                    std::thread::yield_now();
-                }
+                until_workers_idle(&handle, 2);
                 7
             }
         });
@@ -311,11 +319,7 @@ fn an_idle_paused_runtime_without_timers_sleeps_instead_of_spinning() {
 
 #[test]
 fn a_blocking_job_in_handle_block_on_lets_the_clock_advance() {
-    let rt = weave::Builder::new()
-        .worker_threads(2)
-        .start_paused(true)
-        .build()
-        .unwrap();
+    let rt = paused_runtime(2);
     let handle = rt.handle();
     let waited = rt.block_on(async move {
         let start = weave::now();
@@ -335,11 +339,7 @@ fn a_blocking_job_in_handle_block_on_lets_the_clock_advance() {
 
 #[test]
 fn a_never_callback_survives_every_jump_and_cancels() {
-    let rt = weave::Builder::new()
-        .worker_threads(2)
-        .start_paused(true)
-        .build()
-        .unwrap();
+    let rt = paused_runtime(2);
     let handle = rt.handle();
     rt.block_on(async move {
         let ran = Arc::new(AtomicBool::new(false));
@@ -353,12 +353,7 @@ fn a_never_callback_survives_every_jump_and_cancels() {
         // answers once every worker has parked.
         let (tx, rx) = weave::sync::oneshot();
         let peer = std::thread::spawn(move || {
-            while handle.parked_workers() < 2 {
-                std::thread::yield_now();
-            }
-            for _ in 0..10_000 {
-                std::thread::yield_now();
-            }
+            until_workers_idle(&handle, 2);
             let _ = tx.send(());
         });
         rx.await.unwrap();

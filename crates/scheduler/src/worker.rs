@@ -133,11 +133,17 @@ impl WorkerContext {
     /// (woken to search, then done before it ran a task) stops counting
     /// as one, or remote pushes would count on it to look.
     pub(crate) fn into_local(self) -> Local {
+        self.stop_searching();
+        self.local
+    }
+
+    /// Stops counting as a searcher, if it was one. The last searcher
+    /// lets another worker look: there may be more work.
+    fn stop_searching(&self) {
         if self.searching.replace(false) && self.shared.idle.stop_searching() == Searchers::WasLast
         {
             self.shared.notify_parked();
         }
-        self.local
     }
 
     fn park_handle(&self) -> &dyn weave_driver::Park {
@@ -341,12 +347,8 @@ impl WorkerContext {
     }
 
     pub(crate) fn run_task(&self, task: Notified) {
-        if self.searching.replace(false) && self.shared.idle.stop_searching() == Searchers::WasLast
-        {
-            // The last searcher found work; there may be more: let another
-            // worker look.
-            self.shared.notify_parked();
-        }
+        // It found work.
+        self.stop_searching();
         self.in_task.set(true);
         let _budget = coop::reset_budget();
         self.poll(task);
