@@ -276,6 +276,7 @@ async fn local_tasks_and_many_sleepers_wake_in_deadline_order() {
     assert_eq!(*order.lock().unwrap(), [1, 2, 3, 5, 7, 9]);
 }
 
+#[cfg(target_os = "linux")]
 /// User and system CPU time, in clock ticks, of this process's threads
 /// whose name starts with `prefix` (other tests run beside this one).
 fn cpu_ticks(prefix: &str) -> u64 {
@@ -295,6 +296,7 @@ fn cpu_ticks(prefix: &str) -> u64 {
     ticks
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn an_idle_paused_runtime_without_timers_sleeps_instead_of_spinning() {
     let rt = weave::Builder::new()

@@ -91,10 +91,18 @@ impl Clock {
 
     #[cold]
     fn adjusted_micros(&self) -> u64 {
+        let mut spins = 0u32;
         loop {
             let seq = self.seq.load(SeqCst);
             if seq & 1 == 1 {
-                std::hint::spin_loop();
+                // A writer is mid-change; one preempted there is waited
+                // for without burning the reader's timeslice.
+                spins += 1;
+                if spins % 64 == 0 {
+                    std::thread::yield_now();
+                } else {
+                    std::hint::spin_loop();
+                }
                 continue;
             }
             let reading = if self.paused.load(SeqCst) {

@@ -177,7 +177,11 @@ impl Driver {
     /// way in deadline order (`weave::time::advance`); false (and nothing
     /// moves) if the clock runs.
     pub fn advance_clock(&self, by: Duration) -> bool {
-        self.time.advance_by(by)
+        let advanced = self.time.advance_by(by);
+        // The worker sleeping for the timers left them to the steps (or a
+        // resume raced them): it looks again.
+        self.wake_timer_sleeper();
+        advanced
     }
 
     fn wake_timer_sleeper(&self) {

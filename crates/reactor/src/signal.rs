@@ -17,7 +17,7 @@
 
 use crate::async_fd::Async;
 use crate::sys;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 
@@ -49,12 +49,9 @@ async fn wait_for(signal: i32) -> io::Result<()> {
     let (read, write) = UnixStream::pair()?;
     write.set_nonblocking(true)?;
     let read = Async::new(read)?;
-    let action = move || {
-        // A full pipe means a wake-up is already pending: nothing lost.
-        let _ = (&write).write(&[1]);
-    };
+    let action = move || poke(&write);
     // (The handler is unregistered when this future completes or drops.)
-    // SAFETY: the action is async-signal-safe: one non-blocking `write(2)`
+    // SAFETY: the action is async-signal-safe: one non-blocking `send(2)`
     // on a socket it owns; no allocation, no lock, no panic.
     let _handler = unsafe { sys::on_signal(signal, action) }?;
     let mut buf = [0u8; 16];
@@ -78,9 +75,10 @@ pub const SIGQUIT: i32 = sys::SIGQUIT;
 /// waiter.join().unwrap();
 /// ```
 pub struct SignalPipe {
+    // First: unregistered before the ends close (fields drop in order).
+    _handler: sys::SignalHandler,
     read: UnixStream,
     write: Arc<UnixStream>,
-    _handler: sys::SignalHandler,
 }
 
 impl std::fmt::Debug for SignalPipe {
@@ -94,10 +92,19 @@ impl std::fmt::Debug for SignalPipe {
 pub struct SignalPoker(Arc<UnixStream>);
 
 impl SignalPoker {
-    /// Makes the pipe's next (or current) wait return.
+    /// Makes the pipe's next (or current) wait return (nothing, once the
+    /// pipe is gone).
     pub fn poke(&self) {
-        let _ = (&*self.0).write(&[0]);
+        poke(&self.0);
     }
+}
+
+/// Writes one byte to a self-pipe, async-signal-safe: one non-blocking
+/// `send(2)`, without SIGPIPE if the read end is gone. A full pipe means a
+/// wake-up is already pending: nothing is lost.
+fn poke(socket: &UnixStream) {
+    use rustix::net::{send, SendFlags};
+    let _ = send(socket, &[1], SendFlags::NOSIGNAL | SendFlags::DONTWAIT);
 }
 
 impl SignalPipe {
@@ -112,12 +119,9 @@ impl SignalPipe {
         write.set_nonblocking(true)?;
         let write = Arc::new(write);
         let in_handler = write.clone();
-        let action = move || {
-            // A full pipe means a wake-up is already pending: nothing lost.
-            let _ = (&*in_handler).write(&[1]);
-        };
+        let action = move || poke(&in_handler);
         // SAFETY: the action is async-signal-safe: one non-blocking
-        // `write(2)` on a socket it keeps alive; no allocation, no lock, no
+        // `send(2)` on a socket it keeps alive; no allocation, no lock, no
         // panic.
         let handler = unsafe { sys::on_signal(signal, action) }?;
         Ok(SignalPipe {

@@ -114,21 +114,11 @@ impl<'a> MainActivity<'a> {
     /// waits for the runtime, and holding the clock would keep a timer it
     /// waits for from ever firing.
     fn park(&self, park: &ThreadPark) {
-        let job = self
-            .0
-            .driver
-            .as_ref()
-            .is_some_and(crate::blocking::runs_job_of);
+        let _job = crate::blocking::JobAsleep::new(self.0.driver.as_ref());
         self.0.leave_busy();
-        if job {
-            self.0.leave_busy();
-        }
         park.park(None);
         if let Some(driver) = &self.0.driver {
             driver.enter_busy();
-            if job {
-                driver.enter_busy();
-            }
         }
     }
 }

@@ -36,10 +36,35 @@ std::thread_local! {
 }
 
 /// True on a pool thread running a job counted busy in `driver`.
-pub(crate) fn runs_job_of(driver: &Arc<weave_driver::Driver>) -> bool {
+fn runs_job_of(driver: &Arc<weave_driver::Driver>) -> bool {
     JOB_DRIVER
         .try_with(|d| d.get() == Arc::as_ptr(driver) as usize)
         .unwrap_or(false)
+}
+
+/// While a blocking job of the runtime sleeps in `Handle::block_on`
+/// (which waits for the runtime), the job is not counted busy: holding a
+/// paused clock would keep a timer it waits for from ever firing. Counts
+/// it back in when dropped.
+pub(crate) struct JobAsleep<'a>(Option<&'a weave_driver::Driver>);
+
+impl<'a> JobAsleep<'a> {
+    /// Counts the job of this thread out, if it is one of `driver`'s.
+    pub(crate) fn new(driver: Option<&'a Arc<weave_driver::Driver>>) -> JobAsleep<'a> {
+        let driver = driver.filter(|d| runs_job_of(d));
+        if let Some(driver) = driver {
+            driver.leave_busy();
+        }
+        JobAsleep(driver.map(|d| &**d))
+    }
+}
+
+impl Drop for JobAsleep<'_> {
+    fn drop(&mut self) {
+        if let Some(driver) = self.0 {
+            driver.enter_busy();
+        }
+    }
 }
 
 /// Configuration of the pool.
@@ -158,6 +183,13 @@ impl BlockingPool {
         state.queue.push_back(notified);
         if let Err(err) = self.wake_for_queue(&mut state, handle) {
             if state.num_threads == 0 {
+                // Nobody will run it: taken back (the one just pushed) and
+                // counted out before the panic.
+                let job = state.queue.pop_back();
+                drop(state);
+                if let Some(job) = job {
+                    job.shutdown();
+                }
                 if let Some(driver) = &handle.shared.driver {
                     driver.leave_busy();
                 }

@@ -194,7 +194,12 @@ fn run<F: Future>(worker: &WorkerContext, shuffle: &Shuffle, future: F) -> F::Ou
                 }
             }
             Some(Pick::Task(task)) => worker.run_task(task),
-            None => worker.park_until(|| main.is_woken()),
+            None => {
+                // A blocking job's `Handle::block_on` may run the worker:
+                // asleep, it holds no clock (see `JobAsleep`).
+                let _job = crate::blocking::JobAsleep::new(worker.shared.driver.as_ref());
+                worker.park_until(|| main.is_woken());
+            }
         }
     }
 }

@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
 use std::thread;
+use std::time::{Duration, Instant};
 use weave_reactor::signal::{SignalPipe, SignalPoker, SIGQUIT};
 
 /// The dump thread of one runtime; stopped and joined when dropped.
@@ -31,7 +32,10 @@ impl DumpOnSignal {
                 let stop = stop.clone();
                 move || {
                     while pipe.wait().is_ok() && !stop.load(SeqCst) {
-                        let _ = write_dump(&mut io::stderr().lock(), &handle);
+                        // Written in one go, the stderr lock held only for it.
+                        let mut dump = Vec::new();
+                        let _ = write_dump(&mut dump, &handle);
+                        let _ = io::stderr().lock().write_all(&dump);
                     }
                 }
             })?;
@@ -43,12 +47,21 @@ impl DumpOnSignal {
     }
 }
 
+/// How long a dropping runtime waits for its dump thread to end. Past it
+/// (a dump stuck writing to a full stderr pipe) the thread is left to end
+/// on its own: it holds nothing but a handle, and stops at its next wake.
+const JOIN_PATIENCE: Duration = Duration::from_secs(1);
+
 impl Drop for DumpOnSignal {
     fn drop(&mut self) {
         self.stop.store(true, SeqCst);
         self.poker.poke();
         if let Some(thread) = self.thread.take() {
-            if thread.thread().id() != thread::current().id() {
+            let deadline = Instant::now() + JOIN_PATIENCE;
+            while !thread.is_finished() && Instant::now() < deadline {
+                thread::yield_now();
+            }
+            if thread.is_finished() {
                 let _ = thread.join();
             }
         }

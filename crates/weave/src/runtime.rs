@@ -309,7 +309,8 @@ impl Runtime {
     }
 
     /// Timers waiting in this runtime's wheel (registered sleeps and
-    /// pending `call_later` / `call_at` callbacks).
+    /// pending `call_later` / `call_at` callbacks; not those that never
+    /// run, `call_later(Duration::MAX, ..)`, which wait beside it).
     pub fn pending_timers(&self) -> usize {
         self.driver.time().len()
     }

@@ -130,7 +130,13 @@ fn spans_named(name_field: &str) -> Vec<(u64, SpanRecord)> {
 #[test]
 fn tasks_are_runtime_spawn_spans_entered_per_poll_and_wakes_name_them() {
     let recorder = recorder();
-    let rt = weave::Builder::new().worker_threads(2).build().unwrap();
+    // Paused: every sleep registers its timer and is woken through its
+    // waker, however slow the machine (virtual time jumps to it).
+    let rt = weave::Builder::new()
+        .worker_threads(2)
+        .start_paused(true)
+        .build()
+        .unwrap();
     let (line, task_id) = rt.block_on(async {
         let line = line!() + 1;
         let sleeper = weave::task::Builder::new().name("sleeper").spawn(async {

@@ -33,7 +33,9 @@ impl TimeDriver {
     /// start of its wheel slot (nothing fires early). False if there was
     /// no timer, or the clock runs.
     pub(crate) fn jump(&self) -> bool {
-        let _stepping = self.start_stepping();
+        let Some(_stepping) = self.start_stepping() else {
+            return false;
+        };
         while let Some(next) = self.next_deadline() {
             if !self.clock.set(next) {
                 return false;
@@ -48,14 +50,18 @@ impl TimeDriver {
     }
 
     /// Makes this thread the one that steps the paused clock until the
-    /// guard drops (see `stepping`).
-    fn start_stepping(&self) -> Stepping<'_> {
+    /// guard drops (see `stepping`); `None` if the clock runs (a running
+    /// clock's timers are never left to a stepper).
+    fn start_stepping(&self) -> Option<Stepping<'_>> {
         let lock = self.stepping_lock.lock();
+        if !self.clock.is_paused() {
+            return None;
+        }
         self.stepping.store(true, SeqCst);
-        Stepping {
+        Some(Stepping {
             flag: &self.stepping,
             _lock: lock,
-        }
+        })
     }
 
     /// `weave::time::advance`: moves the paused clock forward by `by`,
@@ -64,7 +70,9 @@ impl TimeDriver {
     /// order. A timer that a fired callback registers for a tick already
     /// passed fires at the driver's next turn. False if the clock runs.
     pub(crate) fn advance_by(&self, by: Duration) -> bool {
-        let _stepping = self.start_stepping();
+        let Some(_stepping) = self.start_stepping() else {
+            return false;
+        };
         let target = self.now_tick().saturating_add(ticks_ceil(by));
         let mut last = None;
         while let Some(next) = self.next_deadline().filter(|&n| n <= target) {

@@ -17,9 +17,35 @@
 //! every few dozen polls. `Duration::ZERO`, `Duration::MAX` and deadlines in
 //! the past are valid everywhere: they mean "now" or "never".
 //!
+//! # Virtual time
+//!
 //! The clock can be paused for tests ([`pause`], [`advance`],
-//! `Builder::start_paused`): see [`paused`] for virtual time and its
-//! auto-advance.
+//! `Builder::start_paused`; tokio's `time::pause`, on every runtime).
+//!
+//! While the clock is paused, [`now`] and every timer of the
+//! runtime — `sleep`, `wait_for`, `interval`, `call_later`, hyper's
+//! timer — follow a virtual clock that moves only forward, and only:
+//! - by [`advance`], which fires the timers due on the way in deadline
+//!   order; or
+//! - by auto-advance: when nothing can make a task ready without it, the
+//!   clock jumps to the next deadline. That is when
+//!   - no task is ready or being polled, on any worker, and no
+//!     `block_on` future is woken or being polled;
+//!   - no blocking job (`spawn_blocking`, `weave::fs`) is queued or
+//!     running;
+//!   - the I/O poller, asked once more without waiting, has nothing ready.
+//!
+//! The limits of that rule: the runtime cannot see work outside itself.
+//! A socket read waiting for a peer in another process or on a plain
+//! thread, a child process, or a thread that will send on a channel does
+//! not hold the clock: with nothing else to do, the clock jumps past
+//! their timeouts at once. Give such waits real time ([`resume`]), or
+//! keep both ends inside the runtime. The other way round, a blocking
+//! job holds the clock while it runs: one that waits for the runtime's
+//! timers must wait in `Handle::block_on` (which lets the clock go while
+//! it sleeps), not on a plain channel, or it waits for good.
+//! `std::time::Instant::now()` keeps real time throughout; so do task ages
+//! in dumps and the slow-poll report.
 
 mod callback;
 mod interval;

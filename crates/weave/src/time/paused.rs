@@ -1,34 +1,12 @@
 //! Virtual time: pausing the runtime's clock, advancing it by hand, and
-//! letting it jump (tokio's `time::pause`, on every runtime).
-//!
-//! While the clock is paused, [`now`](crate::now) and every timer of the
-//! runtime — `sleep`, `wait_for`, `interval`, `call_later`, hyper's
-//! timer — follow a virtual clock that moves only forward, and only:
-//! - by [`advance`], which fires the timers due on the way in deadline
-//!   order; or
-//! - by auto-advance: when nothing can make a task ready without it, the
-//!   clock jumps to the next deadline. That is when
-//!   - no task is ready or being polled, on any worker, and no
-//!     `block_on` future is woken or being polled;
-//!   - no blocking job (`spawn_blocking`, `weave::fs`) is queued or
-//!     running;
-//!   - the I/O poller, asked once more without waiting, has nothing ready.
-//!
-//! The limits of that rule: the runtime cannot see work outside itself.
-//! A socket read waiting for a peer in another process or on a plain
-//! thread, a child process, or a thread that will send on a channel does
-//! not hold the clock: with nothing else to do, the clock jumps past
-//! their timeouts at once. Give such waits real time ([`resume`]), or
-//! keep both ends inside the runtime. `std::time::Instant::now()` keeps
-//! real time throughout; so do task ages in dumps and the slow-poll
-//! report.
+//! letting it jump; the rule is in the [`time`](crate::time) module docs.
 
 use std::time::Duration;
 use weave_driver::Driver;
 
 /// Freezes the current runtime's clock (idempotent): from now on
 /// [`now`](crate::now) stands still, and moves only by [`advance`] and by
-/// auto-advance (see the [module docs](self)).
+/// auto-advance (see the [`time`](crate::time) module docs).
 ///
 /// ```
 /// use std::time::{Duration, Instant};
