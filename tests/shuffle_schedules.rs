@@ -309,3 +309,24 @@ fn a_panicking_shuffled_block_on_leaves_the_runtime_usable() {
         }
     });
 }
+
+#[test]
+fn a_blocking_jobs_block_on_sleeps_in_virtual_time_whichever_holds_the_worker() {
+    for seed in 0..20 {
+        let rt = weave::Builder::new().shuffle_seed(seed).build().unwrap();
+        let handle = rt.handle();
+        // The job may take the worker before the main block_on does, or
+        // after: either way its sleep's clock must move.
+        let job = rt.spawn_blocking(move || {
+            handle.block_on(async {
+                weave::sleep(Duration::from_secs(1)).await;
+                5
+            })
+        });
+        let got = rt.block_on(async {
+            weave::sleep(Duration::from_secs(2)).await;
+            job.await.unwrap()
+        });
+        assert_eq!(got, 5, "seed {seed}");
+    }
+}
