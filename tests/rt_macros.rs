@@ -103,6 +103,32 @@ async fn arguments_take_a_crate_path_and_a_trailing_comma() {
     assert_eq!(names.len(), 1, "worker_threads = 1_usize was honoured: {names:?}");
 }
 
+#[weave::test(start_paused = true, worker_threads = 2)]
+async fn start_paused_gives_virtual_time_and_results_pass_through(
+) -> Result<(), weave::TimeoutError> {
+    let start = weave::now();
+    weave::wait_for(
+        weave::sleep(std::time::Duration::from_secs(90)),
+        std::time::Duration::from_secs(100),
+    )
+    .await?;
+    assert_eq!(weave::now() - start, std::time::Duration::from_secs(90));
+    Ok(())
+}
+
+#[weave::test(shuffle = 8)]
+async fn shuffle_runs_every_seed_and_a_result_passes_through() -> Result<(), String> {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let runs = RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    let answer = weave::spawn(async { 42 })
+        .await
+        .map_err(|e| e.to_string())?;
+    assert_eq!(answer, 42);
+    // Every seed runs (one, under WEAVE_SEED).
+    assert!(runs <= 8, "{runs} runs");
+    Ok(())
+}
+
 /// A renamed dependency (`rt = { package = "weave" }`) with `crate = "rt"`,
 /// and a type error in a body reported at the body: both need a crate of
 /// their own, `tests/macro-fixture`, built by cargo here (with this build's
@@ -155,7 +181,7 @@ mod fixture {
             "{stdout}{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(stdout.contains("1 passed"), "{stdout}");
+        assert!(stdout.contains("2 passed"), "{stdout}");
     }
 
     #[test]
