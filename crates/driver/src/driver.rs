@@ -46,7 +46,7 @@ pub(crate) type Io = crate::mock::Poller;
 /// and the `call_soon` queue, and how its workers sleep.
 ///
 /// ```
-/// use std::sync::{Arc, OnceLock};
+/// use std::sync::Arc;
 /// use weave_driver::{Driver, Park};
 ///
 /// let driver = Arc::new(Driver::new(2).unwrap());
