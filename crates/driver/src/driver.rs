@@ -108,7 +108,8 @@ impl Driver {
             handed: (0..workers).map(|_| AtomicBool::new(false)).collect(),
             handoff: PollerHandoff::new(),
             claimed: AtomicBool::new(false),
-            // Each worker is busy until its first park.
+            // Each worker is busy until its first park; its runtime counts
+            // it out (`leave_busy`) when its thread ends.
             activity: Activity::new(workers),
             idle_probe: OnceLock::new(),
         })

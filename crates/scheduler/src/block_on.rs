@@ -166,12 +166,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
     let _unbudgeted = crate::coop::disable_budget();
     loop {
         if main.take() {
-            let polled = {
-                let _task = task::enter_task(id);
-                let _budget = crate::coop::reset_budget();
-                future.as_mut().poll(&mut cx)
-            };
-            if let Poll::Ready(out) = polled {
+            if let Poll::Ready(out) = poll_main(id, future.as_mut(), &mut cx) {
                 return out;
             }
         }
@@ -180,6 +175,17 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
             activity.park(&park);
         }
     }
+}
+
+/// Polls a `block_on` future once, as the task `id`, with a fresh budget.
+pub(crate) fn poll_main<F: Future>(
+    id: TaskId,
+    future: std::pin::Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<F::Output> {
+    let _task = task::enter_task(id);
+    let _budget = crate::coop::reset_budget();
+    future.poll(cx)
 }
 
 impl MainWake {

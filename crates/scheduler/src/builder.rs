@@ -277,8 +277,9 @@ impl Builder {
         });
         if shuffle.is_some() {
             if let Some(driver) = &self.driver {
-                // The driver counts each worker busy until it parks; this
-                // one only runs inside `block_on`, which counts itself.
+                // The driver counts each worker busy until its first park;
+                // this one has no thread to end (see `WorkerExit`): it runs
+                // inside `block_on`, which counts itself.
                 driver.leave_busy();
             }
         }
@@ -310,21 +311,16 @@ impl Builder {
             }
             // On error, `rt` drops here and shuts down the workers started so far.
             let thread = builder.spawn(move || {
-                // Counted on the way out, also when the loop panics.
-                let _exit = WorkerExit(exits);
+                // Counted on the way out, also when the hook or the loop
+                // panics.
+                let _exit = WorkerExit {
+                    exits,
+                    driver: handle.shared.driver.clone(),
+                };
                 let _enter = context::enter(handle.clone());
                 let _driving = context::enter_driving("block_on");
                 if let Some(hook) = hook {
-                    if let Err(panic) =
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook()))
-                    {
-                        // The driver counted this worker busy until its
-                        // first park, which will not come.
-                        if let Some(driver) = &handle.shared.driver {
-                            driver.leave_busy();
-                        }
-                        std::panic::resume_unwind(panic);
-                    }
+                    hook();
                 }
                 WorkerContext::new(handle.shared, index, local).run();
             })?;

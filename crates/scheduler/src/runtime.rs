@@ -62,13 +62,23 @@ pub(crate) struct WorkerExits {
     changed: parking_lot::Condvar,
 }
 
-/// Counts its worker out when dropped.
-pub(crate) struct WorkerExit(pub(crate) Arc<WorkerExits>);
+/// Counts its worker out when dropped, at the end of the worker's thread
+/// (also by unwinding): out of the exits the shutdown waits for, and out
+/// of the driver's busy count, which counts a worker busy whenever it is
+/// not parked — from the driver's creation to its first park, and from
+/// its last park to its thread's end.
+pub(crate) struct WorkerExit {
+    pub(crate) exits: Arc<WorkerExits>,
+    pub(crate) driver: Option<Arc<Driver>>,
+}
 
 impl Drop for WorkerExit {
     fn drop(&mut self) {
-        *self.0.count.lock() += 1;
-        self.0.changed.notify_all();
+        if let Some(driver) = &self.driver {
+            driver.leave_busy();
+        }
+        *self.exits.count.lock() += 1;
+        self.exits.changed.notify_all();
     }
 }
 

@@ -27,12 +27,12 @@
 //! — as long as the first runs: one left waiting after the first returned
 //! is served again only by the next `block_on` that runs the worker.
 
-use crate::block_on::{MainActivity, MainWake};
+use crate::block_on::{poll_main, MainActivity, MainWake};
 use crate::context;
 use crate::coop;
 use crate::queue::Local;
 use crate::shared::Shared;
-use crate::task::{self, Notified, TaskId};
+use crate::task::{Notified, TaskId};
 use crate::worker::{CloseLocals, WorkerContext, MAINTENANCE_INTERVAL};
 use parking_lot::Mutex;
 use std::cell::{Cell, RefCell};
@@ -184,12 +184,7 @@ fn run<F: Future>(worker: &WorkerContext, shuffle: &Shuffle, future: F) -> F::Ou
         match shuffle.draw(worker, main.is_woken()) {
             Some(Pick::Main) => {
                 main.take();
-                let polled = {
-                    let _task = task::enter_task(id);
-                    let _budget = coop::reset_budget();
-                    future.as_mut().poll(&mut cx)
-                };
-                if let Poll::Ready(out) = polled {
+                if let Poll::Ready(out) = poll_main(id, future.as_mut(), &mut cx) {
                     return out;
                 }
             }
